@@ -1,0 +1,59 @@
+using System.CommandLine;
+using Amazon.Runtime;
+using Azure;
+using Azure.Identity;
+using Skybridge.Diagnostics;
+
+namespace Skybridge.Cli;
+
+/// <summary>
+/// Runs a command body with the shared error policy: a <see cref="SkybridgeException"/> prints
+/// "error: what/why" and "fix: how" and returns its exit code; cancellation returns 130; anything
+/// else is mapped to the closest documented code. Every message is redacted.
+/// </summary>
+internal static class CommandRunner
+{
+    public static void SetAction(this Command command, Func<CliContext, ParseResult, CancellationToken, Task<int>> body)
+        => command.SetAction(async (parse, ct) => await RunAsync(parse, ct, body));
+
+    public static async Task<int> RunAsync(ParseResult parse, CancellationToken ct, Func<CliContext, ParseResult, CancellationToken, Task<int>> body)
+    {
+        CliContext? context = null;
+        try
+        {
+            context = CliContext.From(parse);
+            return await body(context, parse, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("interrupted: stopped cleanly.");
+            return ExitCodes.Interrupted;
+        }
+        catch (Exception e)
+        {
+            var (code, message, fix) = Describe(e);
+            Console.Error.WriteLine(SecretRedactor.Redact("error: " + message));
+            if (fix is not null) Console.Error.WriteLine(SecretRedactor.Redact("fix: " + fix));
+            return code;
+        }
+        finally
+        {
+            context?.Dispose();
+        }
+    }
+
+    internal static (int Code, string Message, string? Fix) Describe(Exception e) => e switch
+    {
+        SkybridgeException s => (s.ExitCode, s.Message, s.Fix),
+        CredentialUnavailableException c => (ExitCodes.Auth, "No Azure credential is available: " + FirstLine(c.Message),
+            "Run on a host with a managed identity, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE for workload identity, or 'az login'; choose one with --azure-credential."),
+        AuthenticationFailedException a => (ExitCodes.Auth, "Azure authentication failed: " + FirstLine(a.Message), "Check the identity and --audience; 'skybridge doctor' tests every link."),
+        AmazonServiceException { StatusCode: System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Unauthorized } a =>
+            (ExitCodes.Auth, $"AWS refused the request ({a.ErrorCode}): {a.Message}", "Check the role's permissions for this bucket/prefix; 'skybridge doctor' tests every link."),
+        RequestFailedException { Status: 401 or 403 } r => (ExitCodes.Auth, $"Azure Storage refused the request ({r.ErrorCode}): {FirstLine(r.Message)}",
+            "Grant the identity 'Storage Blob Data Contributor' on the destination container."),
+        _ => (ExitCodes.SomeFailed, $"{e.GetType().Name}: {e.Message}", null),
+    };
+
+    private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
+}

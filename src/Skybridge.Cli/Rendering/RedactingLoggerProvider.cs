@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Logging;
+using Skybridge.Diagnostics;
+
+namespace Skybridge.Cli.Rendering;
+
+/// <summary>Writes log lines to stderr, each passed through <see cref="SecretRedactor"/> first.</summary>
+internal sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
+{
+    private readonly Lock _gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
+
+    public void Dispose() { }
+
+    private void Write(LogLevel level, string category, string message, Exception? exception)
+    {
+        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {message}";
+        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + exception.Message;
+        line = SecretRedactor.Redact(line);
+        lock (_gate) writer.WriteLine(line);
+    }
+
+    private static string Short(LogLevel level) => level switch
+    {
+        LogLevel.Trace => "trce", LogLevel.Debug => "dbug", LogLevel.Information => "info",
+        LogLevel.Warning => "warn", LogLevel.Error => "fail", _ => "crit",
+    };
+
+    private sealed class Logger(RedactingLoggerProvider owner, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            => owner.Write(logLevel, category, formatter(state, exception), exception);
+    }
+}
