@@ -1,0 +1,54 @@
+// TEST STAND-IN — part of the local sandbox only, never shipped with Skybridge.
+using System.Text.Json.Nodes;
+
+namespace Skybridge.LocalCloud;
+
+/// <summary>
+/// Test control surface (loopback callers only):
+///   POST /admin/settings  JSON {lifetimeSeconds, signWithUnknownKey, audienceOverride, issuerOverride,
+///                               tokenVersion, failWith, subjectOverride}  (partial update)
+///   GET  /admin/settings, POST /admin/reset, GET /admin/stats {tokensIssued}
+///   GET  /admin/mint?aud=&amp;sub=&amp;ttl=&amp;exp_offset=&amp;rogue=1&amp;iss=&amp;ver=2   raw JWT (text/plain)
+///   GET  /admin/federated-assertion?sub=&amp;ttl=     content for AZURE_FEDERATED_TOKEN_FILE
+///   GET  /admin/info      tenant, issuers, signing-cert thumbprint, identities
+/// </summary>
+public static class AdminEndpoints
+{
+    public static void Map(WebApplication app, StandInOptions o, SigningKeys keys, TokenFactory tokens, StandInState state)
+    {
+        var admin = app.MapGroup("/admin").AddEndpointFilter(async (ctx, next) =>
+        {
+            var ip = ctx.HttpContext.Connection.RemoteIpAddress;
+            return ip is not null && System.Net.IPAddress.IsLoopback(ip) ? await next(ctx) : Results.StatusCode(403);
+        });
+
+        admin.MapPost("/settings", (SettingsPatch patch) =>
+        {
+            if (patch.TokenVersion is not (null or 1 or 2)) return Results.BadRequest("tokenVersion must be 1 or 2");
+            if (patch.LifetimeSeconds is <= 0) return Results.BadRequest("lifetimeSeconds must be positive");
+            state.Apply(patch);
+            return Results.Json(state.Settings);
+        });
+        admin.MapGet("/settings", () => Results.Json(state.Settings));
+        admin.MapPost("/reset", () => { state.Reset(); return Results.Json(state.Settings); });
+        admin.MapGet("/stats", () => Results.Json(new { tokensIssued = state.TokensIssued }));
+
+        admin.MapGet("/mint", (string aud, string? sub, int? ttl, int? exp_offset, string? rogue, string? iss, int? ver) =>
+            Results.Text(tokens.Mint(aud, sub, ttl, exp_offset, rogue is "1" or "true", iss, ver ?? 1), "text/plain"));
+
+        admin.MapGet("/federated-assertion", (string? sub, int? ttl) =>
+            Results.Text(tokens.FederatedAssertion(sub ?? "system:serviceaccount:skybridge:skybridge", ttl ?? 3600), "text/plain"));
+
+        admin.MapGet("/info", () => Results.Text(new JsonObject
+        {
+            ["tenantId"] = StandInOptions.TenantId,
+            ["federationIssuer"] = o.FederationIssuerV1,
+            ["federationIssuerV2"] = o.FederationIssuerV2,
+            ["storageIssuer"] = StandInOptions.StorageIssuer,
+            ["signingKid"] = keys.Primary.Kid,
+            ["signingThumbprint"] = keys.Primary.ThumbprintHex,
+            ["systemAssignedPrincipalId"] = TokenFactory.SystemAssignedPrincipalId,
+            ["systemAssignedClientId"] = TokenFactory.SystemAssignedClientId,
+        }.ToJsonString(), "application/json"));
+    }
+}

@@ -1,0 +1,77 @@
+// TEST STAND-IN — part of the local sandbox only, never shipped with Skybridge.
+using System.Text.Json.Nodes;
+
+namespace Skybridge.LocalCloud;
+
+/// <summary>
+/// Managed identity token endpoints, as Azure.Identity's ManagedIdentityCredential calls them:
+///  * App Service protocol (IDENTITY_ENDPOINT + IDENTITY_HEADER):
+///      GET /msi/token?api-version=2019-08-01&amp;resource=R[&amp;client_id=C]  header X-IDENTITY-HEADER: secret
+///  * IMDS protocol (AZURE_POD_IDENTITY_AUTHORITY_HOST=http://127.0.0.1:17090):
+///      GET /metadata/identity/oauth2/token?api-version=2018-02-01&amp;resource=R  header Metadata: true
+/// Without client_id the token is for the system-assigned identity; with client_id (or object_id /
+/// mi_res_id) for a user-assigned identity whose object id is derived from that id.
+/// </summary>
+public static class ManagedIdentityEndpoints
+{
+    public static void Map(WebApplication app, StandInOptions o, TokenFactory tokens, StandInState state)
+    {
+        app.MapGet("/msi/token", (HttpRequest req) =>
+        {
+            if (!string.Equals(req.Headers["X-IDENTITY-HEADER"], o.IdentityHeader, StringComparison.Ordinal))
+                return Error(401, "unauthorized", "missing or wrong X-IDENTITY-HEADER");
+            if (state.Settings.FailWith is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
+            if (req.Query["resource"].ToString() is not { Length: > 0 } resource)
+                return Error(400, "invalid_request", "resource is required");
+            var (clientId, principal) = Identity(req);
+            var t = tokens.Issue(new TokenRequest(resource, clientId, principal));
+            return Results.Text(new JsonObject
+            {
+                ["access_token"] = t.AccessToken,
+                ["expires_on"] = t.ExpiresOn.ToString(),
+                ["resource"] = resource,
+                ["token_type"] = "Bearer",
+                ["client_id"] = clientId,
+            }.ToJsonString(), "application/json");
+        });
+
+        // DefaultAzureCredential first probes IMDS without the Metadata header and treats only a
+        // token (200) from a non-default host as "IMDS is here": so answer with or without it.
+        app.MapGet("/metadata/identity/oauth2/token", (HttpRequest req) =>
+        {
+            if (state.Settings.FailWith is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
+            if (req.Query["resource"].ToString() is not { Length: > 0 } resource)
+                return Error(400, "invalid_request", "Required query variable 'resource' is missing");
+            var (clientId, principal) = Identity(req);
+            var t = tokens.Issue(new TokenRequest(resource, clientId, principal));
+            var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            return Results.Text(new JsonObject
+            {
+                ["access_token"] = t.AccessToken,
+                ["refresh_token"] = "",
+                ["expires_in"] = t.ExpiresIn.ToString(),
+                ["expires_on"] = t.ExpiresOn.ToString(),
+                ["ext_expires_in"] = t.ExpiresIn.ToString(),
+                ["not_before"] = now.ToString(),
+                ["resource"] = resource,
+                ["token_type"] = "Bearer",
+                ["client_id"] = clientId,
+            }.ToJsonString(), "application/json");
+        });
+    }
+
+    private static (string ClientId, string PrincipalId) Identity(HttpRequest req)
+    {
+        var userAssigned = FirstNonEmpty(req.Query["client_id"], req.Query["object_id"], req.Query["principal_id"],
+            req.Query["mi_res_id"], req.Query["msi_res_id"]);
+        return userAssigned is null
+            ? (TokenFactory.SystemAssignedClientId, TokenFactory.SystemAssignedPrincipalId)
+            : (userAssigned, TokenFactory.PrincipalIdFor(userAssigned));
+    }
+
+    private static string? FirstNonEmpty(params string?[] values) => values.FirstOrDefault(v => !string.IsNullOrEmpty(v));
+
+    internal static IResult Error(int status, string error, string description) =>
+        Results.Text(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(),
+            "application/json", statusCode: status);
+}
