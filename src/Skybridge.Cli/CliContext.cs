@@ -26,6 +26,11 @@ internal sealed class CliContext : IDisposable
 
     public ILogger Logger<T>() => Loggers.CreateLogger<T>();
 
+    // Built once per invocation by IdentityBinding, so every part of a command shares one
+    // Azure credential (one token cache) and one refreshing AWS session.
+    internal Azure.Core.TokenCredential? AzureCredentialInstance { get; set; }
+    internal Skybridge.Identity.FederatedAwsCredentials? AwsCredentialsInstance { get; set; }
+
     public static CliContext From(ParseResult parse, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var flags = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

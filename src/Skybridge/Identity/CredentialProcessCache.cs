@@ -1,0 +1,109 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Skybridge.Identity;
+
+/// <summary>
+/// The AWS credential_process document (Version 1), and an on-disk cache of it so that repeated
+/// AWS CLI invocations reuse one STS session until it nears expiry. Files are 0600 in a 0700
+/// directory under the user's cache dir and are replaced atomically, like the AWS CLI's own cache.
+/// </summary>
+public sealed class CredentialProcessCache(string directory, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>$XDG_CACHE_HOME/skybridge/credentials, else ~/.cache/skybridge/credentials.</summary>
+    public static string DefaultDirectory()
+    {
+        var root = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (string.IsNullOrEmpty(root)) root = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "skybridge", "credentials");
+    }
+
+    /// <summary>A cache key from everything that changes which credentials STS would return (no secrets involved).</summary>
+    public static string KeyFor(FederationOptions o)
+    {
+        var identity = string.Join("\n", o.Audience, o.RoleArn, o.RoleSessionName, o.Duration.TotalSeconds, o.Region, o.StsEndpoint,
+            o.Azure.Kind, o.Azure.ClientId, o.Azure.TenantId);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+    }
+
+    /// <summary>Cached credentials with enough life left to hand out, else null.</summary>
+    public CredentialProcessOutput? TryRead(string key)
+    {
+        var path = PathFor(key);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            var cached = JsonSerializer.Deserialize(File.ReadAllText(path), CredentialJson.Default.CachedCredentials);
+            if (cached is null) return null;
+            var lifetime = cached.Output.Expiration - cached.ObtainedAt;
+            // Hand out only while at least a third of the session (at most 15 min, the AWS CLI's
+            // own refresh window) is left, so the caller does not immediately ask again.
+            var needed = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(15).Ticks, lifetime.Ticks / 3));
+            return cached.Output.Expiration - _clock.GetUtcNow() > needed ? cached.Output : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged cache file is simply replaced
+        }
+    }
+
+    public void Write(string key, CredentialProcessOutput output)
+    {
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var json = JsonSerializer.Serialize(new CachedCredentials(output, _clock.GetUtcNow()), CredentialJson.Default.CachedCredentials);
+        SecretFile.WriteAtomically(PathFor(key), json);
+    }
+
+    private string PathFor(string key) => Path.Combine(directory, key + ".json");
+
+    internal sealed record CachedCredentials(CredentialProcessOutput Output, DateTimeOffset ObtainedAt);
+}
+
+/// <summary>The exact JSON shape the AWS CLI and SDKs expect from a credential_process.</summary>
+public sealed record CredentialProcessOutput(
+    [property: JsonPropertyName("Version")] int Version,
+    [property: JsonPropertyName("AccessKeyId")] string AccessKeyId,
+    [property: JsonPropertyName("SecretAccessKey")] string SecretAccessKey,
+    [property: JsonPropertyName("SessionToken")] string SessionToken,
+    [property: JsonPropertyName("Expiration")] DateTimeOffset Expiration)
+{
+    public static CredentialProcessOutput From(FederatedSession s)
+        => new(1, s.Credentials.AccessKey, s.Credentials.SecretKey, s.Credentials.Token, s.Expiration.ToUniversalTime());
+
+    public string ToJson() => JsonSerializer.Serialize(this with { Expiration = Expiration.ToUniversalTime() }, CredentialJson.Default.CredentialProcessOutput);
+}
+
+[JsonSerializable(typeof(CredentialProcessOutput))]
+[JsonSerializable(typeof(CredentialProcessCache.CachedCredentials))]
+internal sealed partial class CredentialJson : JsonSerializerContext;
+
+/// <summary>Writes files that hold secrets: mode 0600 from creation, atomic replace (never a half-written file).</summary>
+public static class SecretFile
+{
+    public static void WriteAtomically(string path, string content)
+    {
+        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        try
+        {
+            using (var stream = new FileStream(temp, options))
+            using (var writer = new StreamWriter(stream, new UTF8Encoding(false)))
+            {
+                writer.Write(content);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+}

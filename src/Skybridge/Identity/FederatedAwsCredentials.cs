@@ -1,0 +1,119 @@
+using Amazon.Runtime;
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Skybridge.Diagnostics;
+
+namespace Skybridge.Identity;
+
+/// <summary>
+/// Self-refreshing AWS credentials from an Azure identity: Entra ID token -> STS
+/// AssumeRoleWithWebIdentity. The SDK's <see cref="RefreshingAWSCredentials"/> serialises refreshes
+/// behind one semaphore, so however many requests run concurrently there is exactly one Entra + STS
+/// round trip per refresh; while a refresh runs in the background the current credentials are still
+/// served. Refreshes happen well before the session ends, so long jobs never see an expired key.
+/// </summary>
+public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
+{
+    private readonly FederationOptions _options;
+    private readonly TokenCredential _azure;
+    private readonly IWebIdentityExchange _exchange;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private int _refreshCount;
+
+    public FederatedAwsCredentials(FederationOptions options, TokenCredential azureCredential, IWebIdentityExchange exchange,
+        TimeProvider? clock = null, ILogger? logger = null)
+    {
+        _options = options.Validate();
+        _azure = azureCredential;
+        _exchange = exchange;
+        _clock = clock ?? TimeProvider.System;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>How many Entra + STS round trips have been made (one per refresh).</summary>
+    public int RefreshCount => Volatile.Read(ref _refreshCount);
+
+    /// <summary>The session in use: its claims and expiry, never its secrets.</summary>
+    public FederatedSessionInfo? Current { get; private set; }
+
+    /// <summary>Gets a fresh Entra token for the federation audience (Azure.Identity caches it).</summary>
+    public async Task<(AccessToken Token, TokenClaims Claims)> GetEntraTokenAsync(CancellationToken cancellationToken = default)
+    {
+        AccessToken token;
+        try
+        {
+            token = await _azure.GetTokenAsync(new TokenRequestContext([_options.Scope], tenantId: _options.Azure.TenantId), cancellationToken).ConfigureAwait(false);
+        }
+        catch (CredentialUnavailableException e)
+        {
+            throw AzureCredentialDiagnosis.Explain(e, _options);
+        }
+        catch (AuthenticationFailedException e)
+        {
+            throw AzureCredentialDiagnosis.Explain(e, _options);
+        }
+        return (token, TokenClaims.Decode(token.Token));
+    }
+
+    /// <summary>One complete exchange, outside the refresh cache (used by refresh, doctor and credential_process).</summary>
+    public async Task<FederatedSession> ExchangeAsync(CancellationToken cancellationToken = default)
+    {
+        var (token, claims) = await GetEntraTokenAsync(cancellationToken).ConfigureAwait(false);
+        var sessionName = _options.RoleSessionName ?? FederationOptions.DeriveSessionName(claims);
+        _logger.LogDebug("Exchanging Entra token ({Claims}) for role {Role} as session {Session}", claims, _options.RoleArn, sessionName);
+        FederatedSession session;
+        try
+        {
+            session = await _exchange.ExchangeAsync(token.Token, _options.RoleArn, sessionName, _options.Duration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw FederationDiagnosis.Explain(e, claims, _options, _clock.GetUtcNow());
+        }
+        SecretRedactor.Register(session.Credentials.SecretKey);
+        SecretRedactor.Register(session.Credentials.Token);
+        Interlocked.Increment(ref _refreshCount);
+        Current = new FederatedSessionInfo(claims, session.AssumedRoleArn, session.Credentials.AccessKey, session.Expiration, _clock.GetUtcNow());
+        _logger.LogInformation("AWS session for {Role} valid until {Expiration:u} (refresh #{Count})", session.AssumedRoleArn ?? _options.RoleArn, session.Expiration, RefreshCount);
+        return session;
+    }
+
+    protected override CredentialsRefreshState GenerateNewCredentials()
+        => GenerateNewCredentialsAsync().GetAwaiter().GetResult();
+
+    protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
+    {
+        var session = await ExchangeAsync().ConfigureAwait(false);
+        var now = _clock.GetUtcNow();
+        var refreshAt = RefreshSchedule.RefreshAt(now, session.Expiration, _options.MaxCredentialAge);
+        var untilRefresh = refreshAt - now;
+        // Refresh in the background during the last quarter before refreshAt (at most a minute),
+        // so callers keep using the still-valid credentials instead of waiting on STS.
+        PreemptExpiryTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, untilRefresh.Ticks / 4));
+        // The base class measures time with the real UTC clock; translate our (injectable)
+        // clock's "refresh in X" into that clock so both agree on when to refresh.
+        return new CredentialsRefreshState(session.Credentials, DateTime.UtcNow + untilRefresh + PreemptExpiryTime);
+    }
+}
+
+/// <summary>What may be shown about a session: claims, role, access key id and times. No secrets.</summary>
+public sealed record FederatedSessionInfo(TokenClaims Claims, string? AssumedRoleArn, string AccessKeyId, DateTimeOffset Expiration, DateTimeOffset ObtainedAt);
+
+/// <summary>When to replace credentials: ahead of expiry by a margin that scales with the session length.</summary>
+public static class RefreshSchedule
+{
+    /// <summary>Largest margin kept before expiry: in-flight requests signed just before the refresh still finish.</summary>
+    public static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(5);
+
+    public static DateTimeOffset RefreshAt(DateTimeOffset now, DateTimeOffset expiration, TimeSpan? maxAge)
+    {
+        var lifetime = expiration - now;
+        var margin = TimeSpan.FromTicks(Math.Min(MaxMargin.Ticks, Math.Max(0, lifetime.Ticks / 5)));
+        var refreshAt = expiration - margin;
+        if (maxAge is { } age && now + age < refreshAt) refreshAt = now + age;
+        return refreshAt <= now ? now + TimeSpan.FromSeconds(1) : refreshAt;
+    }
+}
