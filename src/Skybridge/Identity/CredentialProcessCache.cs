@@ -70,12 +70,22 @@ public sealed record CredentialProcessOutput(
     [property: JsonPropertyName("AccessKeyId")] string AccessKeyId,
     [property: JsonPropertyName("SecretAccessKey")] string SecretAccessKey,
     [property: JsonPropertyName("SessionToken")] string SessionToken,
-    [property: JsonPropertyName("Expiration")] DateTimeOffset Expiration)
+    [property: JsonPropertyName("Expiration"), JsonConverter(typeof(UtcIso8601Converter))] DateTimeOffset Expiration)
 {
     public static CredentialProcessOutput From(FederatedSession s)
         => new(1, s.Credentials.AccessKey, s.Credentials.SecretKey, s.Credentials.Token, s.Expiration.ToUniversalTime());
 
-    public string ToJson() => JsonSerializer.Serialize(this with { Expiration = Expiration.ToUniversalTime() }, CredentialJson.Default.CredentialProcessOutput);
+    public string ToJson() => JsonSerializer.Serialize(this, CredentialJson.Default.CredentialProcessOutput);
+}
+
+/// <summary>ISO-8601 in UTC with a Z suffix ("2026-11-28T13:00:00Z"), the form AWS tools document.</summary>
+internal sealed class UtcIso8601Converter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        => DateTimeOffset.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture));
 }
 
 [JsonSerializable(typeof(CredentialProcessOutput))]

@@ -31,6 +31,9 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
         _exchange = exchange;
         _clock = clock ?? TimeProvider.System;
         _logger = logger ?? NullLogger.Instance;
+        // RefreshSchedule already keeps a margin before the real expiry; a second, fixed buffer
+        // in the base class would make short forced refresh intervals refresh on every call.
+        ExpirationBuffer = TimeSpan.Zero;
     }
 
     /// <summary>How many Entra + STS round trips have been made (one per refresh).</summary>
@@ -90,8 +93,9 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
         var now = _clock.GetUtcNow();
         var refreshAt = RefreshSchedule.RefreshAt(now, session.Expiration, _options.MaxCredentialAge);
         var untilRefresh = refreshAt - now;
-        // Refresh in the background during the last quarter before refreshAt (at most a minute),
-        // so callers keep using the still-valid credentials instead of waiting on STS.
+        // From refreshAt, one background refresh runs while callers keep using the still-valid
+        // credentials; only if it has not finished within the preempt window (a quarter of the
+        // interval, at most a minute) do callers wait for it.
         PreemptExpiryTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, untilRefresh.Ticks / 4));
         // The base class measures time with the real UTC clock; translate our (injectable)
         // clock's "refresh in X" into that clock so both agree on when to refresh.

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the whole test suite: unit tests, then integration tests against the local sandbox
+# (started here if it is not up). Ends with one line "N passed, N failed[, N skipped]" computed
+# from the TRX results, and exits non-zero if anything failed.
+#   ./test.sh                 everything
+#   ./test.sh unit            unit tests only (no sandbox)
+#   ./test.sh integration     integration tests only
+#   FILTER='FullyQualifiedName~Identity' ./test.sh   pass a dotnet test filter to both projects
+set -uo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$root"
+what=${1:-all}
+results="$root/.artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+status=0
+
+run_tests() { # project name
+  local args=(test "tests/$1/$1.csproj" -c Release --nologo --logger "trx;LogFileName=$1.trx" --results-directory "$results")
+  [ -n "${FILTER:-}" ] && args+=(--filter "$FILTER")
+  echo "== $1" >&2
+  dotnet "${args[@]}" || status=1
+}
+
+if [ "$what" = all ] || [ "$what" = unit ]; then
+  run_tests Skybridge.Tests
+fi
+if [ "$what" = all ] || [ "$what" = integration ]; then
+  if ./sandbox.sh status >/dev/null 2>&1 || ./sandbox.sh up; then
+    run_tests Skybridge.IntegrationTests
+  else
+    echo "test.sh: the sandbox did not start; integration tests cannot run" >&2
+    status=1
+  fi
+fi
+
+# Closing line from the real results: sum the counters of every TRX file.
+summary=$(/usr/bin/python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+ns = "{http://microsoft.com/schemas/VisualStudio/TeamTest/2010}"
+passed = failed = skipped = 0
+files = glob.glob(sys.argv[1] + "/*.trx")
+for f in files:
+    c = ET.parse(f).getroot().find(f"{ns}ResultSummary/{ns}Counters")
+    passed += int(c.get("passed", 0))
+    failed += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0)) + int(c.get("aborted", 0))
+    skipped += int(c.get("notExecuted", 0))
+print(f"{passed} passed, {failed} failed" + (f", {skipped} skipped" if skipped else ""), len(files))
+PY
+) || { summary="0 passed, 1 failed 0"; status=1; }
+count=${summary##* }; line=${summary% *}
+expected=0
+{ [ "$what" = all ] || [ "$what" = unit ]; } && expected=$((expected + 1))
+{ [ "$what" = all ] || [ "$what" = integration ]; } && expected=$((expected + 1))
+if [ "$count" -lt "$expected" ]; then
+  echo "test.sh: expected $expected TRX result files, found $count (a test project did not build or run)" >&2
+  status=1
+  case "$line" in *" 0 failed"*) line="${line/ 0 failed/ 1 failed}";; esac
+fi
+case "$line" in *" 0 failed"*) ;; *) status=1;; esac
+echo "$line"
+exit $status
