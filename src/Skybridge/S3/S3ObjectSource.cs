@@ -1,0 +1,119 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Skybridge.Transfer;
+
+namespace Skybridge.S3;
+
+/// <summary>
+/// <see cref="IObjectSource"/> over the AWS SDK: ListObjectsV2 pages, ranged GETs with If-Match on
+/// the listed ETag, HEAD ?partNumber= for multipart boundaries, GetObjectTagging. The SDK's retry
+/// policy handles throttling and transient HTTP failures; this class only retries a body that broke
+/// off mid-stream (which the SDK cannot replay).
+/// </summary>
+public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource
+{
+    private const int BodyAttempts = 3;
+
+    public string Describe => location.ToString();
+    public string Bucket => location.Bucket;
+    public string Prefix => location.Prefix;
+
+    public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Prefix, MaxKeys = 1000 };
+        do
+        {
+            var page = await s3.ListObjectsV2Async(request, ct).ConfigureAwait(false);
+            foreach (var o in page.S3Objects ?? [])
+                yield return new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag),
+                    new DateTimeOffset(DateTime.SpecifyKind(o.LastModified ?? DateTime.UnixEpoch, DateTimeKind.Utc)),
+                    o.StorageClass?.Value);
+            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
+        } while (request.ContinuationToken is not null);
+    }
+
+    public async Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            var request = new GetObjectRequest { BucketName = location.Bucket, Key = obj.Key, EtagToMatch = Quote(obj.ETag) };
+            if (destination.Length > 0) request.ByteRange = new ByteRange(offset, offset + destination.Length - 1);
+            try
+            {
+                using var response = await s3.GetObjectAsync(request, ct).ConfigureAwait(false);
+                if (CompositeEtag.Normalize(response.ETag) is var etag && etag.Length > 0 && etag != CompositeEtag.Normalize(obj.ETag))
+                    throw new SourceChangedException(obj.Key);
+                await using var body = response.ResponseStream;
+                await body.ReadExactlyAsync(destination, ct).ConfigureAwait(false);
+                return Properties(response);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+            {
+                throw new SourceChangedException(obj.Key, e);
+            }
+            catch (Exception e) when (attempt < BodyAttempts && e is IOException or EndOfStreamException && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
+    {
+        var sizes = new long[partCount];
+        await Parallel.ForEachAsync(Enumerable.Range(1, partCount), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (part, token) =>
+            {
+                try
+                {
+                    var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+                    {
+                        BucketName = location.Bucket, Key = obj.Key, PartNumber = part, EtagToMatch = Quote(obj.ETag),
+                    }, token).ConfigureAwait(false);
+                    sizes[part - 1] = head.ContentLength;
+                }
+                catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+                {
+                    throw new SourceChangedException(obj.Key, e);
+                }
+            }).ConfigureAwait(false);
+        return sizes;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
+    {
+        var response = await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = location.Bucket, Key = obj.Key }, ct).ConfigureAwait(false);
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var t in response.Tagging ?? []) tags[t.Key] = t.Value ?? "";
+        return tags;
+    }
+
+    private static SourceProperties Properties(GetObjectResponse r)
+    {
+        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var key in r.Metadata.Keys)
+        {
+            var name = key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? key["x-amz-meta-".Length..] : key;
+            meta[name] = r.Metadata[key];
+        }
+        var sse = r.ServerSideEncryptionMethod?.Value;
+        return new SourceProperties
+        {
+            ContentType = Empty(r.Headers.ContentType),
+            ContentEncoding = Empty(r.Headers.ContentEncoding),
+            ContentLanguage = Empty(r.ContentLanguage),
+            ContentDisposition = Empty(r.Headers.ContentDisposition),
+            CacheControl = Empty(r.Headers.CacheControl),
+            UserMetadata = meta,
+            TagCount = r.TagCount ?? 0,
+            VersionId = Empty(r.VersionId),
+            EtagIsNotDigest = sse is "aws:kms" or "aws:kms:dsse"
+                || (r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 } c && c != "None"),
+        };
+    }
+
+    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+    private static string Quote(string etag) => "\"" + CompositeEtag.Normalize(etag) + "\"";
+}

@@ -1,0 +1,96 @@
+namespace Skybridge.Transfer;
+
+/// <summary>How "unchanged" is decided when the destination already has the blob.</summary>
+public enum CompareMode
+{
+    /// <summary>Same size and the source ETag recorded in the blob's metadata (default; no data read).</summary>
+    Etag,
+    Size,
+    /// <summary>Source MD5 (plain ETag) against the blob's Content-MD5; multipart sources fall back to the recorded ETag.</summary>
+    Md5,
+    /// <summary>Same size and the source not modified after the copy recorded in metadata (or the blob's time).</summary>
+    Mtime,
+}
+
+/// <summary>When an existing blob may be replaced.</summary>
+public enum OverwriteMode { IfChanged, Always, Never, IfNewer }
+
+public enum DecisionKind { Copy, Skip, Delete }
+
+/// <summary>A decision and the reason shown to the user (in plan, summary and report).</summary>
+public readonly record struct Decision(DecisionKind Kind, string Reason)
+{
+    public static Decision Copy(string reason) => new(DecisionKind.Copy, reason);
+    public static Decision Skip(string reason) => new(DecisionKind.Skip, reason);
+}
+
+/// <summary>The --compare / --overwrite rules: source object + existing blob (or none) -> copy or skip, with why.</summary>
+public sealed class Decider(CompareMode compare = CompareMode.Etag, OverwriteMode overwrite = OverwriteMode.IfChanged)
+{
+    public CompareMode Compare { get; } = compare;
+    public OverwriteMode Overwrite { get; } = overwrite;
+
+    public Decision Decide(SourceObject source, DestinationBlob? existing)
+    {
+        if (existing is null) return Decision.Copy("new");
+        switch (Overwrite)
+        {
+            case OverwriteMode.Always: return Decision.Copy("overwrite always");
+            case OverwriteMode.Never: return Decision.Skip("exists (overwrite never)");
+            case OverwriteMode.IfNewer:
+                var destinationTime = existing.RecordedSourceLastModified ?? existing.LastModified;
+                return source.LastModified > destinationTime
+                    ? Decision.Copy("source newer")
+                    : Decision.Skip("destination not older");
+        }
+        return Unchanged(source, existing) is { } why ? Decision.Skip(why) : Decision.Copy(ChangedReason(source, existing));
+    }
+
+    /// <summary>Why the blob counts as unchanged, or null when it must be copied.</summary>
+    private string? Unchanged(SourceObject s, DestinationBlob d)
+    {
+        if (s.Size != d.Size) return null;
+        switch (Compare)
+        {
+            case CompareMode.Size:
+                return "same size";
+            case CompareMode.Md5 when s.ETagIsMd5 && d.ContentMd5 is { } md5:
+                return md5.AsSpan().SequenceEqual(CompositeEtag.Md5FromEtag(s.ETag)) ? "same MD5" : null;
+            case CompareMode.Mtime:
+                var copiedAt = d.RecordedSourceLastModified ?? d.LastModified;
+                return s.LastModified <= copiedAt ? "same size, not modified since" : null;
+            default:
+                return d.RecordedSourceETag is { } e && e == CompositeEtag.Normalize(s.ETag) ? "unchanged (same size and ETag)" : null;
+        }
+    }
+
+    private string ChangedReason(SourceObject s, DestinationBlob d)
+    {
+        if (s.Size != d.Size) return "size differs";
+        return Compare switch
+        {
+            CompareMode.Md5 when s.ETagIsMd5 && d.ContentMd5 is not null => "MD5 differs",
+            CompareMode.Mtime => "source modified",
+            _ when d.RecordedSourceETag is null => "destination has no source ETag",
+            _ => "ETag differs",
+        };
+    }
+
+    public static CompareMode ParseCompare(string? value) => (value ?? "etag").ToLowerInvariant() switch
+    {
+        "etag" => CompareMode.Etag,
+        "size" => CompareMode.Size,
+        "md5" => CompareMode.Md5,
+        "mtime" => CompareMode.Mtime,
+        _ => throw SkybridgeException.Usage($"--compare '{value}' is not valid.", "Use size, etag, md5 or mtime."),
+    };
+
+    public static OverwriteMode ParseOverwrite(string? value) => (value ?? "if-changed").ToLowerInvariant() switch
+    {
+        "if-changed" => OverwriteMode.IfChanged,
+        "always" => OverwriteMode.Always,
+        "never" => OverwriteMode.Never,
+        "if-newer" => OverwriteMode.IfNewer,
+        _ => throw SkybridgeException.Usage($"--overwrite '{value}' is not valid.", "Use always, never, if-changed or if-newer."),
+    };
+}

@@ -1,0 +1,25 @@
+namespace Skybridge.Transfer;
+
+/// <summary>One blob as the destination listing reports it (with metadata, so no extra call is needed to decide).</summary>
+public sealed record DestinationBlob(
+    string Name,
+    long Size,
+    byte[]? ContentMd5,
+    DateTimeOffset LastModified,
+    IReadOnlyDictionary<string, string> Metadata)
+{
+    /// <summary>The source ETag recorded by the run that wrote this blob, or null if Skybridge did not write it.</summary>
+    public string? RecordedSourceETag => Get(Blob.MetadataMapper.SourceEtagKey);
+
+    /// <summary>The source's last-modified time recorded at copy time.</summary>
+    public DateTimeOffset? RecordedSourceLastModified
+        => DateTimeOffset.TryParse(Get(Blob.MetadataMapper.SourceLastModifiedKey), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
+
+    private string? Get(string key)
+    {
+        foreach (var (k, v) in Metadata)
+            if (string.Equals(k, key, StringComparison.OrdinalIgnoreCase)) return v;
+        return null;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Skybridge.Transfer;
+
+/// <summary>
+/// One predicate for "is this object part of the run" (rclone's filter): include/exclude globs
+/// on the name relative to the prefix, a modified-time window and a size window. Name rules apply
+/// to both sides (so a sync never deletes what the filter hides); time and size only to the source.
+/// Globs: '*' any run of characters except '/', '**' anything, '?' one character except '/',
+/// '[abc]' a class; a pattern without '/' matches the last segment (like rclone/gitignore).
+/// </summary>
+public sealed class Filter
+{
+    private readonly Regex[] _include;
+    private readonly Regex[] _exclude;
+
+    public Filter(IEnumerable<string>? include = null, IEnumerable<string>? exclude = null,
+        DateTimeOffset? modifiedAfter = null, DateTimeOffset? modifiedBefore = null, long? minSize = null, long? maxSize = null)
+    {
+        _include = (include ?? []).Select(GlobToRegex).ToArray();
+        _exclude = (exclude ?? []).Select(GlobToRegex).ToArray();
+        ModifiedAfter = modifiedAfter;
+        ModifiedBefore = modifiedBefore;
+        MinSize = minSize;
+        MaxSize = maxSize;
+    }
+
+    public static Filter None { get; } = new();
+
+    public DateTimeOffset? ModifiedAfter { get; }
+    public DateTimeOffset? ModifiedBefore { get; }
+    public long? MinSize { get; }
+    public long? MaxSize { get; }
+
+    /// <summary>Name rules only: excludes win; with includes, a name must match one.</summary>
+    public bool IncludesName(string relativeName)
+    {
+        foreach (var r in _exclude) if (r.IsMatch(relativeName)) return false;
+        if (_include.Length == 0) return true;
+        foreach (var r in _include) if (r.IsMatch(relativeName)) return true;
+        return false;
+    }
+
+    public bool Includes(string relativeName, long size, DateTimeOffset lastModified)
+    {
+        if (!IncludesName(relativeName)) return false;
+        if (MinSize is { } min && size < min) return false;
+        if (MaxSize is { } max && size > max) return false;
+        if (ModifiedAfter is { } after && lastModified < after) return false;
+        if (ModifiedBefore is { } before && lastModified >= before) return false;
+        return true;
+    }
+
+    internal static Regex GlobToRegex(string glob)
+    {
+        if (string.IsNullOrEmpty(glob)) throw SkybridgeException.Usage("An empty --include/--exclude pattern is not valid.");
+        var anchored = glob.Contains('/');
+        var g = glob.TrimStart('/');
+        var sb = new StringBuilder(anchored ? "^" : "(^|/)");
+        for (int i = 0; i < g.Length; i++)
+        {
+            var c = g[i];
+            switch (c)
+            {
+                case '*' when i + 1 < g.Length && g[i + 1] == '*':
+                    i++;
+                    if (i + 1 < g.Length && g[i + 1] == '/') { i++; sb.Append("(.*/)?"); }
+                    else sb.Append(".*");
+                    break;
+                case '*': sb.Append("[^/]*"); break;
+                case '?': sb.Append("[^/]"); break;
+                case '[':
+                    var end = g.IndexOf(']', i + 1);
+                    if (end < 0) throw SkybridgeException.Usage($"Pattern '{glob}' has an unclosed '['.");
+                    var cls = g[(i + 1)..end];
+                    sb.Append('[').Append(cls.StartsWith('!') ? "^" + Regex.Escape(cls[1..]) : Regex.Escape(cls)).Append(']');
+                    i = end;
+                    break;
+                default: sb.Append(Regex.Escape(c.ToString())); break;
+            }
+        }
+        sb.Append('$');
+        return new Regex(sb.ToString(), RegexOptions.CultureInvariant | RegexOptions.Singleline);
+    }
+}

@@ -1,0 +1,49 @@
+namespace Skybridge.Transfer;
+
+/// <summary>What a blob is written with: HTTP headers, Content-MD5, metadata, index tags, tier.</summary>
+public sealed record BlobWrite
+{
+    public string? ContentType { get; init; }
+    public string? ContentEncoding { get; init; }
+    public string? ContentLanguage { get; init; }
+    public string? ContentDisposition { get; init; }
+    public string? CacheControl { get; init; }
+    public required byte[] ContentMd5 { get; init; }
+    public IDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
+    public IDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+    public string? AccessTier { get; init; }
+}
+
+/// <summary>
+/// The write side: list in name order, one-shot put, staged blocks + commit, delete, read back.
+/// Implementations let the SDK own retries; every failure surfaces as an exception.
+/// </summary>
+public interface IBlobDestination
+{
+    /// <summary>Human-readable location without any SAS or key.</summary>
+    string Describe { get; }
+
+    /// <summary>Blob-name prefix ("" or ending in '/').</summary>
+    string Prefix { get; }
+
+    /// <summary>Every blob under <see cref="Prefix"/> in UTF-8 binary name order, with metadata.</summary>
+    IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct);
+
+    /// <summary>One blob's properties, or null when it does not exist.</summary>
+    Task<DestinationBlob?> GetAsync(string name, CancellationToken ct);
+
+    Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct);
+
+    /// <summary>Put Block with a transactional MD5 (the service rejects the block if the bytes differ).</summary>
+    Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[] blockMd5, CancellationToken ct);
+
+    Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct);
+
+    Task DeleteAsync(string name, CancellationToken ct);
+
+    /// <summary>Opens the blob's content for reading (deep verify).</summary>
+    Task<Stream> OpenReadAsync(string name, CancellationToken ct);
+
+    /// <summary>Creates the container if it does not exist (no-op when it does or when not permitted to check).</summary>
+    Task EnsureContainerAsync(CancellationToken ct);
+}

@@ -1,0 +1,37 @@
+namespace Skybridge.Transfer;
+
+/// <summary>
+/// The read side, as small as rclone's fs.Fs: list in key order, read a byte range pinned to an
+/// ETag, and two optional look-ups (part sizes for multipart ETags, tags).
+/// </summary>
+public interface IObjectSource
+{
+    /// <summary>Human-readable location, e.g. s3://bucket/prefix/ (no secrets).</summary>
+    string Describe { get; }
+
+    /// <summary>Bucket name recorded in provenance metadata.</summary>
+    string Bucket { get; }
+
+    /// <summary>Key prefix listed ("" or ending in '/'); relative names are the key minus this prefix.</summary>
+    string Prefix { get; }
+
+    /// <summary>Every object under <see cref="Prefix"/> in UTF-8 binary key order, paged, never all in memory.</summary>
+    IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Reads exactly <paramref name="destination"/>.Length bytes at <paramref name="offset"/>, only if the
+    /// object still has <see cref="SourceObject.ETag"/> (else <see cref="SourceChangedException"/>).
+    /// Returns the object's properties (every GET carries them).
+    /// </summary>
+    Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct);
+
+    /// <summary>Sizes of parts 1..<paramref name="partCount"/> of a multipart object (to rebuild its ETag).</summary>
+    Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct);
+
+    /// <summary>The object's tags (empty when none).</summary>
+    Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct);
+}
+
+/// <summary>The object changed (ETag no longer matches) between listing and reading, or mid-copy.</summary>
+public sealed class SourceChangedException(string key, Exception? inner = null)
+    : Exception($"source object '{key}' changed during the copy (ETag no longer matches); it will be copied by the next run", inner);

@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Skybridge.Blob;
+
+namespace Skybridge.Transfer;
+
+/// <summary>Per-object settings of the streamed copy.</summary>
+public sealed record CopySettings
+{
+    /// <summary>--block-size (null: AzCopy's 8 MiB start); doubled as needed to stay within 50,000 blocks.</summary>
+    public long? BlockSize { get; init; }
+    /// <summary>Blocks of one object read/staged at the same time.</summary>
+    public int BlocksPerObject { get; init; } = 8;
+    public string? AccessTier { get; init; }
+    public bool CopyTags { get; init; } = true;
+}
+
+/// <summary>What a successful copy proved and wrote.</summary>
+public sealed record CopyResult(byte[] Md5, string? VersionId, string IntegrityCheck, IReadOnlyList<string> Notes);
+
+/// <summary>The bytes read did not match the source's ETag: nothing was committed.</summary>
+public sealed class IntegrityException(string message) : Exception(message);
+
+/// <summary>
+/// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block with a
+/// transactional MD5 -> (after proving the whole-object MD5 or the rebuilt multipart ETag equals the
+/// source's) Put Block List carrying Content-MD5, properties, metadata and tags. Small objects go in
+/// one Put Blob. Every buffer is charged to the shared <see cref="MemoryBudget"/>, so memory stays
+/// bounded whatever the object sizes. A failed check means no commit: the old blob (if any) stays.
+/// </summary>
+public sealed class ObjectCopier(
+    IObjectSource source, IBlobDestination destination, CopySettings settings,
+    MemoryBudget budget, TransferStats stats, BandwidthLimiter? limiter = null)
+{
+    public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
+    {
+        var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize);
+        return plan.SingleShot
+            ? await CopySingleShotAsync(obj, blobName, ct).ConfigureAwait(false)
+            : await CopyBlocksAsync(obj, blobName, plan, ct).ConfigureAwait(false);
+    }
+
+    private async Task<CopyResult> CopySingleShotAsync(SourceObject obj, string blobName, CancellationToken ct)
+    {
+        var size = (int)obj.Size;
+        using var lease = await budget.AcquireAsync(Math.Max(size, 1), ct).ConfigureAwait(false);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
+        try
+        {
+            if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
+            var props = await source.ReadAsync(obj, 0, buffer.AsMemory(0, size), ct).ConfigureAwait(false);
+            stats.OnBytes(size);
+            var md5 = MD5.HashData(buffer.AsSpan(0, size));
+            var composite = await CompositeFor(obj, ct).ConfigureAwait(false);
+            composite?.Append(buffer.AsSpan(0, size));
+            var (check, notes) = Prove(obj, props, md5, composite);
+            var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
+            await destination.PutAsync(blobName, buffer.AsMemory(0, size), write, ct).ConfigureAwait(false);
+            return new CopyResult(md5, props.VersionId, check, notes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, CancellationToken ct)
+    {
+        var composite = await CompositeFor(obj, ct).ConfigureAwait(false);
+        using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
+        SourceProperties? props = null;
+
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var window = new SemaphoreSlim(Math.Max(1, settings.BlocksPerObject));
+        var tasks = new List<Task>(plan.BlockCount);
+        // Whole-object hashes need the bytes in order while blocks arrive in any order: each block
+        // waits for its predecessor to be hashed (a chain of tasks), then hashes itself.
+        Task previousHashed = Task.CompletedTask;
+        try
+        {
+            for (int i = 0; i < plan.BlockCount; i++)
+            {
+                await window.WaitAsync(failed.Token).ConfigureAwait(false);
+                // Acquired in block order, so an earlier block never waits for memory held by a later one.
+                MemoryBudget.Lease lease;
+                try { lease = await budget.AcquireAsync(plan.LengthOf(i), failed.Token).ConfigureAwait(false); }
+                catch { window.Release(); throw; }
+                var hashed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var index = i;
+                var before = previousHashed;
+                previousHashed = hashed.Task;
+                tasks.Add(Task.Run(async () =>
+                {
+                    var length = plan.LengthOf(index);
+                    var buffer = ArrayPool<byte>.Shared.Rent(length);
+                    try
+                    {
+                        if (limiter is not null) await limiter.WaitAsync(length, failed.Token).ConfigureAwait(false);
+                        var p = await source.ReadAsync(obj, plan.OffsetOf(index), buffer.AsMemory(0, length), failed.Token).ConfigureAwait(false);
+                        stats.OnBytes(length);
+                        var blockMd5 = MD5.HashData(buffer.AsSpan(0, length));
+                        var stage = destination.StageBlockAsync(blobName, ids[index], buffer.AsMemory(0, length), blockMd5, failed.Token);
+                        await before.ConfigureAwait(false);
+                        if (index == 0) props = p;
+                        whole.AppendData(buffer.AsSpan(0, length));
+                        composite?.Append(buffer.AsSpan(0, length));
+                        hashed.TrySetResult();
+                        await stage.ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        hashed.TrySetException(e);
+                        failed.Cancel();
+                        throw;
+                    }
+                    finally
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        lease.Dispose();
+                        window.Release();
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Either a block failed and cancelled the rest (its exception is reported below), or the
+            // run was interrupted: in both cases let the blocks in flight finish and free their buffers.
+            if (ct.IsCancellationRequested)
+            {
+                try { await Task.WhenAll(tasks).ConfigureAwait(false); } catch { /* interrupted anyway */ }
+                throw;
+            }
+        }
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Report the root cause, not the cancellations it triggered in sibling blocks.
+            var root = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (root is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
+            throw;
+        }
+        ct.ThrowIfCancellationRequested();
+
+        var md5 = whole.GetHashAndReset();
+        var (check, notes) = Prove(obj, props!, md5, composite);
+        var write = await BuildWriteAsync(obj, props!, md5, notes, ct).ConfigureAwait(false);
+        await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
+        return new CopyResult(md5, props!.VersionId, check, notes);
+    }
+
+    /// <summary>For a multipart source, a builder of its composite ETag over its real part boundaries.</summary>
+    private async Task<CompositeEtag?> CompositeFor(SourceObject obj, CancellationToken ct)
+    {
+        if (obj.MultipartCount is not { } parts) return null;
+        var sizes = await source.GetPartSizesAsync(obj, parts, ct).ConfigureAwait(false);
+        if (sizes.Count != parts || sizes.Sum() != obj.Size)
+            throw new IntegrityException($"the {parts} part sizes reported by the source add up to {sizes.Sum()} bytes, not {obj.Size}");
+        return new CompositeEtag(sizes);
+    }
+
+    /// <summary>Compares what was read with the source's ETag; throws when they differ.</summary>
+    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, CompositeEtag? composite)
+    {
+        var notes = new List<string>();
+        var expected = CompositeEtag.Normalize(obj.ETag);
+        if (props.EtagIsNotDigest)
+        {
+            notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: checked by per-block MD5 only");
+            return ("block-md5", notes);
+        }
+        if (composite is not null)
+        {
+            var rebuilt = composite.Finish();
+            if (rebuilt != expected)
+                throw new IntegrityException($"multipart ETag check failed: bytes read give {rebuilt}, source has {expected}");
+            return ("multipart-etag", notes);
+        }
+        if (obj.ETagIsMd5)
+        {
+            var actual = Convert.ToHexStringLower(md5);
+            if (actual != expected) throw new IntegrityException($"MD5 check failed: bytes read give {actual}, source ETag is {expected}");
+            return ("md5", notes);
+        }
+        notes.Add($"ETag '{expected}' is neither an MD5 nor a multipart ETag: checked by per-block MD5 only");
+        return ("block-md5", notes);
+    }
+
+    private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[] md5, List<string> notes, CancellationToken ct)
+    {
+        var tags = new Dictionary<string, string>();
+        if (settings.CopyTags && props.TagCount > 0)
+        {
+            var (mapped, dropped) = TagMapper.Map(await source.GetTagsAsync(obj, ct).ConfigureAwait(false));
+            tags = mapped;
+            if (dropped.Count > 0) notes.Add("tags not valid as blob index tags were dropped: " + string.Join(", ", dropped));
+        }
+        return new BlobWrite
+        {
+            ContentType = props.ContentType,
+            ContentEncoding = props.ContentEncoding,
+            ContentLanguage = props.ContentLanguage,
+            ContentDisposition = props.ContentDisposition,
+            CacheControl = props.CacheControl,
+            ContentMd5 = md5,
+            Metadata = MetadataMapper.Build(source.Bucket, obj, props, props.VersionId ?? obj.VersionId),
+            Tags = tags,
+            AccessTier = settings.AccessTier,
+        };
+    }
+}

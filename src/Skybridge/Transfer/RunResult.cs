@@ -1,0 +1,50 @@
+namespace Skybridge.Transfer;
+
+/// <summary>The outcome of a run, as the summary (text or --output json) shows it.</summary>
+public sealed record RunResult
+{
+    public required RunMode Mode { get; init; }
+    public required string Source { get; init; }
+    public required string Destination { get; init; }
+    public required TransferStats Stats { get; init; }
+    /// <summary>Why sync did not delete (a guard tripped), or null.</summary>
+    public string? DeleteRefused { get; init; }
+    public long PeakBufferBytes { get; init; }
+
+    /// <summary>0 when everything asked for was done (or verify found no difference), else 1.</summary>
+    public int ExitCode => Mode switch
+    {
+        RunMode.Verify => Stats.Missing + Stats.Extra + Stats.Mismatched + Stats.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok,
+        _ => Stats.Failed > 0 || DeleteRefused is not null ? ExitCodes.SomeFailed : ExitCodes.Ok,
+    };
+
+    /// <summary>A plain object for JSON output (snake_case by the caller's serializer options).</summary>
+    public object ToJson() => new
+    {
+        mode = Mode.ToString().ToLowerInvariant(),
+        source = Source,
+        destination = Destination,
+        exit_code = ExitCode,
+        elapsed_seconds = Math.Round(Stats.Elapsed.TotalSeconds, 3),
+        listed = Stats.Listed,
+        copied = Mode == RunMode.Plan ? 0 : Stats.Copied,
+        to_copy = Stats.ToCopy,
+        bytes_to_copy = Stats.BytesToCopy,
+        bytes_copied = Stats.BytesCopied,
+        bytes_per_second = Math.Round(Stats.Rate),
+        skipped = Stats.Skipped,
+        renamed = Stats.Renamed,
+        failed = Stats.Failed,
+        to_delete = Stats.ToDelete,
+        deleted = Stats.Deleted,
+        delete_refused = DeleteRefused,
+        matched = Stats.Matched,
+        missing = Stats.Missing,
+        extra = Stats.Extra,
+        mismatched = Stats.Mismatched,
+        skip_reasons = Stats.SkipReasons,
+        fail_reasons = Stats.FailReasons,
+        errors = Stats.Errors,
+        peak_buffer_bytes = PeakBufferBytes,
+    };
+}

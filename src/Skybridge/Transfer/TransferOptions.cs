@@ -1,0 +1,29 @@
+using Skybridge.Blob;
+
+namespace Skybridge.Transfer;
+
+/// <summary>What a run does: copy (create/update), sync (copy + optional mirror deletes), plan (dry run), verify.</summary>
+public enum RunMode { Copy, Sync, Plan, Verify }
+
+/// <summary>Every knob of a run, with the defaults the CLI documents.</summary>
+public sealed record TransferOptions
+{
+    public NamePolicy NamePolicy { get; init; } = NamePolicy.Skip;
+    public Decider Decider { get; init; } = new();
+    public Filter Filter { get; init; } = Filter.None;
+    /// <summary>Objects copied at the same time.</summary>
+    public int Concurrency { get; init; } = 16;
+    public CopySettings Copy { get; init; } = new();
+    /// <summary>Bytes of block buffers in use at once, across all objects.</summary>
+    public long MaxMemory { get; init; } = 256 * BlockPlanner.MiB;
+    /// <summary>Bytes per second read from the source, or null for no limit.</summary>
+    public long? MaxBandwidth { get; init; }
+    /// <summary>Sync/plan: remove destination blobs that are not in the source.</summary>
+    public bool Delete { get; init; }
+    /// <summary>Refuse to delete more than this many blobs unless forced.</summary>
+    public long? MaxDelete { get; init; }
+    /// <summary>Overrides the delete guards (empty source listing, --max-delete).</summary>
+    public bool Force { get; init; }
+    /// <summary>Verify: read every blob back and hash it, instead of trusting Content-MD5 and metadata.</summary>
+    public bool DeepVerify { get; init; }
+}

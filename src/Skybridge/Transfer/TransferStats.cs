@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+
+namespace Skybridge.Transfer;
+
+/// <summary>
+/// The single set of counters of a run (rclone's accounting): the progress display, the summary and
+/// the exit code all read this one object, so they can never disagree. Thread-safe.
+/// </summary>
+public sealed class TransferStats
+{
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private long _listed, _toCopy, _bytesToCopy, _copied, _bytesCopied, _bytesTransferred, _skipped, _failed, _deleted,
+        _renamed, _toDelete, _missing, _extra, _mismatched, _matched;
+    private int _listingDone;
+    private readonly ConcurrentQueue<string> _errors = new();
+    private readonly ConcurrentDictionary<string, int> _skipReasons = new();
+    private readonly ConcurrentDictionary<string, int> _failReasons = new();
+
+    public const int MaxErrorsKept = 50;
+
+    public long Listed => Interlocked.Read(ref _listed);
+    /// <summary>Objects decided "copy" so far (grows while listing continues).</summary>
+    public long ToCopy => Interlocked.Read(ref _toCopy);
+    public long BytesToCopy => Interlocked.Read(ref _bytesToCopy);
+    public long Copied => Interlocked.Read(ref _copied);
+    public long BytesCopied => Interlocked.Read(ref _bytesCopied);
+    /// <summary>Bytes read from the source so far, including objects still in flight (drives the rate).</summary>
+    public long BytesTransferred => Interlocked.Read(ref _bytesTransferred);
+    public long Skipped => Interlocked.Read(ref _skipped);
+    public long Failed => Interlocked.Read(ref _failed);
+    public long Deleted => Interlocked.Read(ref _deleted);
+    public long Renamed => Interlocked.Read(ref _renamed);
+    /// <summary>Destination-only blobs a sync --delete removes (or, in plan, would remove).</summary>
+    public long ToDelete => Interlocked.Read(ref _toDelete);
+    public long Missing => Interlocked.Read(ref _missing);
+    public long Extra => Interlocked.Read(ref _extra);
+    public long Mismatched => Interlocked.Read(ref _mismatched);
+    public long Matched => Interlocked.Read(ref _matched);
+    public bool ListingDone => Volatile.Read(ref _listingDone) == 1;
+    public TimeSpan Elapsed => _clock.Elapsed;
+    public IReadOnlyCollection<string> Errors => _errors;
+    public IReadOnlyDictionary<string, int> SkipReasons => _skipReasons;
+    public IReadOnlyDictionary<string, int> FailReasons => _failReasons;
+
+    /// <summary>Bytes per second over the whole run so far.</summary>
+    public double Rate => Elapsed.TotalSeconds > 0.1 ? BytesTransferred / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Time left for what is known so far; null until the rate means something.</summary>
+    public TimeSpan? Eta
+    {
+        get
+        {
+            var rate = Rate;
+            var left = BytesToCopy - BytesTransferred;
+            return rate > 0 && left >= 0 ? TimeSpan.FromSeconds(left / rate) : null;
+        }
+    }
+
+    public void OnListed() => Interlocked.Increment(ref _listed);
+    public void OnListingDone() => Volatile.Write(ref _listingDone, 1);
+    public void OnPlannedCopy(long bytes) { Interlocked.Increment(ref _toCopy); Interlocked.Add(ref _bytesToCopy, bytes); }
+    public void OnBytes(long bytes) => Interlocked.Add(ref _bytesTransferred, bytes);
+    public void OnCopied(long bytes) { Interlocked.Increment(ref _copied); Interlocked.Add(ref _bytesCopied, bytes); }
+    public void OnRenamed() => Interlocked.Increment(ref _renamed);
+    public void OnPlannedDelete() => Interlocked.Increment(ref _toDelete);
+    public void OnDeleted() => Interlocked.Increment(ref _deleted);
+    public void OnMatched() => Interlocked.Increment(ref _matched);
+    public void OnMissing() => Interlocked.Increment(ref _missing);
+    public void OnExtra() => Interlocked.Increment(ref _extra);
+    public void OnMismatched() => Interlocked.Increment(ref _mismatched);
+
+    public void OnSkipped(string reason)
+    {
+        Interlocked.Increment(ref _skipped);
+        _skipReasons.AddOrUpdate(reason, 1, (_, n) => n + 1);
+    }
+
+    public void OnFailed(string name, string reason)
+    {
+        Interlocked.Increment(ref _failed);
+        _failReasons.AddOrUpdate(ReasonClass(reason), 1, (_, n) => n + 1);
+        if (_errors.Count < MaxErrorsKept) _errors.Enqueue($"{name}: {reason}");
+    }
+
+    /// <summary>Groups reasons for the summary ("invalid name: control character" rather than one line per key).</summary>
+    private static string ReasonClass(string reason) => reason.Length > 80 ? reason[..80] : reason;
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Skybridge.Transfer;
+
+namespace Skybridge.Tests.Transfer;
+
+/// <summary>An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.</summary>
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "") : IObjectSource
+{
+    private readonly SortedDictionary<string, Entry> _objects = new(Utf8Ordinal.Instance);
+    public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
+
+    public string Describe => $"s3://{bucket}/{prefix}";
+    public string Bucket => bucket;
+    public string Prefix => prefix;
+    public int Reads;
+    /// <summary>Called before each ranged read (to simulate an overwrite mid-copy).</summary>
+    public Action<SourceObject, long>? BeforeRead;
+    /// <summary>Flip bytes returned by reads (a corrupting network path).</summary>
+    public bool Corrupt;
+
+    public SourceObject Put(string key, byte[] data, long[]? parts = null, SourceProperties? props = null,
+        Dictionary<string, string>? tags = null, DateTimeOffset? modified = null, string? storageClass = null)
+    {
+        var etag = parts is null ? Convert.ToHexStringLower(MD5.HashData(data)) : MultipartEtag(data, parts);
+        var obj = new SourceObject(key, data.Length, etag, modified ?? new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), storageClass);
+        props ??= new SourceProperties();
+        tags ??= [];
+        _objects[key] = new Entry(obj, data, parts, props with { TagCount = tags.Count }, tags);
+        return obj;
+    }
+
+    public void Remove(string key) => _objects.Remove(key);
+
+    public static string MultipartEtag(byte[] data, long[] parts)
+    {
+        var digests = new List<byte>();
+        long off = 0;
+        foreach (var p in parts) { digests.AddRange(MD5.HashData(data.AsSpan((int)off, (int)p))); off += p; }
+        return Convert.ToHexStringLower(MD5.HashData(digests.ToArray())) + "-" + parts.Length;
+    }
+
+    public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var e in _objects.Values.ToList())
+        {
+            await Task.Yield();
+            if (e.Object.Key.StartsWith(prefix, StringComparison.Ordinal)) yield return e.Object;
+        }
+    }
+
+    public Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct)
+    {
+        BeforeRead?.Invoke(obj, offset);
+        Interlocked.Increment(ref Reads);
+        lock (_objects)
+        {
+            if (!_objects.TryGetValue(obj.Key, out var e) || e.Object.ETag != obj.ETag) throw new SourceChangedException(obj.Key);
+            e.Data.AsSpan((int)offset, destination.Length).CopyTo(destination.Span);
+            if (Corrupt && destination.Length > 0) destination.Span[0] ^= 0xFF;
+            return Task.FromResult(e.Props);
+        }
+    }
+
+    public Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<long>>(_objects[obj.Key].Parts!);
+
+    public Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
+        => Task.FromResult<IReadOnlyDictionary<string, string>>(_objects[obj.Key].Tags);
+}
+
+/// <summary>An in-memory container that checks transactional MD5s like the service does.</summary>
+internal sealed class FakeDestination(string prefix = "") : IBlobDestination
+{
+    public readonly SortedDictionary<string, (byte[] Data, BlobWrite Write, DateTimeOffset Modified)> Blobs = new(Utf8Ordinal.Instance);
+    private readonly ConcurrentDictionary<(string, string), byte[]> _staged = new();
+    public int Puts, Commits, StagedBlocks, Deletes;
+    public Func<string, Exception?>? FailWrite;
+    public readonly List<List<string>> CommittedIds = [];
+
+    public string Describe => "https://acct.blob.core.windows.net/c/" + prefix;
+    public string Prefix => prefix;
+
+    public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        List<DestinationBlob> snapshot;
+        lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(b => ToBlob(b.Key, b.Value)).ToList();
+        foreach (var b in snapshot) { await Task.Yield(); yield return b; }
+    }
+
+    private static DestinationBlob ToBlob(string name, (byte[] Data, BlobWrite Write, DateTimeOffset Modified) b)
+        => new(name, b.Data.Length, b.Write.ContentMd5, b.Modified, new Dictionary<string, string>(b.Write.Metadata));
+
+    public Task<DestinationBlob?> GetAsync(string name, CancellationToken ct)
+    {
+        lock (Blobs) return Task.FromResult(Blobs.TryGetValue(name, out var b) ? ToBlob(name, b) : null);
+    }
+
+    public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
+    {
+        if (FailWrite?.Invoke(name) is { } e) throw e;
+        if (!MD5.HashData(content.Span).AsSpan().SequenceEqual(write.ContentMd5)) throw new InvalidOperationException("Md5Mismatch");
+        Interlocked.Increment(ref Puts);
+        lock (Blobs) Blobs[name] = (content.ToArray(), write, DateTimeOffset.UtcNow);
+        return Task.CompletedTask;
+    }
+
+    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[] blockMd5, CancellationToken ct)
+    {
+        await Task.Yield();
+        if (FailWrite?.Invoke(name) is { } e) throw e;
+        if (!MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
+        Interlocked.Increment(ref StagedBlocks);
+        _staged[(name, blockId)] = content.ToArray();
+    }
+
+    public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
+    {
+        var data = blockIds.SelectMany(id => _staged[(name, id)]).ToArray();
+        Interlocked.Increment(ref Commits);
+        lock (Blobs)
+        {
+            CommittedIds.Add([.. blockIds]);
+            Blobs[name] = (data, write, DateTimeOffset.UtcNow);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteAsync(string name, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Deletes);
+        lock (Blobs) Blobs.Remove(name);
+        return Task.CompletedTask;
+    }
+
+    public Task<Stream> OpenReadAsync(string name, CancellationToken ct)
+    {
+        lock (Blobs) return Task.FromResult<Stream>(new MemoryStream(Blobs[name].Data));
+    }
+
+    public Task EnsureContainerAsync(CancellationToken ct) => Task.CompletedTask;
+
+    /// <summary>Overwrites a blob's bytes, keeping its properties (a tamperer who knows what to keep).</summary>
+    public void Tamper(string name, byte[] data)
+    {
+        lock (Blobs) Blobs[name] = (data, Blobs[name].Write, Blobs[name].Modified);
+    }
+}
+
+/// <summary>Collects report entries.</summary>
+internal sealed class ListReport : IReportSink
+{
+    public readonly ConcurrentQueue<ReportEntry> Entries = new();
+    public void Write(ReportEntry entry) => Entries.Enqueue(entry);
+    public ReportEntry For(string key) => Entries.Single(e => e.SourceKey == key || (e.SourceKey is null && e.BlobName == key));
+}
