@@ -1,0 +1,233 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Skybridge.Blob;
+using Skybridge.Cli.Rendering;
+using Skybridge.Diagnostics;
+using Skybridge.S3;
+using Skybridge.Transfer;
+
+namespace Skybridge.Cli.Commands;
+
+/// <summary>
+/// skybridge copy | sync | plan | verify SRC DST: thin bindings from options to
+/// <see cref="TransferEngine"/>. String options resolve through Settings (flag &gt; SKYBRIDGE_* &gt;
+/// profile), so e.g. SKYBRIDGE_CONCURRENCY or "block-size" in skybridge.json work too.
+/// </summary>
+internal static class TransferCommands
+{
+    private static readonly Argument<string> Source = new("source") { Description = "s3://bucket[/prefix]" };
+    private static readonly Argument<string> Destination = new("destination")
+    {
+        Description = "https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX] (dfs endpoint and emulator IP-style URLs accepted; a SAS in the query is used, never printed)",
+    };
+
+    // Destination auth (default: the Azure identity, keyless).
+    private static readonly Option<string?> DestSas = S("--dest-sas", "SAS token for the destination (prefer SKYBRIDGE_DEST_SAS: command lines are visible to other users).");
+    private static readonly Option<string?> DestConnectionString = S("--dest-connection-string", "Storage connection string for the destination (prefer SKYBRIDGE_DEST_CONNECTION_STRING).");
+
+    // Decisions and filters.
+    private static readonly Option<string?> Compare = S("--compare", "etag (default: same size and source ETag recorded on the blob) | size | md5 | mtime.");
+    private static readonly Option<string?> Overwrite = S("--overwrite", "if-changed (default) | always | never | if-newer.");
+    private static readonly Option<string[]> Include = new("--include") { Description = "Glob of names (relative to the prefix) to include; repeatable. '*' stops at '/', '**' does not.", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string[]> Exclude = new("--exclude") { Description = "Glob of names to exclude; repeatable; wins over --include.", AllowMultipleArgumentsPerToken = false };
+    private static readonly Option<string?> ModifiedAfter = S("--modified-after", "Only objects modified at or after this time (ISO 8601, UTC if no offset).");
+    private static readonly Option<string?> ModifiedBefore = S("--modified-before", "Only objects modified before this time.");
+    private static readonly Option<string?> MinSize = S("--min-size", "Only objects at least this big (e.g. 10KiB, 5M; binary units).");
+    private static readonly Option<string?> MaxSize = S("--max-size", "Only objects at most this big.");
+    private static readonly Option<string?> NamePolicyOption = S("--name-policy", "skip (default) | fail | encode: keys that are unsafe blob names (trailing '.' or '/', '//', '..', '\\', control characters, > 1024 chars).");
+
+    // Writing.
+    private static readonly Option<string?> AccessTier = S("--access-tier", "hot | cool | cold | archive (default: the account's).");
+    private static readonly Option<bool> NoTags = new("--no-tags") { Description = "Do not copy S3 object tags to blob index tags." };
+
+    // Resources.
+    private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
+    private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
+    private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 4000MiB); objects up to one block go in one Put Blob.");
+    private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 256MiB).");
+    private static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
+
+    // Output.
+    private static readonly Option<string?> Report = S("--report", "Write a per-object manifest: JSON Lines, or CSV when the name ends in .csv.");
+    private static readonly Option<string?> Progress = S("--progress", "auto (default: live on a terminal, periodic lines otherwise) | plain | none.");
+
+    // Deletes.
+    private static readonly Option<bool> Delete = new("--delete") { Description = "Delete destination blobs that are not in the source (after copying; guarded)." };
+    private static readonly Option<string?> MaxDelete = S("--max-delete", "Refuse to delete more than this many blobs (unless --force).");
+    private static readonly Option<bool> Force = new("--force") { Description = "Delete even when the source listing is empty or deletes exceed --max-delete." };
+
+    // Verify.
+    private static readonly Option<bool> Deep = new("--deep") { Description = "Read every blob back and hash it (default: compare size, Content-MD5 and recorded ETags)." };
+
+    public static IEnumerable<Command> Create() =>
+    [
+        Build("copy", "Copy new and changed objects from S3 to Azure Blob Storage (streamed, verified).", RunMode.Copy),
+        Build("sync", "Copy, and with --delete remove destination blobs not in the source (guarded).", RunMode.Sync),
+        Build("plan", "Dry run: what copy/sync would copy, skip, rename and delete, with totals. Changes nothing.", RunMode.Plan),
+        Build("verify", "Compare source and destination: missing, extra, size or hash mismatch. Exit 1 when different.", RunMode.Verify),
+    ];
+
+    private static Command Build(string name, string description, RunMode mode)
+    {
+        var cmd = new Command(name, description) { Source, Destination };
+        Option[] common = [DestSas, DestConnectionString, Compare, Overwrite, Include, Exclude, ModifiedAfter, ModifiedBefore, MinSize, MaxSize,
+            NamePolicyOption, Concurrency, Report, Progress];
+        foreach (var o in common) cmd.Options.Add(o);
+        if (mode is RunMode.Copy or RunMode.Sync)
+            foreach (var o in new Option[] { AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
+        if (mode is RunMode.Sync or RunMode.Plan)
+            foreach (var o in new Option[] { Delete, MaxDelete, Force }) cmd.Options.Add(o);
+        if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(MaxBandwidth); }
+        cmd.SetAction((ctx, parse, ct) => RunAsync(ctx, parse, mode, ct));
+        return cmd;
+    }
+
+    private static async Task<int> RunAsync(CliContext ctx, ParseResult parse, RunMode mode, CancellationToken ct)
+    {
+        var s = ctx.Settings;
+        var source = S3Location.Parse(parse.GetValue(Source)!);
+        var destinationUrl = parse.GetValue(Destination)!;
+        var target = BlobLocation.Parse(destinationUrl);
+        var sas = s.Get("dest-sas");
+        var connectionString = s.Get("dest-connection-string");
+        SecretRedactor.Register(target.Sas);
+        SecretRedactor.Register(sas);
+        foreach (var part in (connectionString ?? "").Split(';'))
+            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+
+        var options = Options(s, parse, mode);
+        var progressMode = (s.Get("progress") ?? "auto").ToLowerInvariant();
+        if (progressMode is not ("auto" or "plain" or "none"))
+            throw SkybridgeException.Usage($"--progress '{progressMode}' is not valid.", "Use auto, plain or none.");
+
+        // Keyless by default: the Azure identity for the destination, Entra -> STS for the source.
+        var keyless = sas is null && connectionString is null && target.Sas is null;
+        var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
+        var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
+        var objectSource = new S3ObjectSource(s3, source);
+
+        var reportPath = s.Get("report");
+        using var report = reportPath is null ? null : OpenReport(reportPath);
+        var stats = new TransferStats();
+        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance);
+
+        RunResult result;
+        var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
+        await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, $"{mode.ToString().ToLowerInvariant()} {source} -> {target}", ctx.Error, interactive))
+        {
+            result = await engine.RunAsync(mode, ct);
+        }
+        WriteSummary(ctx, result);
+        return result.ExitCode;
+    }
+
+    private static ReportWriter OpenReport(string path)
+    {
+        try { return ReportWriter.Open(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw SkybridgeException.Usage($"Cannot write the report '{path}': {e.Message}", "Choose a writable path for --report.");
+        }
+    }
+
+    internal static TransferOptions Options(Configuration.Settings s, ParseResult parse, RunMode mode)
+    {
+        var concurrency = Positive(s.GetInt("concurrency"), "concurrency") ?? 16;
+        var blocks = Positive(s.GetInt("block-concurrency"), "block-concurrency") ?? 8;
+        var blockSize = Size(s.Get("block-size"), "block-size");
+        if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBlockSize))
+            throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 4000MiB (default 8MiB).");
+        var maxDelete = s.GetLong("max-delete");
+        if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.");
+        return new TransferOptions
+        {
+            NamePolicy = BlobNamePolicy.Parse(s.Get("name-policy")),
+            Decider = new Decider(Decider.ParseCompare(s.Get("compare")), Decider.ParseOverwrite(s.Get("overwrite"))),
+            Filter = new Filter(parse.GetValue(Include), parse.GetValue(Exclude),
+                Date(s.Get("modified-after"), "modified-after"), Date(s.Get("modified-before"), "modified-before"),
+                Size(s.Get("min-size"), "min-size"), Size(s.Get("max-size"), "max-size")),
+            Concurrency = concurrency,
+            Copy = new CopySettings
+            {
+                BlockSize = blockSize,
+                BlocksPerObject = blocks,
+                AccessTier = AzureBlobDestination.ParseTier(s.Get("access-tier")),
+                CopyTags = !GetBool(parse, NoTags),
+            },
+            MaxMemory = Size(s.Get("max-memory"), "max-memory") ?? 256 * BlockPlanner.MiB,
+            MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth"),
+            Delete = mode is RunMode.Sync or RunMode.Plan && GetBool(parse, Delete),
+            MaxDelete = maxDelete,
+            Force = GetBool(parse, Force),
+            DeepVerify = mode == RunMode.Verify && GetBool(parse, Deep),
+        };
+    }
+
+    private static bool GetBool(ParseResult parse, Option<bool> option)
+        => parse.CommandResult.Command.Options.Contains(option) && parse.GetValue(option);
+
+    private static int? Positive(int? value, string name)
+        => value is <= 0 ? throw SkybridgeException.Usage($"--{name} must be at least 1.") : value;
+
+    /// <summary>"8MiB", "8M", "512k", "1G", "100" (bytes): binary units, like rclone.</summary>
+    internal static long? Size(string? text, string name)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        var t = text.Trim();
+        int i = 0;
+        while (i < t.Length && (char.IsAsciiDigit(t[i]) || t[i] == '.')) i++;
+        var unit = t[i..].Trim().ToLowerInvariant().TrimEnd('b').TrimEnd('i');
+        long multiplier = unit switch { "" => 1, "k" => 1L << 10, "m" => 1L << 20, "g" => 1L << 30, "t" => 1L << 40, _ => 0 };
+        if (multiplier == 0 || !double.TryParse(t[..i], NumberStyles.Float, CultureInfo.InvariantCulture, out var number) || number < 0)
+            throw SkybridgeException.Usage($"--{name} '{text}' is not a size.", "Use a number with an optional unit: 1048576, 512KiB, 8MiB, 1GiB.");
+        return (long)(number * multiplier);
+    }
+
+    internal static DateTimeOffset? Date(string? text, string name)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var d)
+            ? d
+            : throw SkybridgeException.Usage($"--{name} '{text}' is not a date.", "Use ISO 8601, e.g. 2024-06-01 or 2024-06-01T12:00:00Z.");
+    }
+
+    private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true };
+
+    private static void WriteSummary(CliContext ctx, RunResult r)
+    {
+        if (ctx.Json)
+        {
+            ctx.Out.WriteLine(SecretRedactor.Redact(JsonSerializer.Serialize(r.ToJson(), JsonOut)));
+            return;
+        }
+        var st = r.Stats;
+        var o = ctx.Out;
+        o.WriteLine($"{r.Mode.ToString().ToLowerInvariant()} {r.Source} -> {r.Destination}");
+        switch (r.Mode)
+        {
+            case RunMode.Plan:
+                o.WriteLine($"  would copy   {st.ToCopy:N0} objects ({Format.Bytes(st.BytesToCopy)})");
+                o.WriteLine($"  would skip   {st.Skipped:N0}");
+                o.WriteLine($"  would rename {st.Renamed:N0}");
+                o.WriteLine($"  would delete {st.ToDelete:N0}");
+                if (st.Failed > 0) o.WriteLine($"  would fail   {st.Failed:N0}");
+                break;
+            case RunMode.Verify:
+                o.WriteLine($"  matched {st.Matched:N0}, missing {st.Missing:N0}, extra {st.Extra:N0}, mismatched {st.Mismatched:N0}, skipped {st.Skipped:N0}, errors {st.Failed:N0}");
+                o.WriteLine(r.ExitCode == 0 ? "  source and destination are equal" : "  source and destination differ (see --report for each object)");
+                break;
+            default:
+                o.WriteLine($"  copied  {st.Copied:N0} objects ({Format.Bytes(st.BytesCopied)}) in {Format.Duration(st.Elapsed)}, {Format.Bytes((long)st.Rate)}/s");
+                o.WriteLine($"  skipped {st.Skipped:N0}, renamed {st.Renamed:N0}, failed {st.Failed:N0}, deleted {st.Deleted:N0}");
+                break;
+        }
+        foreach (var (reason, n) in st.SkipReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  skipped {n,6:N0}  {reason}");
+        foreach (var (reason, n) in st.FailReasons.OrderByDescending(k => k.Value)) o.WriteLine(SecretRedactor.Redact($"  failed  {n,6:N0}  {reason}"));
+        if (r.DeleteRefused is not null) o.WriteLine($"  deletes refused: {r.DeleteRefused}");
+        foreach (var e in st.Errors.Take(10)) ctx.Error.WriteLine(SecretRedactor.Redact("error: " + e));
+    }
+
+    private static Option<string?> S(string name, string description) => new(name) { Description = description };
+}
