@@ -28,7 +28,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
             var page = await s3.ListObjectsV2Async(request, ct).ConfigureAwait(false);
             foreach (var o in page.S3Objects ?? [])
                 yield return new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag),
-                    new DateTimeOffset(DateTime.SpecifyKind(o.LastModified ?? DateTime.UnixEpoch, DateTimeKind.Utc)),
+                    Utc(o.LastModified),
                     o.StorageClass?.Value);
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (request.ContinuationToken is not null);
@@ -113,6 +113,14 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
                 || (r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 } c && c != "None"),
         };
     }
+
+    /// <summary>The SDK may hand back local or unspecified kinds; S3 times are UTC.</summary>
+    internal static DateTimeOffset Utc(DateTime? t) => t switch
+    {
+        null => DateTimeOffset.UnixEpoch,
+        { Kind: DateTimeKind.Unspecified } u => new DateTimeOffset(DateTime.SpecifyKind(u, DateTimeKind.Utc)),
+        { } k => new DateTimeOffset(k.ToUniversalTime()),
+    };
 
     private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     private static string Quote(string etag) => "\"" + CompositeEtag.Normalize(etag) + "\"";

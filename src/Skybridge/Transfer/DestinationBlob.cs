@@ -16,6 +16,11 @@ public sealed record DestinationBlob(
         => DateTimeOffset.TryParse(Get(Blob.MetadataMapper.SourceLastModifiedKey), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
+    /// <summary>The source key recorded at copy time (unescaped), or null.</summary>
+    public string? RecordedSourceKey => Get(Blob.MetadataMapper.SourceKeyKey) is { } k ? Uri.UnescapeDataString(k) : null;
+
+    public string? RecordedSourceBucket => Get(Blob.MetadataMapper.SourceBucketKey);
+
     private string? Get(string key)
     {
         foreach (var (k, v) in Metadata)

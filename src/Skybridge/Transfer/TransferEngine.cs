@@ -157,6 +157,8 @@ public sealed class TransferEngine
         };
     }
 
+    private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
+
     private string Relative(string key) => key[_source.Prefix.Length..];
 
     /// <summary>Copy, skip or verify one source object that passed the filter.</summary>
@@ -181,6 +183,25 @@ public sealed class TransferEngine
             _stats.OnRenamed();
             note = $" (renamed: {name.Problem})";
             existing = await _destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
+        }
+
+        // Encoded names are injective among themselves but can meet a valid key spelled like an
+        // escape ("a." -> "a%2E" vs a real key "a%2E"): never let one overwrite the other.
+        // Within this run, copies are still in flight, so remember the names that could meet:
+        // encoded names, and valid names containing '%' (every encoded name contains one).
+        if (name.Renamed || name.BlobName!.Contains('%'))
+        {
+            if (!_claimedNames.TryAdd(name.BlobName!, src.Key))
+            {
+                Fail(src, name.BlobName, $"blob name collides with key '{_claimedNames[name.BlobName!]}' of this run");
+                return;
+            }
+        }
+        if (existing?.RecordedSourceKey is { } holder && holder != src.Key && existing.RecordedSourceBucket == _source.Bucket
+            && (name.Renamed || BlobNamePolicy.Problem(holder) is not null))
+        {
+            Fail(src, name.BlobName, $"blob name collides with the blob copied from key '{holder}'");
+            return;
         }
 
         if (mode == RunMode.Verify)

@@ -345,3 +345,41 @@ public class TransferEngineTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => engine.RunAsync(RunMode.Copy, cts.Token));
     }
 }
+
+public class EncodeCollisionTests
+{
+    [Fact]
+    public async Task An_encoded_name_never_overwrites_a_blob_of_a_key_spelled_like_the_escape()
+    {
+        var src = new FakeSource();
+        src.Put("a%2E", [1]);   // a valid key, copied as-is
+        src.Put("a.", [2]);     // encodes to "a%2E" as well
+        var dst = new FakeDestination();
+        var report = new ListReport();
+        var options = new TransferOptions { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
+        var result = await new TransferEngine(src, dst, options, new TransferStats(), report).RunAsync(RunMode.Copy, CancellationToken.None);
+        Assert.Equal(new byte[] { 1 }, dst.Blobs["a%2E"].Data);
+        Assert.Equal(1, result.Stats.Failed);
+        Assert.Contains("collides", report.For("a.").Reason);
+    }
+}
+
+public class EncodeCollisionOrderTests
+{
+    [Fact]
+    public async Task The_collision_is_caught_whichever_key_is_listed_first()
+    {
+        // "a\u0001" encodes to "a%01" and sorts before the valid key "a%01" ('\u0001' < '%').
+        var src = new FakeSource();
+        src.Put("a\u0001", [2]);
+        src.Put("a%01", [1]);
+        var dst = new FakeDestination();
+        var report = new ListReport();
+        var options = new TransferOptions { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
+        var result = await new TransferEngine(src, dst, options, new TransferStats(), report).RunAsync(RunMode.Copy, CancellationToken.None);
+        Assert.Equal(1, result.Stats.Failed);
+        Assert.Equal(1, result.Stats.Copied);
+        Assert.Equal(new byte[] { 2 }, dst.Blobs["a%01"].Data);
+        Assert.Contains("collides", report.For("a%01").Reason);
+    }
+}
