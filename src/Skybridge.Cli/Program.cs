@@ -8,6 +8,7 @@ foreach (var option in CommonOptions.All) root.Options.Add(option);
 // Each command group lives in its own file under Commands/.
 root.Subcommands.Add(AuthCommands.Create());
 root.Subcommands.Add(SetupCommands.Create());
+root.Subcommands.Add(DoctorCommand.Create());
 foreach (var command in TransferCommands.Create()) root.Subcommands.Add(command);
 
 return await root.Parse(args).InvokeAsync();
