@@ -111,7 +111,7 @@ internal static class TransferCommands
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
-        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance);
+        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>());
 
         RunResult result;
         var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
@@ -221,6 +221,7 @@ internal static class TransferCommands
             default:
                 o.WriteLine($"  copied  {st.Copied:N0} objects ({Format.Bytes(st.BytesCopied)}) in {Format.Duration(st.Elapsed)}, {Format.Bytes((long)st.Rate)}/s");
                 o.WriteLine($"  skipped {st.Skipped:N0}, renamed {st.Renamed:N0}, failed {st.Failed:N0}, deleted {st.Deleted:N0}");
+                if (st.Unverified > 0) o.WriteLine($"  unverified {st.Unverified:N0}: copied, but their bytes could not be compared with the source ETag (reasons in --report)");
                 break;
         }
         foreach (var (reason, n) in st.SkipReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  skipped {n,6:N0}  {reason}");

@@ -81,7 +81,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
             // Content-MD5 on the request: the service refuses the write if the bytes it got differ.
-            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = write.ContentMd5 },
+            // (The SDK computes it: it refuses a precalculated one on its partitioning upload path.)
+            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+            // One Put Blob, never split: the caller only sends objects that fit in one block.
+            TransferOptions = new StorageTransferOptions { InitialTransferSize = Math.Max(1, content.Length), MaximumConcurrency = 1 },
         };
         await container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
     }
@@ -136,7 +139,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         ContentHash = w.ContentMd5,
     };
 
-    private static AccessTier? Tier(string? tier) => string.IsNullOrEmpty(tier) ? null : new AccessTier(tier);
+    private static AccessTier? Tier(string? tier) => string.IsNullOrEmpty(tier) ? (AccessTier?)null : new AccessTier(tier); // a bare null would go through AccessTier's implicit string conversion and throw
 
     private static byte[]? NullIfEmpty(byte[]? hash) => hash is { Length: > 0 } ? hash : null;
 

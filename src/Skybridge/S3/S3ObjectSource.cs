@@ -60,26 +60,33 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         }
     }
 
-    public async Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
+    public async Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
     {
+        if (partCount == 1) return [obj.Size];
         var sizes = new long[partCount];
-        await Parallel.ForEachAsync(Enumerable.Range(1, partCount), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
-            async (part, token) =>
-            {
-                try
-                {
-                    var head = await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
-                    {
-                        BucketName = location.Bucket, Key = obj.Key, PartNumber = part, EtagToMatch = Quote(obj.ETag),
-                    }, token).ConfigureAwait(false);
-                    sizes[part - 1] = head.ContentLength;
-                }
-                catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-                {
-                    throw new SourceChangedException(obj.Key, e);
-                }
-            }).ConfigureAwait(false);
+        // A server that honours partNumber answers with the part's length and x-amz-mp-parts-count;
+        // one that ignores it (Ceph RGW before Squid) returns the whole object.
+        var first = await HeadPartAsync(obj, 1, ct).ConfigureAwait(false);
+        if (first.PartsCount is null && first.ContentLength == obj.Size) return null;
+        sizes[0] = first.ContentLength;
+        await Parallel.ForEachAsync(Enumerable.Range(2, partCount - 1), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct },
+            async (part, token) => sizes[part - 1] = (await HeadPartAsync(obj, part, token).ConfigureAwait(false)).ContentLength).ConfigureAwait(false);
         return sizes;
+    }
+
+    private async Task<GetObjectMetadataResponse> HeadPartAsync(SourceObject obj, int part, CancellationToken ct)
+    {
+        try
+        {
+            return await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
+            {
+                BucketName = location.Bucket, Key = obj.Key, PartNumber = part, EtagToMatch = Quote(obj.ETag),
+            }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            throw new SourceChangedException(obj.Key, e);
+        }
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)

@@ -25,8 +25,11 @@ public interface IObjectSource
     /// </summary>
     Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct);
 
-    /// <summary>Sizes of parts 1..<paramref name="partCount"/> of a multipart object (to rebuild its ETag).</summary>
-    Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct);
+    /// <summary>
+    /// Sizes of parts 1..<paramref name="partCount"/> of a multipart object (to rebuild its ETag), or
+    /// null when the server cannot tell (it ignores partNumber).
+    /// </summary>
+    Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct);
 
     /// <summary>The object's tags (empty when none).</summary>
     Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct);

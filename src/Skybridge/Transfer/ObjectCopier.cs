@@ -51,7 +51,7 @@ public sealed class ObjectCopier(
             var props = await source.ReadAsync(obj, 0, buffer.AsMemory(0, size), ct).ConfigureAwait(false);
             stats.OnBytes(size);
             var md5 = MD5.HashData(buffer.AsSpan(0, size));
-            var composite = await CompositeFor(obj, ct).ConfigureAwait(false);
+            var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
             composite?.Append(buffer.AsSpan(0, size));
             var (check, notes) = Prove(obj, props, md5, composite);
             var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
@@ -66,7 +66,7 @@ public sealed class ObjectCopier(
 
     private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, CancellationToken ct)
     {
-        var composite = await CompositeFor(obj, ct).ConfigureAwait(false);
+        var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
         SourceProperties? props = null;
@@ -154,32 +154,40 @@ public sealed class ObjectCopier(
         return new CopyResult(md5, props!.VersionId, check, notes);
     }
 
-    /// <summary>For a multipart source, a builder of its composite ETag over its real part boundaries.</summary>
-    private async Task<CompositeEtag?> CompositeFor(SourceObject obj, CancellationToken ct)
+    /// <summary>For a multipart source, what rebuilds its ETag: exact part sizes when the source reports them, else inferred ones.</summary>
+    internal static async Task<MultipartVerifier?> MultipartFor(IObjectSource source, SourceObject obj, CancellationToken ct)
     {
         if (obj.MultipartCount is not { } parts) return null;
         var sizes = await source.GetPartSizesAsync(obj, parts, ct).ConfigureAwait(false);
+        if (sizes is null) return MultipartVerifier.Inferred(obj.Size, parts);
         if (sizes.Count != parts || sizes.Sum() != obj.Size)
             throw new IntegrityException($"the {parts} part sizes reported by the source add up to {sizes.Sum()} bytes, not {obj.Size}");
-        return new CompositeEtag(sizes);
+        return MultipartVerifier.Exact(sizes);
     }
 
     /// <summary>Compares what was read with the source's ETag; throws when they differ.</summary>
-    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, CompositeEtag? composite)
+    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart)
     {
         var notes = new List<string>();
         var expected = CompositeEtag.Normalize(obj.ETag);
         if (props.EtagIsNotDigest)
         {
             notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: checked by per-block MD5 only");
-            return ("block-md5", notes);
+            return (UnverifiedCheck, notes);
         }
-        if (composite is not null)
+        if (multipart is not null)
         {
-            var rebuilt = composite.Finish();
-            if (rebuilt != expected)
+            var (matched, rebuilt) = multipart.Finish(expected);
+            if (matched is { } partSize)
+            {
+                if (multipart.IsInferred) notes.Add($"part size {partSize} inferred (the source does not report part sizes)");
+                return ("multipart-etag", notes);
+            }
+            if (!multipart.IsInferred)
                 throw new IntegrityException($"multipart ETag check failed: bytes read give {rebuilt}, source has {expected}");
-            return ("multipart-etag", notes);
+            notes.Add("multipart ETag not rebuilt: the source does not report part sizes and none of the usual ones (" +
+                string.Join(", ", multipart.CandidatePartSizes) + " bytes) matches; checked by per-block MD5 only");
+            return (UnverifiedCheck, notes);
         }
         if (obj.ETagIsMd5)
         {
@@ -188,8 +196,11 @@ public sealed class ObjectCopier(
             return ("md5", notes);
         }
         notes.Add($"ETag '{expected}' is neither an MD5 nor a multipart ETag: checked by per-block MD5 only");
-        return ("block-md5", notes);
+        return (UnverifiedCheck, notes);
     }
+
+    /// <summary>The check name of a copy whose bytes could not be compared with the source's ETag.</summary>
+    public const string UnverifiedCheck = "block-md5 only (unverified against the source ETag)";
 
     private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[] md5, List<string> notes, CancellationToken ct)
     {

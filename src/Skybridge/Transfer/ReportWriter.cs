@@ -11,7 +11,7 @@ public enum Outcome { Copied, Skipped, Failed, Deleted, WouldCopy, WouldDelete, 
 
 /// <summary>One line of the per-object manifest.</summary>
 public sealed record ReportEntry(
-    string? SourceKey, string? VersionId, string? ETag, long? Size,
+    string? SourceKey, string? VersionId, [property: JsonPropertyName("etag")] string? ETag, long? Size,
     string? BlobName, string? Md5, Outcome Outcome, string? Reason);
 
 /// <summary>Receives one entry per object; the engine calls it from many threads.</summary>

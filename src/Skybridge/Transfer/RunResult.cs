@@ -34,6 +34,7 @@ public sealed record RunResult
         bytes_per_second = Math.Round(Stats.Rate),
         skipped = Stats.Skipped,
         renamed = Stats.Renamed,
+        unverified = Stats.Unverified,
         failed = Stats.Failed,
         to_delete = Stats.ToDelete,
         deleted = Stats.Deleted,

@@ -5,6 +5,8 @@ using System.Threading.Channels;
 using Amazon.Runtime;
 using Azure;
 using Azure.Identity;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Skybridge.Blob;
 using Skybridge.Diagnostics;
 
@@ -26,8 +28,11 @@ public sealed class TransferEngine
     private readonly IReportSink _report;
     private readonly ObjectCopier _copier;
 
-    public TransferEngine(IObjectSource source, IBlobDestination destination, TransferOptions options, TransferStats stats, IReportSink? report = null)
+    private readonly ILogger _log;
+
+    public TransferEngine(IObjectSource source, IBlobDestination destination, TransferOptions options, TransferStats stats, IReportSink? report = null, ILogger? logger = null)
     {
+        _log = logger ?? NullLogger.Instance;
         _source = source;
         _destination = destination;
         _options = options;
@@ -230,6 +235,7 @@ public sealed class TransferEngine
                 {
                     var result = await _copier.CopyAsync(item.Source, item.BlobName, ct).ConfigureAwait(false);
                     _stats.OnCopied(item.Source.Size);
+                    if (result.IntegrityCheck == ObjectCopier.UnverifiedCheck) _stats.OnUnverified();
                     var reason = $"{item.Reason}; verified by {result.IntegrityCheck}";
                     if (result.Notes.Count > 0) reason += "; " + string.Join("; ", result.Notes);
                     _report.Write(Entry(item.Source, item.BlobName, result.Md5, Outcome.Copied, reason, result.VersionId));
@@ -238,6 +244,8 @@ public sealed class TransferEngine
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
             catch (Exception e) when (!IsFatal(e))
             {
+                // The redacting logger provider masks secrets; the full exception helps diagnose.
+                _log.LogDebug(e, "{Key} failed", item.Source.Key);
                 Fail(item.Source, item.BlobName, Describe(e));
             }
         }
@@ -271,9 +279,7 @@ public sealed class TransferEngine
     {
         var src = item.Source;
         var dst = item.Existing!;
-        CompositeEtag? composite = null;
-        if (src.MultipartCount is { } parts)
-            composite = new CompositeEtag(await _source.GetPartSizesAsync(src, parts, ct).ConfigureAwait(false));
+        var composite = await ObjectCopier.MultipartFor(_source, src, ct).ConfigureAwait(false);
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         await using (var stream = await _destination.OpenReadAsync(item.BlobName, ct).ConfigureAwait(false))
         {
@@ -290,7 +296,10 @@ public sealed class TransferEngine
         var expected = CompositeEtag.Normalize(src.ETag);
         string? problem = null;
         if (dst.ContentMd5 is not null && !dst.ContentMd5.AsSpan().SequenceEqual(actual)) problem = "blob bytes do not match its Content-MD5";
-        else if (composite is not null && composite.Finish() is var rebuilt && rebuilt != expected) problem = $"blob bytes give multipart ETag {rebuilt}, source has {expected}";
+        else if (composite is not null && composite.Finish(expected) is { MatchedPartSize: null } miss)
+            problem = composite.IsInferred
+                ? $"blob bytes match none of the usual part layouts of multipart ETag {expected} (the source does not report part sizes)"
+                : $"blob bytes give multipart ETag {miss.Rebuilt}, source has {expected}";
         else if (composite is null && src.ETagIsMd5 && Convert.ToHexStringLower(actual) != expected) problem = "blob MD5 differs from the source MD5";
         if (problem is null) Same(src, item.BlobName, dst, "bytes read back match" + item.Reason);
         else Different(src, item.BlobName, dst, Outcome.Mismatch, problem);

@@ -11,7 +11,7 @@ public sealed class TransferStats
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _listed, _toCopy, _bytesToCopy, _copied, _bytesCopied, _bytesTransferred, _skipped, _failed, _deleted,
-        _renamed, _toDelete, _missing, _extra, _mismatched, _matched;
+        _renamed, _unverified, _toDelete, _missing, _extra, _mismatched, _matched;
     private int _listingDone;
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentDictionary<string, int> _skipReasons = new();
@@ -31,6 +31,8 @@ public sealed class TransferStats
     public long Failed => Interlocked.Read(ref _failed);
     public long Deleted => Interlocked.Read(ref _deleted);
     public long Renamed => Interlocked.Read(ref _renamed);
+    /// <summary>Copied objects whose bytes could not be compared with the source ETag (see the report's reason).</summary>
+    public long Unverified => Interlocked.Read(ref _unverified);
     /// <summary>Destination-only blobs a sync --delete removes (or, in plan, would remove).</summary>
     public long ToDelete => Interlocked.Read(ref _toDelete);
     public long Missing => Interlocked.Read(ref _missing);
@@ -62,6 +64,7 @@ public sealed class TransferStats
     public void OnPlannedCopy(long bytes) { Interlocked.Increment(ref _toCopy); Interlocked.Add(ref _bytesToCopy, bytes); }
     public void OnBytes(long bytes) => Interlocked.Add(ref _bytesTransferred, bytes);
     public void OnCopied(long bytes) { Interlocked.Increment(ref _copied); Interlocked.Add(ref _bytesCopied, bytes); }
+    public void OnUnverified() => Interlocked.Increment(ref _unverified);
     public void OnRenamed() => Interlocked.Increment(ref _renamed);
     public void OnPlannedDelete() => Interlocked.Increment(ref _toDelete);
     public void OnDeleted() => Interlocked.Increment(ref _deleted);

@@ -63,8 +63,11 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
         }
     }
 
-    public Task<IReadOnlyList<long>> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
-        => Task.FromResult<IReadOnlyList<long>>(_objects[obj.Key].Parts!);
+    /// <summary>Behave like Ceph RGW before Squid: partNumber is ignored, part sizes unknown.</summary>
+    public bool HidePartSizes;
+
+    public Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<long>?>(HidePartSizes ? null : _objects[obj.Key].Parts!);
 
     public Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
         => Task.FromResult<IReadOnlyDictionary<string, string>>(_objects[obj.Key].Tags);

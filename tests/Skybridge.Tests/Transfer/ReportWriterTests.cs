@@ -21,6 +21,8 @@ public class ReportWriterTests
         Assert.Equal("p/a/b.txt", first.GetProperty("blob_name").GetString());
         Assert.Equal("copied", first.GetProperty("outcome").GetString());
         Assert.Equal(3, first.GetProperty("size").GetInt64());
+        Assert.Equal("abc", first.GetProperty("etag").GetString());
+        Assert.Equal("00ff", first.GetProperty("md5").GetString());
         Assert.Equal("skipped", JsonDocument.Parse(lines[1]).RootElement.GetProperty("outcome").GetString());
     }
 
