@@ -32,6 +32,7 @@ internal static class IdentityBinding
             // S3-compatible servers (Ceph RGW, MinIO) serve STS on the S3 endpoint.
             StsEndpoint = s.GetUri("sts-endpoint") ?? s.GetUri("s3-endpoint"),
             Azure = ctx.AzureOptions(),
+            ExpectedIssuer = s.Get("expected-issuer"),
             MaxCredentialAge = maxAge is { } m ? TimeSpan.FromSeconds(m) : null,
         }.Validate();
     }

@@ -29,6 +29,12 @@ public sealed partial record FederationOptions
     public AzureCredentialOptions Azure { get; init; } = new();
 
     /// <summary>
+    /// The issuer URL registered as the IAM OIDC provider, when known: lets a refusal be
+    /// explained exactly (trailing slash, v1 vs v2, other tenant). Optional.
+    /// </summary>
+    public string? ExpectedIssuer { get; init; }
+
+    /// <summary>
     /// Upper bound on how long one set of AWS credentials is used before a refresh, whatever STS
     /// granted. Null: refresh shortly before the session expires. Useful to prove refresh works.
     /// </summary>

@@ -94,4 +94,47 @@ public class FederationDiagnosisTests
     [Fact]
     public void Unknown_role()
         => Assert.Contains("does not exist", Explain(Error("NoSuchEntity", "Role not found", HttpStatusCode.NotFound), Claims()).Message);
+
+    // S3-compatible STS servers (Ceph RGW) answer a bare AccessDenied for every cause: the claims decide.
+    private static AmazonServiceException Denied => Error("AccessDenied", "Forbidden", HttpStatusCode.Forbidden);
+
+    [Fact]
+    public void Bare_access_denied_with_an_expired_token_says_expired()
+        => Assert.Contains("expired at", Explain(Denied, Claims(exp: Now.AddMinutes(-1))).Message);
+
+    [Fact]
+    public void Token_from_the_future_is_clock_skew()
+    {
+        var claims = Claims() with { NotBefore = Now.AddMinutes(20) };
+        var e = Explain(Denied, claims);
+        Assert.Contains("clocks disagree by 20 min", e.Message);
+    }
+
+    [Fact]
+    public void Bare_access_denied_with_a_v2_token_explains_v2()
+        => Assert.Contains("v2 token", Explain(Denied, Claims(iss: "http://127.0.0.1:17090/tid/v2.0", ver: "2.0")).Message);
+
+    [Fact]
+    public void Known_registered_issuer_pinpoints_a_trailing_slash_mismatch()
+    {
+        var e = FederationDiagnosis.Explain(Denied, Claims(iss: "https://sts.windows.net/tid"), Options with { ExpectedIssuer = "https://sts.windows.net/tid/" }, Now);
+        Assert.Contains("only in the trailing slash", e.Message);
+        Assert.Contains("must end with a slash", e.Message);
+    }
+
+    [Fact]
+    public void Known_registered_issuer_of_another_tenant_is_named()
+    {
+        var e = FederationDiagnosis.Explain(Denied, Claims(iss: "https://sts.windows.net/other/"), Options with { ExpectedIssuer = "https://sts.windows.net/tid/" }, Now);
+        Assert.Contains("differs from the registered provider URL 'https://sts.windows.net/tid/'", e.Message);
+    }
+
+    [Fact]
+    public void Bare_access_denied_otherwise_names_role_trust_policy_and_issuer()
+    {
+        var e = Explain(Denied, Claims());
+        Assert.Contains("the role does not exist", e.Message);
+        Assert.Contains("trust policy", e.Message);
+        Assert.Contains("--subject sub-1", e.Fix);
+    }
 }
