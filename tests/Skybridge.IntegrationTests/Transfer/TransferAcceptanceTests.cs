@@ -1,0 +1,261 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using Skybridge.IntegrationTests.Sandbox;
+
+namespace Skybridge.IntegrationTests.Transfer;
+
+/// <summary>
+/// Issue 4 acceptance, end to end on the sandbox (RGW + Azurite over https, keyless on both sides):
+/// the CLI copies a bucket prefix with every awkward kind of object, and the test checks each blob
+/// against the source bytes with its own S3 and Blob clients.
+/// </summary>
+[Collection("sandbox")]
+public sealed class TransferAcceptanceTests(SandboxFixture sandbox)
+{
+    private const int MiB = 1024 * 1024;
+
+    private sealed record Seeded(string Prefix, Dictionary<string, byte[]> Objects);
+
+    private static byte[] Random(int n, int seed)
+    {
+        var b = new byte[n];
+        new Random(seed).NextBytes(b);
+        return b;
+    }
+
+    /// <summary>Objects under a fresh prefix: nested, empty, unicode, metadata + tags, multipart, multi-block, marker, bad name.</summary>
+    private async Task<Seeded> SeedAsync(string test)
+    {
+        var prefix = $"it-{test}-{Guid.NewGuid():N}"[..24] + "/";
+        var s3 = sandbox.AdminS3();
+        var objects = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+
+        async Task Put(string key, byte[] data, Action<PutObjectRequest>? more = null)
+        {
+            var request = new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + key, InputStream = new MemoryStream(data), UseChunkEncoding = false };
+            more?.Invoke(request);
+            await s3.PutObjectAsync(request);
+            objects[key] = data;
+        }
+
+        await Put("top.txt", Encoding.UTF8.GetBytes("top level"), r =>
+        {
+            r.ContentType = "text/plain; charset=utf-8";
+            r.Headers.CacheControl = "max-age=300";
+            r.Headers.ContentDisposition = "attachment; filename=top.txt";
+            r.Metadata.Add("owner-team", "data-platform");
+            r.TagSet = [new Tag { Key = "project", Value = "skybridge" }, new Tag { Key = "bad@tag", Value = "x" }];
+        });
+        await Put("a/b/c/deep.json", Encoding.UTF8.GetBytes("{\"deep\":true}"), r => r.ContentType = "application/json");
+        await Put("a/empty.bin", []);
+        await Put("unicode/\u00e9t\u00e9 \u4e2d\u6587 \U0001F600.txt", Encoding.UTF8.GetBytes("unicode key"));
+        await Put("blocks/three-mib.bin", Random(3 * MiB + 123, 1));
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + "folder/", InputStream = new MemoryStream() });
+        await Put("bad\\name.txt", Encoding.UTF8.GetBytes("backslash"));
+
+        // Multipart: 5 MiB + 5 MiB + 100 KiB parts -> ETag "...-3".
+        var multipart = Random(10 * MiB + 100 * 1024, 2);
+        var key = prefix + "multipart/object.bin";
+        var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key, ContentType = "application/octet-stream" });
+        var parts = new List<PartETag>();
+        int[] sizes = [5 * MiB, 5 * MiB, 100 * 1024];
+        for (int i = 0, offset = 0; i < sizes.Length; offset += sizes[i], i++)
+        {
+            var up = await s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartNumber = i + 1,
+                InputStream = new MemoryStream(multipart, offset, sizes[i]), UseChunkEncoding = false,
+            });
+            parts.Add(new PartETag(i + 1, up.ETag));
+        }
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartETags = parts });
+        objects["multipart/object.bin"] = multipart;
+        var head = await s3.GetObjectMetadataAsync(sandbox.Bucket, key);
+        Assert.EndsWith("-3", head.ETag.Trim('"'));
+        return new Seeded(prefix, objects);
+    }
+
+    private string Src(Seeded s) => $"s3://{sandbox.Bucket}/{s.Prefix}";
+    private string Dst(Seeded s) => $"{sandbox.DestUrl.TrimEnd('/')}/{s.Prefix}";
+
+    /// <summary>A key-authorised client (the sandbox's Azurite connection string) to inspect what the CLI wrote.</summary>
+    private BlobContainerClient Inspector()
+        => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Blob.BlobLocation.Parse(sandbox.DestUrl).Container);
+
+    private async Task<CliResult> Cli(params string[] args)
+    {
+        var result = await sandbox.RunCliAsync(args, null, TimeSpan.FromMinutes(5));
+        Assert.DoesNotContain("sig=", result.Stdout + result.Stderr); // no SAS signatures anywhere
+        return result;
+    }
+
+    private static JsonElement Json(CliResult r)
+    {
+        try { return JsonDocument.Parse(r.Stdout).RootElement; }
+        catch (JsonException) { throw new Xunit.Sdk.XunitException($"not JSON (exit {r.ExitCode}):\n{r.Stdout}\n{r.Stderr}"); }
+    }
+
+    private static List<JsonElement> ReadReport(string path)
+        => File.ReadAllLines(path).Where(l => l.Length > 0).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+
+    private static string Outcome(List<JsonElement> report, string key)
+        => report.Single(e => e.TryGetProperty("source_key", out var k) && k.GetString()!.EndsWith("/" + key, StringComparison.Ordinal)).GetProperty("outcome").GetString()!;
+
+    [Fact]
+    public async Task Copy_is_exact_then_idempotent_then_incremental_and_verify_agrees()
+    {
+        var seeded = await SeedAsync("copy");
+        var report = Path.GetTempFileName() + ".jsonl";
+
+        // plan first: it must predict exactly what copy then does.
+        var planReport = Path.GetTempFileName() + ".jsonl";
+        var plan = await Cli("plan", Src(seeded), Dst(seeded), "--output", "json", "--report", planReport);
+        Assert.Equal(0, plan.ExitCode);
+
+        var copy = await Cli("copy", Src(seeded), Dst(seeded), "--block-size", "1MiB", "--output", "json", "--report", report);
+        Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
+        var summary = Json(copy);
+        var copyable = seeded.Objects.Keys.Count(k => !k.Contains('\\'));
+        Assert.Equal(copyable, summary.GetProperty("copied").GetInt64());
+        Assert.Equal(0, summary.GetProperty("failed").GetInt64());
+        Assert.Equal(2, summary.GetProperty("skipped").GetInt64()); // directory marker + bad name
+        Assert.True(summary.GetProperty("skip_reasons").TryGetProperty("directory marker", out _));
+        Assert.Contains(summary.GetProperty("skip_reasons").EnumerateObject(), p => p.Name.StartsWith("invalid blob name: backslash"));
+
+        var rows = ReadReport(report);
+        var planned = ReadReport(planReport).Where(e => e.GetProperty("outcome").GetString() == "would_copy").Select(e => e.GetProperty("source_key").GetString()).Order().ToList();
+        var copied = rows.Where(e => e.GetProperty("outcome").GetString() == "copied").Select(e => e.GetProperty("source_key").GetString()).Order().ToList();
+        Assert.Equal(planned, copied);
+        Assert.Equal(Json(plan).GetProperty("bytes_to_copy").GetInt64(), summary.GetProperty("bytes_copied").GetInt64());
+
+        // The multipart ETag was rebuilt and checked; the big object went in several blocks.
+        var multipartRow = rows.Single(e => e.GetProperty("source_key").GetString()!.EndsWith("multipart/object.bin"));
+        Assert.Contains("verified by multipart-etag", multipartRow.GetProperty("reason").GetString());
+        var bad = rows.Single(e => e.GetProperty("source_key").GetString()!.EndsWith("bad\\name.txt"));
+        Assert.Equal("skipped", bad.GetProperty("outcome").GetString());
+        Assert.Contains("backslash", bad.GetProperty("reason").GetString());
+
+        // Every blob: same bytes, Content-MD5 = MD5(source bytes), provenance recorded.
+        var container = Inspector();
+        foreach (var (key, data) in seeded.Objects.Where(o => !o.Key.Contains('\\')))
+        {
+            var blob = container.GetBlobClient(seeded.Prefix + key);
+            var props = (await blob.GetPropertiesAsync()).Value;
+            var md5 = MD5.HashData(data);
+            Assert.Equal(md5, props.ContentHash);
+            var content = (await blob.DownloadContentAsync()).Value.Content.ToArray();
+            Assert.Equal(md5, MD5.HashData(content));
+            Assert.Equal(sandbox.Bucket, props.Metadata["skybridge_source_bucket"]);
+            Assert.Equal(data.Length.ToString(), props.Metadata["skybridge_source_size"]);
+        }
+        var three = (await container.GetBlockBlobClient(seeded.Prefix + "blocks/three-mib.bin").GetBlockListAsync()).Value;
+        Assert.Equal(4, three.CommittedBlocks.Count());
+        var multi = (await container.GetBlockBlobClient(seeded.Prefix + "multipart/object.bin").GetPropertiesAsync()).Value;
+        Assert.EndsWith("-3", multi.Metadata["skybridge_source_etag"]);
+
+        var top = container.GetBlobClient(seeded.Prefix + "top.txt");
+        var topProps = (await top.GetPropertiesAsync()).Value;
+        Assert.Equal("text/plain; charset=utf-8", topProps.ContentType);
+        Assert.Equal("max-age=300", topProps.CacheControl);
+        Assert.Equal("attachment; filename=top.txt", topProps.ContentDisposition);
+        Assert.Equal("data-platform", topProps.Metadata["owner_team"]);
+        var tags = (await top.GetTagsAsync()).Value.Tags;
+        Assert.Equal("skybridge", tags["project"]);
+        Assert.False(tags.ContainsKey("bad@tag"));
+        Assert.Contains("bad@tag", rows.Single(e => e.GetProperty("source_key").GetString()!.EndsWith("top.txt")).GetProperty("reason").GetString());
+
+        // verify: equal.
+        var verify = await Cli("verify", Src(seeded), Dst(seeded), "--output", "json");
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal(copyable, Json(verify).GetProperty("matched").GetInt64());
+
+        // A second run copies nothing.
+        var again = await Cli("copy", Src(seeded), Dst(seeded), "--block-size", "1MiB", "--output", "json");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(0, Json(again).GetProperty("copied").GetInt64());
+
+        // A changed source object is copied again, and only it.
+        await sandbox.AdminS3().PutObjectAsync(new PutObjectRequest
+        {
+            BucketName = sandbox.Bucket, Key = seeded.Prefix + "a/b/c/deep.json", ContentBody = "{\"deep\":\"changed\"}", UseChunkEncoding = false,
+        });
+        var third = await Cli("copy", Src(seeded), Dst(seeded), "--output", "json");
+        Assert.Equal(0, third.ExitCode);
+        Assert.Equal(1, Json(third).GetProperty("copied").GetInt64());
+        var deep = (await container.GetBlobClient(seeded.Prefix + "a/b/c/deep.json").DownloadContentAsync()).Value.Content.ToString();
+        Assert.Equal("{\"deep\":\"changed\"}", deep);
+    }
+
+    [Fact]
+    public async Task Sync_delete_removes_only_extras_and_verify_catches_tampered_and_missing_blobs()
+    {
+        var seeded = await SeedAsync("sync");
+        var first = await Cli("copy", Src(seeded), Dst(seeded), "--block-size", "1MiB");
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+
+        var container = Inspector();
+        await container.GetBlobClient(seeded.Prefix + "extra/one.txt").UploadAsync(BinaryData.FromString("not in source"));
+        await container.GetBlobClient(seeded.Prefix + "zzz-extra.txt").UploadAsync(BinaryData.FromString("not in source"));
+
+        // The guard: an empty source listing never deletes.
+        var emptyPrefix = $"s3://{sandbox.Bucket}/it-nothing-here-{Guid.NewGuid():N}/";
+        var guarded = await Cli("sync", emptyPrefix, Dst(seeded), "--delete", "--output", "json");
+        Assert.Equal(1, guarded.ExitCode);
+        Assert.Contains("source listing is empty", Json(guarded).GetProperty("delete_refused").GetString());
+        Assert.True((await container.GetBlobClient(seeded.Prefix + "top.txt").ExistsAsync()).Value);
+
+        var plan = await Cli("plan", Src(seeded), Dst(seeded), "--delete", "--output", "json");
+        Assert.Equal(2, Json(plan).GetProperty("to_delete").GetInt64());
+        var sync = await Cli("sync", Src(seeded), Dst(seeded), "--delete", "--output", "json");
+        Assert.True(sync.ExitCode == 0, sync.Stdout + sync.Stderr);
+        Assert.Equal(2, Json(sync).GetProperty("deleted").GetInt64());
+        Assert.Equal(0, Json(sync).GetProperty("copied").GetInt64());
+        var names = new List<string>();
+        await foreach (var b in container.GetBlobsAsync(new GetBlobsOptions { Prefix = seeded.Prefix })) names.Add(b.Name[seeded.Prefix.Length..]);
+        Assert.Equal(seeded.Objects.Keys.Where(k => !k.Contains('\\')).Order(StringComparer.Ordinal), names.Order(StringComparer.Ordinal));
+
+        // Tamper one blob (same size, other bytes) and delete another: verify must say so.
+        var deepJson = seeded.Objects["a/b/c/deep.json"];
+        var tampered = deepJson.ToArray();
+        tampered[0] ^= 0x20;
+        await container.GetBlobClient(seeded.Prefix + "a/b/c/deep.json").UploadAsync(BinaryData.FromBytes(tampered), overwrite: true);
+        await container.GetBlobClient(seeded.Prefix + "top.txt").DeleteAsync();
+        var report = Path.GetTempFileName() + ".csv";
+        var verify = await Cli("verify", Src(seeded), Dst(seeded), "--output", "json", "--report", report);
+        Assert.Equal(1, verify.ExitCode);
+        var v = Json(verify);
+        Assert.Equal(1, v.GetProperty("missing").GetInt64());
+        Assert.Equal(1, v.GetProperty("mismatched").GetInt64());
+        var csv = File.ReadAllLines(report);
+        Assert.Contains(csv, l => l.Contains("a/b/c/deep.json") && l.Contains(",mismatch,"));
+        Assert.Contains(csv, l => l.Contains("top.txt") && l.Contains(",missing,"));
+    }
+
+    [Fact]
+    public async Task Invalid_names_follow_the_policy()
+    {
+        var seeded = await SeedAsync("names");
+        var fail = await Cli("copy", Src(seeded), Dst(seeded), "--name-policy", "fail", "--output", "json");
+        Assert.Equal(1, fail.ExitCode);
+        Assert.Equal(1, Json(fail).GetProperty("failed").GetInt64());
+
+        var report = Path.GetTempFileName() + ".jsonl";
+        var encode = await Cli("copy", Src(seeded), Dst(seeded), "--name-policy", "encode", "--output", "json", "--report", report);
+        Assert.True(encode.ExitCode == 0, encode.Stdout + encode.Stderr);
+        Assert.Equal(1, Json(encode).GetProperty("renamed").GetInt64());
+        var blob = Inspector().GetBlobClient(seeded.Prefix + "bad%5Cname.txt");
+        var props = (await blob.GetPropertiesAsync()).Value;
+        Assert.Equal(seeded.Prefix + "bad\\name.txt", Uri.UnescapeDataString(props.Metadata["skybridge_source_key"]));
+        Assert.Equal("copied", Outcome(ReadReport(report), "bad\\name.txt"));
+
+        var verify = await Cli("verify", Src(seeded), Dst(seeded), "--name-policy", "encode", "--output", "json");
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal(0, Json(verify).GetProperty("extra").GetInt64());
+    }
+}
