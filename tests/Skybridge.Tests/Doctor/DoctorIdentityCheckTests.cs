@@ -144,6 +144,17 @@ public class DoctorIdentityCheckTests
     }
 
     [Fact]
+    public async Task An_sts_refusal_after_an_issuer_problem_points_back_at_it()
+    {
+        var exchange = new FakeExchange { Failure = () => new AmazonServiceException("Forbidden", null, ErrorType.Sender, "AccessDenied", "r", HttpStatusCode.Forbidden) };
+        var report = await DoctorSetup.Run(DoctorSetup.Context(Token(V2, ver: "2.0"), exchange, expectedIssuer: V1));
+        Assert.Equal(DoctorStatus.Failed, report["issuer"]!.Status);
+        Assert.EndsWith("The issuer/audience check above found a likely cause.", report["sts"]!.Detail);
+        var clean = await DoctorSetup.Run(DoctorSetup.Context(Token(V1), new FakeExchange { Failure = exchange.Failure }));
+        Assert.DoesNotContain("likely cause", clean["sts"]!.Detail);
+    }
+
+    [Fact]
     public async Task A_v2_client_id_audience_explains_the_guid()
     {
         var report = await DoctorSetup.Run(DoctorSetup.Context(Token(V2, aud: "0b3a1c2d-0000-4000-8000-000000000001", ver: "2.0")));

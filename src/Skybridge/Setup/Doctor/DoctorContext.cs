@@ -55,6 +55,9 @@ public sealed class DoctorContext
     /// <summary>Why the token for the federation audience could not be had although the credential answered (check 1 -> 2).</summary>
     public SkybridgeException? FederationTokenError { get; set; }
 
+    /// <summary>What the issuer/audience check found wrong (check 3), so the STS check can point at it.</summary>
+    public string? IssuerProblem { get; set; }
+
     /// <summary>The STS session (check 4); its secrets stay here.</summary>
     public FederatedSession? Session { get; set; }
 

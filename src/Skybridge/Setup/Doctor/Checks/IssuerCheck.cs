@@ -19,6 +19,13 @@ public sealed class IssuerCheck() : DoctorCheck(Name, "Issuer and audience in th
 
     public override async Task<CheckOutcome> RunAsync(DoctorContext context, CancellationToken cancellationToken)
     {
+        var outcome = await CheckAsync(context, cancellationToken).ConfigureAwait(false);
+        if (outcome.Status == DoctorStatus.Failed) context.IssuerProblem = outcome.Detail;
+        return outcome;
+    }
+
+    private static async Task<CheckOutcome> CheckAsync(DoctorContext context, CancellationToken cancellationToken)
+    {
         var claims = context.FederationClaims ?? throw new InvalidOperationException("No token claims.");
         var expectedAud = context.Federation.ExpectedTokenAudience;
         if (!string.Equals(claims.Audience, expectedAud, StringComparison.Ordinal))

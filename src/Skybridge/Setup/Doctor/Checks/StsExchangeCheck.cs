@@ -22,6 +22,11 @@ public sealed class StsExchangeCheck() : DoctorCheck(Name, "AWS STS AssumeRoleWi
             var left = session.Expiration - context.Clock.GetUtcNow();
             return CheckOutcome.Pass($"{session.AssumedRoleArn ?? options.RoleArn} via {endpoint}; session valid until {session.Expiration:u} ({left.TotalMinutes:0} min).");
         }
+        catch (SkybridgeException e) when (context.IssuerProblem is not null)
+        {
+            // STS (RGW in particular) often says only AccessDenied; the issuer check knows more.
+            return CheckOutcome.Fail(e.Message + " The issuer/audience check above found a likely cause.", e.Fix);
+        }
         catch (AmazonClientException e)
         {
             return CheckOutcome.Fail($"STS at {endpoint} could not be reached: {DoctorRunner.FirstLine(e.Message)}",
