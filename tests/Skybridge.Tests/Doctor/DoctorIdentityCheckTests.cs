@@ -126,6 +126,19 @@ public class DoctorIdentityCheckTests
     }
 
     [Fact]
+    public async Task The_expected_issuer_setting_of_the_federation_options_is_used_too()
+    {
+        var context = DoctorSetup.Context(Token(V1));
+        var withOption = new DoctorContext
+        {
+            Federation = context.Federation with { ExpectedIssuer = V2 }, AzureCredential = context.AzureCredential, Exchange = context.Exchange, Http = context.Http,
+        };
+        var report = await DoctorSetup.Run(withOption);
+        Assert.Equal(DoctorStatus.Failed, report["issuer"]!.Status);
+        Assert.Contains("is the v2 form", report["issuer"]!.Detail);
+    }
+
+    [Fact]
     public async Task Matching_expected_issuer_passes()
     {
         var report = await DoctorSetup.Run(DoctorSetup.Context(Token(V1), expectedIssuer: V1));

@@ -35,13 +35,13 @@ public sealed class IssuerCheck() : DoctorCheck(Name, "Issuer and audience in th
         if (string.IsNullOrEmpty(iss))
             return CheckOutcome.Fail("the token has no iss claim.", "Use an Entra ID access token: check --azure-credential and --audience.");
 
-        if (context.ExpectedIssuer is { } registered && !string.Equals(iss, registered, StringComparison.Ordinal))
+        if ((context.ExpectedIssuer ?? context.Federation.ExpectedIssuer) is { } registered && !string.Equals(iss, registered, StringComparison.Ordinal))
             return CheckOutcome.Fail(FederationDiagnosis.DescribeIssuerMismatch(iss, registered) + " " + ExplainMismatch(iss, registered),
                 $"Make the IAM OIDC provider URL exactly '{iss}' (skybridge setup aws{(IsV2(iss) ? " --token-version 2" : "")} generates it), " +
                 "or change the token version the app issues (accessTokenAcceptedVersion, skybridge setup azure) to match the provider.");
 
         var aud = $"aud={claims.Audience} matches --audience";
-        var registeredNote = context.ExpectedIssuer is null ? "" : "; equals --expected-issuer";
+        var registeredNote = (context.ExpectedIssuer ?? context.Federation.ExpectedIssuer) is null ? "" : "; equals --expected-issuer";
         if (iss.StartsWith(V1Prefix, StringComparison.Ordinal))
         {
             if (!iss.EndsWith('/'))
