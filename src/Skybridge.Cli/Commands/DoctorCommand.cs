@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using Skybridge.Blob;
+using Skybridge.Diagnostics;
 using Skybridge.Identity;
 using Skybridge.S3;
 using Skybridge.Setup.Doctor;
@@ -32,11 +33,21 @@ internal static class DoctorCommand
         {
             Description = "The issuer URL registered in AWS (IAM OIDC provider URL); compared exactly with the token's iss (trailing slash, v1 vs v2).",
         };
-        var command = new Command("doctor", Description) { locations, noWriteProbe, expectedIssuer };
+        // The destination auth options of copy (same names, so SKYBRIDGE_DEST_SAS etc. work as well).
+        var destSas = new Option<string?>("--dest-sas") { Description = "SAS token for the destination instead of the Azure identity (prefer SKYBRIDGE_DEST_SAS)." };
+        var destConnectionString = new Option<string?>("--dest-connection-string") { Description = "Storage connection string for the destination (prefer SKYBRIDGE_DEST_CONNECTION_STRING)." };
+        var command = new Command("doctor", Description) { locations, noWriteProbe, expectedIssuer, destSas, destConnectionString };
         command.SetAction(async (ctx, parse, ct) =>
         {
             var (source, destination) = Locations(parse.GetValue(locations) ?? [], ctx.Settings.Get("source"), ctx.Settings.Get("destination"));
             var options = ctx.FederationOptions();
+            var sas = ctx.Settings.Get("dest-sas");
+            var connectionString = ctx.Settings.Get("dest-connection-string");
+            SecretRedactor.Register(sas);
+            SecretRedactor.Register(destination?.Sas);
+            foreach (var part in (connectionString ?? "").Split(';'))
+                if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+                    SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
             var doctor = new DoctorContext
             {
                 Federation = options,
@@ -45,6 +56,8 @@ internal static class DoctorCommand
                 S3Endpoint = ctx.S3Endpoint(),
                 Source = source,
                 Destination = destination,
+                DestinationSas = sas,
+                DestinationConnectionString = connectionString,
                 ExpectedIssuer = ctx.Settings.Get("expected-issuer"),
                 WriteProbe = !parse.GetValue(noWriteProbe) && !ctx.Settings.GetBool("no-write-probe"),
                 Logger = ctx.Logger<DoctorContext>(),

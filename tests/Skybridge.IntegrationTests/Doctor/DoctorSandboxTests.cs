@@ -88,6 +88,7 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         Assert.Contains($"aud={sandbox.Audience}", d["entra-token"].Detail);
         Assert.Contains($"sub={sandbox.ManagedIdentityPrincipalId}", d["entra-token"].Detail);
         Assert.Contains("reachable and names the same issuer", d["issuer"].Detail);
+        Assert.Contains("authorised by Azure identity (keyless)", d["container"].Detail);
         Assert.Contains("GET s3://" + sandbox.Bucket + "/" + Prefix, d["s3-read"].Detail);
         Assert.Contains("aud=https://storage.azure.com", d["storage-token"].Detail);
         var length = int.Parse(Regex.Match(d["presign"].Detail, @"is (\d+) chars").Groups[1].Value);
@@ -251,6 +252,18 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         Assert.Contains("az storage container create", d["container"].Fix);
         AssertSkipped(d, "container-write");
         Assert.Equal("passed", d["sts"].Status);
+    }
+
+    [Fact]
+    public async Task A_destination_connection_string_is_used_like_copy_does_and_its_key_is_never_printed()
+    {
+        await SeedAsync();
+        var connectionString = sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"];
+        var key = Regex.Match(connectionString, "AccountKey=([^;]+)").Groups[1].Value;
+        var d = await RunAsync([sandbox.DestUrl], new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = connectionString });
+        Assert.Contains("authorised by connection string", d["container"].Detail);
+        Assert.Equal("passed", d["container-write"].Status);
+        Assert.DoesNotContain(key, d.Cli.Stdout + d.Cli.Stderr);
     }
 
     [Fact]

@@ -25,6 +25,14 @@ public sealed class DoctorContext
     public S3Location? Source { get; init; }
     public BlobLocation? Destination { get; init; }
 
+    /// <summary>Destination SAS / connection string, as copy takes them (default: keyless, the Azure identity).</summary>
+    public string? DestinationSas { get; init; }
+    public string? DestinationConnectionString { get; init; }
+
+    /// <summary>How the destination is authorised, for the checklist.</summary>
+    public string DestinationAuth => DestinationConnectionString is not null ? "connection string"
+        : DestinationSas is not null || Destination?.Sas is not null ? "SAS" : "Azure identity (keyless)";
+
     /// <summary>The issuer URL registered in AWS (the IAM OIDC provider URL), when the user knows it.</summary>
     public string? ExpectedIssuer { get; init; }
 
@@ -82,7 +90,9 @@ public sealed class DoctorContext
     }
 
     public BlobContainerClient ContainerClient(BlobLocation location)
-        => Container ??= ContainerFactory?.Invoke(location, AzureCredential) ?? AzureBlobDestination.Create(location, AzureCredential).Container;
+        => Container ??= ContainerFactory?.Invoke(location, AzureCredential)
+            ?? AzureBlobDestination.Create(location, DestinationSas is null && DestinationConnectionString is null && location.Sas is null ? AzureCredential : null,
+                DestinationSas, DestinationConnectionString).Container;
 
     private static readonly Lazy<HttpClient> DefaultHttp = new(() => new HttpClient { Timeout = TimeSpan.FromSeconds(15) });
 }

@@ -43,7 +43,7 @@ public sealed class ContainerCheck() : DoctorCheck(Name, "Destination container 
         try
         {
             var p = (await container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
-            return CheckOutcome.Pass($"{dst.ContainerUri} exists (last modified {p.LastModified:u}){(dst.Sas is null ? "" : "; authorised by the SAS in the URL")}.");
+            return CheckOutcome.Pass($"{dst.ContainerUri} exists (last modified {p.LastModified:u}); authorised by {context.DestinationAuth}.");
         }
         catch (RequestFailedException e)
         {
