@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Skybridge vs rclone, S3 (sandbox Ceph RGW) -> Azure Blob, side by side. See bench/README.md.
+#
+#   bench/run.sh [--reps N] [--concurrency N] [--sinks "blackhole azurite"]
+#                [--scenarios "large small noop onegib"] [--no-ceiling] [--rev REV|worktree]
+#
+# Writes bench/results.md and bench/results.json (and raw runs + logs under bench/out/).
+# Needs the sandbox (started with ./sandbox.sh up when it is not running), GNU time, rclone, curl.
+set -euo pipefail
+
+BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(dirname "$BENCH")
+OUT=${BENCH_OUT:-$BENCH/out}
+PY=/usr/bin/python3
+
+REPS=3
+CONC=16
+SINKS="blackhole azurite"
+SCENARIOS="large small noop onegib"
+CEILING=1
+REV=HEAD
+BH_PORT=${BENCH_BLACKHOLE_PORT:-17500}
+AZ_PORT=${BENCH_AZURITE_PORT:-17510}
+ACCOUNT=devstoreaccount1
+AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='  # Azurite's well-known dev key
+while [ $# -gt 0 ]; do
+  case $1 in
+    --reps) REPS=$2; shift 2 ;;
+    --concurrency) CONC=$2; shift 2 ;;
+    --sinks) SINKS=$2; shift 2 ;;
+    --scenarios) SCENARIOS=$2; shift 2 ;;
+    --no-ceiling) CEILING=0; shift ;;
+    --rev) REV=$2; shift 2 ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+T0=$(date +%s.%N)
+log() { printf '[bench %6.1fs] %s\n' "$(echo "$(date +%s.%N) - $T0" | bc)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+mkdir -p "$OUT/logs"
+RUNS=$OUT/runs.jsonl
+: >"$RUNS"
+rm -f "$OUT"/logs/*
+
+# ------------------------------------------------------------------ prerequisites
+[ -x /usr/bin/time ] || { log "installing GNU time"; apt-get install -y -qq time >/dev/null; }
+command -v rclone >/dev/null || { log "installing rclone"; apt-get install -y -qq rclone >/dev/null; }
+"$REPO/sandbox.sh" status >/dev/null 2>&1 || { log "starting the sandbox"; "$REPO/sandbox.sh" up; }
+eval "$("$REPO/sandbox.sh" env)"
+CA_DIR=$(dirname "$SANDBOX_CA_CERT")
+
+# ------------------------------------------------------------------ build (private artifacts)
+ART=$OUT/artifacts
+if [ "$REV" = worktree ]; then
+  SRC=$REPO; COMMIT="$(git -C "$REPO" rev-parse --short HEAD)+worktree"
+else
+  COMMIT=$(git -C "$REPO" rev-parse --short "$REV")
+  SRC=$OUT/src
+  if [ "$(cat "$SRC/.rev" 2>/dev/null)" != "$COMMIT" ]; then
+    rm -rf "$SRC"; mkdir -p "$SRC"
+    git -C "$REPO" archive "$COMMIT" src Directory.Build.props Directory.Packages.props | tar -x -C "$SRC"
+    echo "$COMMIT" >"$SRC/.rev"
+  fi
+fi
+log "building Skybridge ($COMMIT) and the blackhole sink"
+dotnet build "$SRC/src/Skybridge.Cli/Skybridge.Cli.csproj" -c Release --artifacts-path "$ART/sky" -nologo -v q \
+  >"$OUT/logs/build-skybridge.log" 2>&1 || { tail -20 "$OUT/logs/build-skybridge.log" >&2; die "Skybridge build failed"; }
+dotnet build "$BENCH/Skybridge.Bench.Blackhole/Skybridge.Bench.Blackhole.csproj" -c Release --artifacts-path "$ART/bh" -nologo -v q \
+  >"$OUT/logs/build-blackhole.log" 2>&1 || { tail -20 "$OUT/logs/build-blackhole.log" >&2; die "blackhole build failed"; }
+SKY_DLL=$ART/sky/bin/Skybridge.Cli/release/Skybridge.Cli.dll
+BH_DLL=$ART/bh/bin/Skybridge.Bench.Blackhole/release/Skybridge.Bench.Blackhole.dll
+sky() { dotnet "$SKY_DLL" "$@"; }
+
+# ------------------------------------------------------------------ source data
+log "seeding the bench buckets (kept across runs)"
+$PY "$BENCH/seed.py" >"$OUT/logs/seed.log" 2>&1 || { tail -20 "$OUT/logs/seed.log" >&2; die "seeding failed"; }
+BUCKET_PREFIX=${BENCH_BUCKET_PREFIX:-skybridge-bench}
+
+# Temporary credentials for rclone (and curl), from the same keyless chain Skybridge uses.
+for attempt in 1 2 3; do
+  if creds=$(sky auth aws-credentials --format env --no-cache 2>"$OUT/logs/auth.err"); then break; fi
+  [ $attempt = 3 ] && { cat "$OUT/logs/auth.err" >&2; die "skybridge auth aws-credentials failed"; }
+  sleep 2
+done
+eval "$creds"
+unset AWS_CA_BUNDLE   # rclone's Go SDK cannot load this machine's bundle setting; the sandbox is http
+export RCLONE_CONFIG=/dev/null
+export RCLONE_CONFIG_SRC_TYPE=s3 RCLONE_CONFIG_SRC_PROVIDER=Ceph RCLONE_CONFIG_SRC_ENDPOINT=$SKYBRIDGE_S3_ENDPOINT \
+  RCLONE_CONFIG_SRC_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID RCLONE_CONFIG_SRC_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY \
+  RCLONE_CONFIG_SRC_SESSION_TOKEN=$AWS_SESSION_TOKEN
+AZ_SAS=$($PY "$BENCH/tools.py" sas "$ACCOUNT" "$AZ_KEY")
+export RCLONE_CONFIG_BLACKHOLE_TYPE=azureblob RCLONE_CONFIG_BLACKHOLE_SAS_URL="http://127.0.0.1:$BH_PORT/$ACCOUNT?$AZ_SAS"
+export RCLONE_CONFIG_AZURITE_TYPE=azureblob RCLONE_CONFIG_AZURITE_SAS_URL="https://127.0.0.1:$AZ_PORT/$ACCOUNT?$AZ_SAS"
+declare -A DEST_URL=([blackhole]="http://127.0.0.1:$BH_PORT/$ACCOUNT" [azurite]="https://127.0.0.1:$AZ_PORT/$ACCOUNT")
+declare -A CONN=(
+  [blackhole]="DefaultEndpointsProtocol=http;AccountName=$ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=http://127.0.0.1:$BH_PORT/$ACCOUNT;"
+  [azurite]="DefaultEndpointsProtocol=https;AccountName=$ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=https://127.0.0.1:$AZ_PORT/$ACCOUNT;")
+
+# ------------------------------------------------------------------ sinks (ours: started and stopped by PID)
+BH_PID=""; AZ_PID=""
+start_blackhole() {
+  # setsid execs (no fork: a background job is no group leader here), so $! is the server's PID
+  setsid dotnet "$BH_DLL" --port "$BH_PORT" >>"$OUT/logs/blackhole.log" 2>&1 </dev/null &
+  BH_PID=$!
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$BH_PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "the blackhole sink did not start (see $OUT/logs/blackhole.log)"
+}
+start_azurite() {  # a private in-memory Azurite (https, the sandbox's certificate): restarted to free its RAM
+  stop_azurite
+  mkdir -p "$OUT/azurite"
+  setsid env -C "$OUT/azurite" node "$REPO/sandbox/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 \
+    --blobPort "$AZ_PORT" --cert "$CA_DIR/server.pem" --key "$CA_DIR/server.key" --inMemoryPersistence \
+    --skipApiVersionCheck --disableTelemetry --silent >>"$OUT/logs/azurite.log" 2>&1 </dev/null &
+  AZ_PID=$!
+  for _ in $(seq 1 150); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "https://127.0.0.1:$AZ_PORT/$ACCOUNT?comp=list")" != 000 ] && return 0
+    sleep 0.1
+  done
+  die "Azurite did not start (see $OUT/logs/azurite.log)"
+}
+stop_pid() { local pid=$1; [ -n "$pid" ] || return 0; kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$pid" 2>/dev/null || true; }
+stop_azurite() { stop_pid "$AZ_PID"; AZ_PID=""; }
+cleanup() { stop_pid "$BH_PID"; stop_azurite; }
+trap cleanup EXIT
+
+need_sink() { case " $SINKS " in *" $1 "*) return 0;; esac; return 1; }
+need_blackhole=0; need_sink blackhole && need_blackhole=1
+case " $SCENARIOS " in *" onegib "*) need_blackhole=1;; esac
+[ $need_blackhole = 1 ] && start_blackhole
+need_sink azurite && start_azurite
+
+# ------------------------------------------------------------------ measurement
+TCK=$(getconf CLK_TCK)
+RGW_PID=$(cat "$REPO/.sandbox/run/client.rgw.a.pid" 2>/dev/null || echo "")
+cpu_of() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk -v t="$TCK" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat" || echo null; }
+sink_pid() { case $1 in blackhole) echo "$BH_PID";; azurite) echo "$AZ_PID";; esac; }
+delta() { if [ "$1" = null ] || [ "$2" = null ]; then echo null; else echo "$2 - $1" | bc; fi; }
+
+# measure KIND SCENARIO SINK TOOL REP OBJECTS BYTES NAME -- command...
+# Appends one JSON line to runs.jsonl; the command's stdout/stderr go to logs/NAME.{out,err}.
+LAST_EXIT=0
+measure() {
+  local kind=$1 scenario=$2 sink=$3 tool=$4 rep=$5 objects=$6 bytes=$7 name=$8; shift 9
+  local spid; spid=$(sink_pid "$sink")
+  local s0 r0 s1 r1 rc=0
+  s0=$(cpu_of "$spid"); r0=$(cpu_of "$RGW_PID")
+  /usr/bin/time -f '%e %U %S %M' -o "$OUT/logs/$name.time" "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" || rc=$?
+  s1=$(cpu_of "$spid"); r1=$(cpu_of "$RGW_PID")
+  local wall user sys rss
+  read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/logs/$name.time" | tail -1)
+  LAST_EXIT=$rc
+  printf '{"kind":"%s","scenario":"%s","sink":"%s","tool":"%s","rep":%s,"objects":%s,"bytes":%s,"wall":%s,"user":%s,"sys":%s,"rss_kb":%s,"exit":%s,"sink_cpu":%s,"rgw_cpu":%s,"name":"%s"' \
+    "$kind" "$scenario" "$sink" "$tool" "$rep" "$objects" "$bytes" "${wall:-null}" "${user:-null}" "${sys:-null}" "${rss:-null}" "$rc" \
+    "$(delta "$s0" "$s1")" "$(delta "$r0" "$r1")" "$name" >"$OUT/logs/$name.json"
+}
+# finish the JSON line: verified flag, bytes actually moved, note
+finish() { # name verified moved_bytes note
+  printf ',"verified":%s,"moved_bytes":%s,"note":"%s"}\n' "$2" "$3" "$4" >>"$OUT/logs/$1.json"
+  cat "$OUT/logs/$1.json" >>"$RUNS"
+}
+
+# ------------------------------------------------------------------ data sets
+declare -A SET_OBJECTS=([large]=8 [small]=5000 [noop]=20000 [onegib]=1)
+declare -A SET_BYTES=([large]=$((8 * 256 * 1024 * 1024)) [small]=$((5000 * 16384)) [noop]=$((20000 * 4096)) [onegib]=$((1024 * 1024 * 1024)))
+bucket_of() { local b="$BUCKET_PREFIX-$1"; [ "${BENCH_MULTIPART:-0}" = 1 ] && case $1 in large|onegib) b="$b-mp";; esac; echo "$b"; }
+
+copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
+  local tool=$1 sink=$2 bucket=$3 container=$4
+  if [ "$tool" = skybridge ]; then
+    CMD=(env "SKYBRIDGE_DEST_CONNECTION_STRING=${CONN[$sink]}" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
+         --concurrency "$CONC" --progress none --output json)
+  else
+    # Fair tuning: same concurrency for transfers and checkers; one recursive listing each side;
+    # size+MD5 as the "unchanged" test (the equivalent of Skybridge's size+ETag; rclone's default
+    # size+mtime would HEAD every S3 object for its mtime metadata); Skybridge's 8 MiB x 8 blocks.
+    CMD=(rclone copy "src:$bucket" "$sink:$container" --transfers "$CONC" --checkers "$CONC" --fast-list --checksum
+         --azureblob-chunk-size 8M --azureblob-upload-concurrency 8 --stats 1h --stats-log-level NOTICE --retries 1)
+  fi
+}
+
+# Checks what a run left at the destination: blob count and bytes (blackhole: its own counters;
+# Azurite: one listing). Prints "count bytes".
+dest_inventory() { # sink container
+  if [ "$1" = blackhole ]; then
+    curl -fsS "http://127.0.0.1:$BH_PORT/_blackhole/stats?container=$ACCOUNT/$2" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["blobs"], d["committedBytes"])'
+  else
+    rclone size "$1:$2" --fast-list --json 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["count"], d["bytes"])' || echo "0 0"
+  fi
+}
+drop_container() { # sink container
+  if [ "$1" = blackhole ]; then curl -fsS -X DELETE "http://127.0.0.1:$BH_PORT/$ACCOUNT/$2?restype=container" >/dev/null 2>&1 || true; fi
+}
+
+# one copy run into a fresh container, verified, then dropped
+copy_run() { # scenario sink tool rep
+  local scenario=$1 sink=$2 tool=$3 rep=$4
+  local container="b-$scenario-$tool-$rep-$RANDOM" name="$scenario-$sink-$tool-$rep"
+  copy_cmd "$tool" "$sink" "$(bucket_of "$scenario")" "$container"
+  measure run "$scenario" "$sink" "$tool" "$rep" "${SET_OBJECTS[$scenario]}" "${SET_BYTES[$scenario]}" "$name" -- "${CMD[@]}"
+  local count bytes ok=true note=""
+  read -r count bytes < <(dest_inventory "$sink" "$container")
+  if [ "$LAST_EXIT" != 0 ]; then ok=false; note="exit $LAST_EXIT: $(tail -c 300 "$OUT/logs/$name.err" | tr '\n"\\' "  /")"
+  elif [ "$count" != "${SET_OBJECTS[$scenario]}" ] || [ "$bytes" != "${SET_BYTES[$scenario]}" ]; then
+    ok=false; note="destination has $count blobs / $bytes bytes, expected ${SET_OBJECTS[$scenario]} / ${SET_BYTES[$scenario]}"
+  fi
+  finish "$name" "$ok" "${SET_BYTES[$scenario]}" "$note"
+  log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+  drop_container "$sink" "$container"
+}
+
+order_for() { [ $(($1 % 2)) = 1 ] && echo "skybridge rclone" || echo "rclone skybridge"; }
+
+# ------------------------------------------------------------------ meta
+cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
+printf '{"kind":"meta","date":"%s","machine":"%s cores, %s","cpu":"%s","memory":"%s","os":"%s","dotnet":"%s","skybridge_commit":"%s","rclone":"%s","rgw":"%s","azurite":"%s","concurrency":%s,"reps":%s,"load_at_start":"%s"}\n' \
+  "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(uname -m)" "$cpu_model" "$(free -g | awk '/Mem:/{print $2" GiB"}')" \
+  "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(dotnet --version)" "$COMMIT" "$(rclone version 2>/dev/null | head -1)" \
+  "$(radosgw --version 2>/dev/null | awk '{print $3, $5}')" "$(node -p 'require(process.argv[1]).version' "$REPO/sandbox/node_modules/azurite/package.json" 2>/dev/null)" \
+  "$CONC" "$REPS" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$OUT/meta.json"
+
+# ------------------------------------------------------------------ source ceiling
+if [ $CEILING = 1 ]; then
+  log "source ceiling: parallel ranged GETs of the large set to /dev/null ($CONC at once, 8 MiB ranges)"
+  read -r c_objects c_bytes c_ranges < <($PY "$BENCH/tools.py" ceiling-config "$(bucket_of large)" $((8 * 1024 * 1024)) "$OUT/ceiling.curl")
+  chmod 600 "$OUT/ceiling.curl"
+  for rep in $(seq 1 "$REPS"); do
+    name="ceiling-$rep"
+    measure ceiling large rgw curl "$rep" "$c_objects" "$c_bytes" "$name" -- curl -sS --fail --parallel --parallel-max "$CONC" -K "$OUT/ceiling.curl"
+    printf ',"concurrency":%s,"range_bytes":%s,"verified":%s}\n' "$CONC" $((8 * 1024 * 1024)) "$([ "$LAST_EXIT" = 0 ] && echo true || echo false)" >>"$OUT/logs/$name.json"
+    cat "$OUT/logs/$name.json" >>"$RUNS"
+    log "  $name: $(awk -v b="$c_bytes" '{printf "wall %ss = %.0f MB/s", $1, b/1e6/$1}' "$OUT/logs/$name.time" | tail -1)"
+  done
+  rm -f "$OUT/ceiling.curl"   # presigned URLs carry the session token
+fi
+
+# ------------------------------------------------------------------ matrix
+for scenario in $SCENARIOS; do
+  case $scenario in
+    large|small)
+      for sink in $SINKS; do
+        log "$scenario objects -> $sink"
+        for rep in $(seq 1 "$REPS"); do
+          for tool in $(order_for "$rep"); do
+            copy_run "$scenario" "$sink" "$tool" "$rep"
+            [ "$sink" = azurite ] && [ "$scenario" = large ] && start_azurite   # free Azurite's RAM
+          done
+        done
+        [ "$sink" = azurite ] && start_azurite
+      done ;;
+    noop)
+      for sink in $SINKS; do
+        log "no-op re-run -> $sink: each tool first fills its own container (one run, recorded as 'populate')"
+        declare -A NOOP_CONTAINER=()
+        for tool in skybridge rclone; do
+          NOOP_CONTAINER[$tool]="b-noop-$tool-$RANDOM"
+          name="populate-$sink-$tool"
+          copy_cmd "$tool" "$sink" "$(bucket_of noop)" "${NOOP_CONTAINER[$tool]}"
+          measure populate populate "$sink" "$tool" 1 20000 "${SET_BYTES[noop]}" "$name" -- "${CMD[@]}"
+          read -r count bytes < <(dest_inventory "$sink" "${NOOP_CONTAINER[$tool]}")
+          ok=true; note=""
+          [ "$LAST_EXIT" = 0 ] && [ "$count" = 20000 ] || { ok=false; note="exit $LAST_EXIT, destination has $count blobs"; }
+          finish "$name" "$ok" "${SET_BYTES[noop]}" "$note"
+          log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+        done
+        for rep in $(seq 1 "$REPS"); do
+          for tool in $(order_for "$rep"); do
+            name="noop-$sink-$tool-$rep"
+            before=""
+            [ "$sink" = blackhole ] && before=$(curl -fsS "http://127.0.0.1:$BH_PORT/_blackhole/stats" | $PY -c 'import json,sys; o=json.load(sys.stdin)["operations"]; print(o.get("PutBlob",0)+o.get("PutBlockList",0))')
+            copy_cmd "$tool" "$sink" "$(bucket_of noop)" "${NOOP_CONTAINER[$tool]}"
+            measure run noop "$sink" "$tool" "$rep" 20000 "${SET_BYTES[noop]}" "$name" -- "${CMD[@]}"
+            ok=true; note=""
+            if [ "$LAST_EXIT" != 0 ]; then ok=false; note="exit $LAST_EXIT"
+            elif [ "$sink" = blackhole ]; then
+              after=$(curl -fsS "http://127.0.0.1:$BH_PORT/_blackhole/stats" | $PY -c 'import json,sys; o=json.load(sys.stdin)["operations"]; print(o.get("PutBlob",0)+o.get("PutBlockList",0))')
+              [ "$after" = "$before" ] || { ok=false; note="wrote $((after - before)) blobs on a no-op run"; }
+            elif [ "$tool" = skybridge ]; then
+              grep -q '"copied": 0,' "$OUT/logs/$name.out" || { ok=false; note="copied objects on a no-op run"; }
+            else
+              grep -qE 'Transferred:[[:space:]]+0 / 0' "$OUT/logs/$name.err" || { ok=false; note="transferred objects on a no-op run"; }
+            fi
+            finish "$name" "$ok" 0 "$note"
+            log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+          done
+        done
+        for tool in skybridge rclone; do drop_container "$sink" "${NOOP_CONTAINER[$tool]}"; done
+        [ "$sink" = azurite ] && start_azurite
+      done ;;
+    onegib)
+      log "memory bound: one 1 GiB object -> blackhole"
+      for rep in $(seq 1 "$REPS"); do
+        for tool in $(order_for "$rep"); do copy_run onegib blackhole "$tool" "$rep"; done
+      done ;;
+    *) die "unknown scenario $scenario" ;;
+  esac
+done
+
+# ------------------------------------------------------------------ report
+total=$(echo "$(date +%s.%N) - $T0" | bc)
+$PY - "$OUT/meta.json" "$total" "$(cut -d' ' -f1-3 /proc/loadavg)" "$RUNS" <<'PY'
+import json, sys
+meta = json.load(open(sys.argv[1]))
+meta["total_seconds"] = round(float(sys.argv[2]), 1)
+meta["load_at_end"] = sys.argv[3]
+meta["note"] = (f"load average (1/5/15 min) at start {meta['load_at_start']}, at end {meta['load_at_end']}: "
+                "other builds and tests share these 2 cores")
+lines = open(sys.argv[4]).read()
+open(sys.argv[4], "w").write(json.dumps(meta) + "\n" + lines)
+PY
+$PY "$BENCH/tools.py" report "$RUNS" "$BENCH/results.md" "$BENCH/results.json"
+log "done in ${total%.*}s: bench/results.md, bench/results.json (raw: ${RUNS#$REPO/})"

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Seeds the benchmark buckets in the sandbox's RGW with the admin key (seeding only: the tools
+under test use temporary credentials from `skybridge auth aws-credentials`). Idempotent: a bucket
+that already holds its full set is left alone, a partial one is completed.
+
+  large   8 x 256 MiB, single-part PUTs (ETag = MD5)
+  small   5,000 x 16 KiB
+  noop    20,000 x 4 KiB (the no-op re-run set)
+  onegib  1 x 1 GiB (the memory-bound check), single-part
+
+With BENCH_MULTIPART=1 the large sets go to buckets suffixed "-mp", uploaded multipart (8 MiB
+parts, ETag "-32"/"-128") as big S3 objects usually are. Ceph RGW 16 (Pacific) ignores
+?partNumber= on HEAD/GET (it answers with the whole object), which a copier that rebuilds
+multipart ETags from part sizes must cope with; the default single-part sets avoid depending on it.
+
+Each bucket gets a bucket policy that lets the sandbox role (SKYBRIDGE_ROLE_ARN) list and read it,
+so the sandbox's role policy (scoped to the demo bucket) is left untouched.
+
+Usage: seed.py [SET ...]   (default: all). Prints one JSON line per set: bucket, objects, bytes, seconds.
+Environment: SANDBOX_S3_ENDPOINT, SANDBOX_ADMIN_ACCESS_KEY, SANDBOX_ADMIN_SECRET_KEY, SKYBRIDGE_ROLE_ARN,
+BENCH_BUCKET_PREFIX (default skybridge-bench).
+"""
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import boto3
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+
+E = os.environ
+PREFIX = E.get("BENCH_BUCKET_PREFIX", "skybridge-bench")
+MiB = 1024 * 1024
+SETS = {
+    # name: (object count, object size, key format, multipart)
+    "large": (8, 256 * MiB, "large/obj-{:02d}.bin", True),
+    "small": (5000, 16 * 1024, "small/{:03d}/obj-{:05d}.bin", False),
+    "noop": (20000, 4 * 1024, "noop/{:03d}/obj-{:05d}.bin", False),
+    "onegib": (1, 1024 * MiB, "onegib/obj.bin", True),
+}
+MULTIPART = E.get("BENCH_MULTIPART", "0") == "1"
+
+
+def client(pool=64):
+    return boto3.client("s3", endpoint_url=E["SANDBOX_S3_ENDPOINT"], region_name="us-east-1",
+                        aws_access_key_id=E["SANDBOX_ADMIN_ACCESS_KEY"], aws_secret_access_key=E["SANDBOX_ADMIN_SECRET_KEY"],
+                        config=Config(signature_version="s3v4", s3={"addressing_style": "path"},
+                                      max_pool_connections=pool, retries={"max_attempts": 5, "mode": "standard"}))
+
+
+def bucket_of(name):
+    return f"{PREFIX}-{name}" + ("-mp" if MULTIPART and SETS[name][3] else "")
+
+
+def key_of(name, i):
+    fmt = SETS[name][2]
+    return fmt.format(i // 100, i) if fmt.count("{") == 2 else fmt.format(i)
+
+
+def existing(s3, bucket):
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, PaginationConfig={"PageSize": 1000}):
+        for o in page.get("Contents", []):
+            out[o["Key"]] = (o["Size"], "-" in o["ETag"])
+    return out
+
+
+def ensure_bucket(s3, bucket):
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except s3.exceptions.ClientError:
+        s3.create_bucket(Bucket=bucket)
+    role = E.get("SKYBRIDGE_ROLE_ARN") or E.get("SANDBOX_ROLE_ARN")
+    if role:
+        policy = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": [role]}, "Action": ["s3:ListBucket", "s3:GetBucketLocation"],
+             "Resource": [f"arn:aws:s3:::{bucket}"]},
+            {"Effect": "Allow", "Principal": {"AWS": [role]}, "Action": ["s3:GetObject", "s3:GetObjectVersion",
+                                                                        "s3:GetObjectTagging", "s3:GetObjectVersionTagging"],
+             "Resource": [f"arn:aws:s3:::{bucket}/*"]}]}
+        s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy, separators=(",", ":")))
+
+
+def put_small_chunk(args):
+    """One worker process: PUTs its share of small objects with a thread pool."""
+    bucket, keys, size = args
+    s3 = client(32)
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=os.urandom(size)), keys))
+    return len(keys)
+
+
+def put_large(bucket, key, size):
+    s3 = client(16)
+    if not MULTIPART:
+        s3.put_object(Bucket=bucket, Key=key, Body=os.urandom(size))
+        return
+    cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=8)
+
+    class Random:  # streams pseudo-random bytes without holding the whole object
+        def __init__(self):
+            self.left = size
+            self.block = os.urandom(4 * MiB)
+            self.n = 0
+
+        def read(self, amt=-1):
+            amt = self.left if amt is None or amt < 0 else min(amt, self.left)
+            out = bytearray()
+            while len(out) < amt:
+                self.n += 1
+                # vary each 4 MiB so no two parts are equal
+                chunk = self.n.to_bytes(8, "little") + self.block[8:]
+                out += chunk[: amt - len(out)]
+            self.left -= amt
+            return bytes(out)
+
+    s3.upload_fileobj(Random(), bucket, key, Config=cfg)
+
+
+def seed(name):
+    count, size, _, multipart = SETS[name]
+    bucket = bucket_of(name)
+    t0 = time.time()
+    s3 = client()
+    ensure_bucket(s3, bucket)
+    have = existing(s3, bucket)
+    wanted = [key_of(name, i) for i in range(count)]
+    want = (size, multipart and MULTIPART)
+    missing = [k for k in wanted if have.get(k) != want]
+    if missing:
+        if multipart:
+            with ThreadPoolExecutor(4) as pool:
+                list(pool.map(lambda k: put_large(bucket, k, size), missing))
+        else:
+            procs = 4
+            chunks = [(bucket, missing[i::procs], size) for i in range(procs)]
+            with ProcessPoolExecutor(procs) as pool:
+                list(pool.map(put_small_chunk, chunks))
+        have = existing(s3, bucket)
+        still = [k for k in wanted if have.get(k) != want]
+        if still:
+            raise SystemExit(f"{bucket}: {len(still)} objects still missing after seeding")
+    print(json.dumps({"set": name, "bucket": bucket, "objects": count, "bytes": count * size,
+                      "seeded": len(missing), "seconds": round(time.time() - t0, 1)}), flush=True)
+
+
+if __name__ == "__main__":
+    for n in sys.argv[1:] or list(SETS):
+        if n not in SETS:
+            raise SystemExit(f"unknown set {n}: one of {', '.join(SETS)}")
+        seed(n)
