@@ -25,7 +25,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Prefix, MaxKeys = 1000 };
         do
         {
-            var page = await s3.ListObjectsV2Async(request, ct).ConfigureAwait(false);
+            var page = await ListPageAsync(request, ct).ConfigureAwait(false);
             foreach (var o in page.S3Objects ?? [])
                 yield return new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag),
                     Utc(o.LastModified),
@@ -33,6 +33,26 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
             request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
         } while (request.ContinuationToken is not null);
     }
+
+    private async Task<ListObjectsV2Response> ListPageAsync(ListObjectsV2Request request, CancellationToken ct)
+    {
+        try
+        {
+            return await s3.ListObjectsV2Async(request, ct).ConfigureAwait(false);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        {
+            throw Refused(e, "list", $"s3:ListBucket on arn:aws:s3:::{location.Bucket}" + (location.Prefix.Length > 0 ? $" (prefix {location.Prefix}*)" : ""));
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw SkybridgeException.Usage($"S3 bucket '{location.Bucket}' does not exist ({e.ErrorCode}).", "Check the bucket name, --region and --s3-endpoint.");
+        }
+    }
+
+    private SkybridgeException Refused(AmazonS3Exception e, string what, string permission)
+        => SkybridgeException.Auth($"S3 refused to {what} {location} ({(int)e.StatusCode} {e.ErrorCode}).",
+            $"Grant the role {permission}; 'skybridge doctor' checks every link of the chain.", e);
 
     public async Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct)
     {
@@ -52,6 +72,10 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
             catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
             {
                 throw new SourceChangedException(obj.Key, e);
+            }
+            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+            {
+                throw Refused(e, "read objects of", $"s3:GetObject on arn:aws:s3:::{location.Bucket}/{location.Prefix}*");
             }
             catch (Exception e) when (attempt < BodyAttempts && e is IOException or EndOfStreamException && !ct.IsCancellationRequested)
             {

@@ -49,13 +49,13 @@ public sealed class ObjectCopier(
         {
             if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
             var props = await source.ReadAsync(obj, 0, buffer.AsMemory(0, size), ct).ConfigureAwait(false);
-            stats.OnBytes(size);
             var md5 = MD5.HashData(buffer.AsSpan(0, size));
             var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
             composite?.Append(buffer.AsSpan(0, size));
             var (check, notes) = Prove(obj, props, md5, composite);
             var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
             await destination.PutAsync(blobName, buffer.AsMemory(0, size), write, ct).ConfigureAwait(false);
+            stats.OnBytes(size); // counted when written: progress follows the slower side
             return new CopyResult(md5, props.VersionId, check, notes);
         }
         finally
@@ -98,7 +98,6 @@ public sealed class ObjectCopier(
                     {
                         if (limiter is not null) await limiter.WaitAsync(length, failed.Token).ConfigureAwait(false);
                         var p = await source.ReadAsync(obj, plan.OffsetOf(index), buffer.AsMemory(0, length), failed.Token).ConfigureAwait(false);
-                        stats.OnBytes(length);
                         var blockMd5 = MD5.HashData(buffer.AsSpan(0, length));
                         var stage = destination.StageBlockAsync(blobName, ids[index], buffer.AsMemory(0, length), blockMd5, failed.Token);
                         await before.ConfigureAwait(false);
@@ -107,6 +106,7 @@ public sealed class ObjectCopier(
                         composite?.Append(buffer.AsSpan(0, length));
                         hashed.TrySetResult();
                         await stage.ConfigureAwait(false);
+                        stats.OnBytes(length);
                     }
                     catch (Exception e)
                     {
