@@ -258,4 +258,34 @@ public sealed class TransferAcceptanceTests(SandboxFixture sandbox)
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
         Assert.Equal(0, Json(verify).GetProperty("extra").GetInt64());
     }
+
+    [Fact]
+    public async Task Deep_verify_catches_a_tamper_that_keeps_size_metadata_and_content_md5()
+    {
+        var seeded = await SeedAsync("deep");
+        var copy = await Cli("copy", Src(seeded), Dst(seeded), "--block-size", "1MiB");
+        Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
+
+        // Rewrite the multipart object's bytes but keep everything a metadata-level check looks at.
+        var blob = Inspector().GetBlockBlobClient(seeded.Prefix + "multipart/object.bin");
+        var props = (await blob.GetPropertiesAsync()).Value;
+        var forged = seeded.Objects["multipart/object.bin"].ToArray();
+        forged[^1] ^= 0x01;
+        var id = Convert.ToBase64String("forged-block"u8.ToArray());
+        await blob.StageBlockAsync(id, new MemoryStream(forged));
+        await blob.CommitBlockListAsync([id], new CommitBlockListOptions
+        {
+            HttpHeaders = new BlobHttpHeaders { ContentHash = props.ContentHash, ContentType = props.ContentType },
+            Metadata = props.Metadata,
+        });
+
+        var fast = await Cli("verify", Src(seeded), Dst(seeded), "--output", "json");
+        Assert.Equal(0, fast.ExitCode); // by construction invisible without reading the bytes...
+        var report = Path.GetTempFileName() + ".jsonl";
+        var deep = await Cli("verify", Src(seeded), Dst(seeded), "--deep", "--output", "json", "--report", report);
+        Assert.Equal(1, deep.ExitCode); // ...and caught when reading them
+        Assert.Equal(1, Json(deep).GetProperty("mismatched").GetInt64());
+        Assert.Equal("mismatch", Outcome(ReadReport(report), "multipart/object.bin"));
+        Assert.Equal("match", Outcome(ReadReport(report), "blocks/three-mib.bin"));
+    }
 }
