@@ -25,12 +25,13 @@ internal static class CommonOptions
     public static readonly Option<string?> Region = Make("--region", "AWS region (default us-east-1).");
     public static readonly Option<string?> StsEndpoint = Make("--sts-endpoint", "STS endpoint URL (default: the regional AWS endpoint, or --s3-endpoint for S3-compatible servers).");
     public static readonly Option<string?> S3Endpoint = Make("--s3-endpoint", "S3-compatible endpoint URL (Ceph RGW, MinIO, ...).");
+    public static readonly Option<string?> ExpectedIssuer = Make("--expected-issuer", "The issuer URL registered as the AWS OIDC provider (e.g. https://sts.windows.net/<tenant>/); compared exactly with the token's iss to explain refusals (trailing slash, v1 vs v2).");
     public static readonly Option<string?> MaxCredentialAge = Make("--max-credential-age", "Refresh AWS credentials at least every N seconds (default: shortly before the session expires).");
 
     public static IEnumerable<Option<string?>> All =>
     [
         Config, Profile, LogLevel, Output, AzureCredential, ClientId, TenantId, Audience, RoleArn,
-        RoleSessionName, Duration, Region, StsEndpoint, S3Endpoint, MaxCredentialAge,
+        RoleSessionName, Duration, Region, StsEndpoint, S3Endpoint, ExpectedIssuer, MaxCredentialAge,
     ];
 
     private static Option<string?> Make(string name, string description)

@@ -29,14 +29,10 @@ internal static class DoctorCommand
             Arity = new ArgumentArity(0, 2),
         };
         var noWriteProbe = new Option<bool>("--no-write-probe") { Description = "Do not write and delete a probe blob in the destination." };
-        var expectedIssuer = new Option<string?>("--expected-issuer")
-        {
-            Description = "The issuer URL registered in AWS (IAM OIDC provider URL); compared exactly with the token's iss (trailing slash, v1 vs v2).",
-        };
         // The destination auth options of copy (same names, so SKYBRIDGE_DEST_SAS etc. work as well).
         var destSas = new Option<string?>("--dest-sas") { Description = "SAS token for the destination instead of the Azure identity (prefer SKYBRIDGE_DEST_SAS)." };
         var destConnectionString = new Option<string?>("--dest-connection-string") { Description = "Storage connection string for the destination (prefer SKYBRIDGE_DEST_CONNECTION_STRING)." };
-        var command = new Command("doctor", Description) { locations, noWriteProbe, expectedIssuer, destSas, destConnectionString };
+        var command = new Command("doctor", Description) { locations, noWriteProbe, destSas, destConnectionString };
         command.SetAction(async (ctx, parse, ct) =>
         {
             var (source, destination) = Locations(parse.GetValue(locations) ?? [], ctx.Settings.Get("source"), ctx.Settings.Get("destination"));

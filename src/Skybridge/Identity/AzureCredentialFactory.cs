@@ -26,7 +26,15 @@ public static class AzureCredentialFactory
     };
 
     private static ManagedIdentityCredential ManagedIdentity(string? clientId)
-        => new(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
+    {
+        var options = new ManagedIdentityCredentialOptions(clientId is null ? ManagedIdentityId.SystemAssigned : ManagedIdentityId.FromUserAssignedClientId(clientId));
+        // The default (6 retries with exponential backoff on each IMDS probe) makes a host without
+        // any managed identity take over a minute to say so; 3 still rides out IMDS throttling.
+        options.Retry.MaxRetries = 3;
+        options.Retry.Delay = TimeSpan.FromMilliseconds(500);
+        options.Retry.MaxDelay = TimeSpan.FromSeconds(4);
+        return new ManagedIdentityCredential(options);
+    }
 
     /// <summary>DefaultAzureCredential without anything interactive or developer-tool specific but the Azure CLI.</summary>
     private static TokenCredential Default(AzureCredentialOptions options)

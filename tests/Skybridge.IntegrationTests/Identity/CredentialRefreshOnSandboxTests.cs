@@ -1,0 +1,91 @@
+using Amazon.S3.Model;
+using Azure.Identity;
+using Skybridge.Identity;
+using Skybridge.IntegrationTests.Sandbox;
+
+namespace Skybridge.IntegrationTests.Identity;
+
+/// <summary>
+/// Refresh under concurrency against the real chain (stand-in managed identity -> RGW STS -> RGW S3):
+/// credentials forced to refresh every few seconds while parallel readers run for two minutes.
+/// </summary>
+[Collection("sandbox")]
+public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
+{
+    [Fact]
+    public async Task Parallel_reads_for_two_minutes_survive_forced_refreshes_with_one_sts_call_each()
+    {
+        var key = $"identity-tests/refresh-{Guid.NewGuid():N}.bin";
+        using (var admin = sandbox.AdminS3())
+            await admin.PutObjectAsync(new PutObjectRequest { BucketName = sandbox.Bucket, Key = key, ContentBody = new string('r', 4096), UseChunkEncoding = false });
+
+        var sts = new CountingExchange(StsWebIdentityExchange.Create("us-east-1", new Uri(sandbox.StsEndpoint)));
+        var azure = new ManagedIdentityCredential(ManagedIdentityId.SystemAssigned);
+        using var scope = new EnvironmentScope(new() { ["IDENTITY_ENDPOINT"] = sandbox.Env["IDENTITY_ENDPOINT"], ["IDENTITY_HEADER"] = sandbox.Env["IDENTITY_HEADER"] });
+        var credentials = new FederatedAwsCredentials(
+            new FederationOptions { Audience = sandbox.Audience, RoleArn = sandbox.RoleArn, StsEndpoint = new Uri(sandbox.StsEndpoint), MaxCredentialAge = TimeSpan.FromSeconds(4) },
+            azure, sts);
+        using var s3 = sandbox.S3Client(credentials);
+
+        var failures = 0;
+        var reads = 0;
+        var accessKeys = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
+        var until = DateTime.UtcNow.AddMinutes(2);
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            while (DateTime.UtcNow < until)
+            {
+                try
+                {
+                    using var r = await s3.GetObjectAsync(sandbox.Bucket, key);
+                    await r.ResponseStream.CopyToAsync(Stream.Null);
+                    accessKeys.TryAdd((await credentials.GetCredentialsAsync()).AccessKey, 0);
+                    Interlocked.Increment(ref reads);
+                }
+                catch (Exception)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }));
+
+        Assert.Equal(0, failures);
+        Assert.True(reads > 500, $"only {reads} reads");
+        // 120 s / 4 s => ~30 refreshes; each refresh is exactly one STS call, whatever the concurrency.
+        Assert.InRange(sts.Calls, 20, 40);
+        Assert.Equal(sts.Calls, credentials.RefreshCount);
+        Assert.InRange(accessKeys.Count, sts.Calls - 2, sts.Calls);
+    }
+
+    private sealed class CountingExchange(IWebIdentityExchange inner) : IWebIdentityExchange
+    {
+        private int _calls;
+        public int Calls => Volatile.Read(ref _calls);
+
+        public Task<FederatedSession> ExchangeAsync(string token, string roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
+        {
+            Interlocked.Increment(ref _calls);
+            return inner.ExchangeAsync(token, roleArn, sessionName, duration, ct);
+        }
+    }
+}
+
+/// <summary>Sets process environment variables for a test and restores them afterwards.</summary>
+internal sealed class EnvironmentScope : IDisposable
+{
+    private readonly Dictionary<string, string?> _previous = new();
+
+    public EnvironmentScope(Dictionary<string, string?> values)
+    {
+        foreach (var (k, v) in values)
+        {
+            _previous[k] = Environment.GetEnvironmentVariable(k);
+            Environment.SetEnvironmentVariable(k, v);
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var (k, v) in _previous) Environment.SetEnvironmentVariable(k, v);
+    }
+}
