@@ -78,29 +78,45 @@ all_alive() {
   done
 }
 
-stop_all() {
-  local c pids=() pid
+# a process that exists and is not a zombie (killed daemons stay zombies until PID 1 reaps them)
+alive() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ] && [ "$st" != X ]
+}
+
+# TERM, wait up to $1 seconds, then KILL; for the components named in the remaining args
+stop_components() {
+  local secs=$1; shift
+  local c pids=() pid p want
   for c in "${COMPONENTS[@]}"; do
     IFS=: read -r name file pattern <<<"$c"
-    if pid=$(live_pid "$file" "$pattern"); then
-      kill -TERM "$pid" 2>/dev/null || true
-      pids+=("$pid:$name")
-    fi
+    for want in "$@"; do
+      [ "$want" = "$name" ] || continue
+      if pid=$(live_pid "$file" "$pattern"); then
+        kill -TERM "$pid" 2>/dev/null || true
+        pids+=("$pid:$name")
+      fi
+    done
   done
-  local deadline=$((SECONDS + 10)) p
+  local deadline; deadline=$(echo "$(date +%s.%N) + $secs" | bc)
   for p in "${pids[@]}"; do
     pid=${p%%:*}
-    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.05; done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "${p#*:} (pid $pid) ignored SIGTERM: SIGKILL"
+    while alive "$pid" && [ "$(echo "$(date +%s.%N) < $deadline" | bc)" = 1 ]; do sleep 0.05; done
+    if alive "$pid"; then
+      log "${p#*:} (pid $pid) still running ${secs}s after SIGTERM: SIGKILL"  # usual for ceph-osd
       kill -KILL "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do alive "$pid" || break; sleep 0.02; done
     fi
   done
-  # reap: wait until the kernel has really removed SIGKILLed processes
-  for p in "${pids[@]}"; do
-    pid=${p%%:*}
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
-  done
+}
+
+stop_all() {
+  # clients of RADOS first (radosgw hangs in shutdown once the OSD/mon are gone), then Ceph
+  # (their data is thrown away anyway: a memstore OSD does not need a clean shutdown)
+  stop_components 5 radosgw entra-standin azurite
+  log "radosgw, stand-in, azurite stopped ($(elapsed)s)"
+  stop_components 1 ceph-osd ceph-mon
   rm -f "$RUN"/*.pid "$RUN/ready"
 }
 
@@ -152,13 +168,15 @@ ensure_azurite() {
   fi
 }
 
+localcloud_outdated() {
+  [ -f "$LOCALCLOUD_DLL" ] || return 0
+  [ -n "$(find "$REPO/src/Skybridge.LocalCloud" "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" \
+      \( -name bin -o -name obj \) -prune -o -type f -newer "$LOCALCLOUD_DLL" -print | head -1)" ]
+}
+
 ensure_localcloud() {
-  local src=$REPO/src/Skybridge.LocalCloud newer=""
-  if [ -f "$LOCALCLOUD_DLL" ]; then
-    newer=$(find "$src" "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" \
-      \( -name bin -o -name obj \) -prune -o -type f -newer "$LOCALCLOUD_DLL" -print | head -1)
-  fi
-  if [ ! -f "$LOCALCLOUD_DLL" ] || [ -n "$newer" ]; then
+  local src=$REPO/src/Skybridge.LocalCloud
+  if localcloud_outdated; then
     log "building the Entra ID stand-in (src/Skybridge.LocalCloud)"
     # own artifacts dir; no build servers: nothing may linger holding our caller's stdio
     dotnet build "$src/Skybridge.LocalCloud.csproj" -c Release --artifacts-path "$S/build" \
@@ -198,6 +216,12 @@ identity_header() {
     (umask 077; openssl rand -hex 24 >"$S/identity-header")
   fi
   cat "$S/identity-header"
+}
+
+start_entra() {
+  spawn entra dotnet "$LOCALCLOUD_DLL" --state-dir "$S/entra" --identity-header "$1" \
+    --https-cert "$CA_DIR/server.pem" --https-key "$CA_DIR/server.key" \
+    --http-port "$ENTRA_HTTP" --https-port "$ENTRA_HTTPS"
 }
 
 # ---------------------------------------------------------------- ceph --------
@@ -332,6 +356,15 @@ lock() { mkdir -p "$S"; exec 9>"$S/.lock"; flock -w 600 9 || die "could not lock
 up() {
   lock
   if all_alive && status >/dev/null 2>&1; then
+    if localcloud_outdated; then
+      # stand-in sources changed: rebuild and restart only the stand-in (its signing key persists
+      # in .sandbox/entra, so RGW keeps trusting its tokens; its settings go back to defaults)
+      ensure_localcloud
+      stop_components 5 entra-standin
+      start_entra "$(identity_header)"
+      wait_for "entra stand-in (restarted)" 30 "$RUN/entra.pid" entra_ok \
+        || { tail -20 "$LOG/entra.log" >&2; die "Entra stand-in did not restart"; }
+    fi
     log "already running and healthy ($(elapsed)s)"
     return 0
   fi
@@ -347,9 +380,7 @@ up() {
   log "installed/checked ($(elapsed)s)"
   local t_start; t_start=$(date +%s.%N)
 
-  spawn entra dotnet "$LOCALCLOUD_DLL" --state-dir "$S/entra" --identity-header "$secret" \
-    --https-cert "$CA_DIR/server.pem" --https-key "$CA_DIR/server.key" \
-    --http-port "$ENTRA_HTTP" --https-port "$ENTRA_HTTPS"
+  start_entra "$secret"
   # in-memory: Azurite keeps blobs in RAM (restart between big runs); cwd = $S/azurite
   (cd "$S/azurite" && spawn azurite node "$AZURITE_JS" --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" \
     --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" \

@@ -11,11 +11,13 @@ Called by ../sandbox.sh up with Debian's /usr/bin/python3 (python3-boto3) and th
 
 What RGW (Ceph 16 "Pacific") does with the issuer, measured here:
   * the provider is stored under its URL minus the scheme; a token's `iss` (minus scheme) must name it
-    exactly, so the provider URL must be the issuer *with* its trailing slash;
-  * the federated principal is arn:aws:iam:::oidc-provider/<iss minus scheme> (with the slash), and
-    the condition keys are "<iss minus scheme>:app_id" (matched against aud) and ":sub".
-  * RGW fetches "<iss>/.well-known/openid-configuration" => ".../<tid>//.well-known/..." (the stand-in
-    collapses the double slash).
+    exactly: a provider created WITHOUT the trailing slash refuses every v1 token (whatever the role says);
+  * the federated principal must be arn:aws:iam:::oidc-provider/<iss minus scheme> WITH the slash
+    (without it: refused), and so must the condition keys: "<iss minus scheme>:app_id" (matched against
+    aud; "...:aud" works as well in 16.2.15) and "...:sub". A key without the slash never matches;
+    an unknown condition key makes StringEquals fail (refused).
+  * the provider thumbprint is not checked (any 40 hex digits work); RGW fetches the discovery document
+    and the JWKS on every AssumeRoleWithWebIdentity (the stand-in collapses "<tid>//.well-known").
 Policy documents must be compact JSON: RGW's form parser does not decode '+' as a space.
 """
 import json

@@ -5,9 +5,10 @@ namespace Skybridge.LocalCloud;
 
 /// <summary>
 /// Test control surface (loopback callers only):
-///   POST /admin/settings  JSON {lifetimeSeconds, signWithUnknownKey, audienceOverride, issuerOverride,
-///                               tokenVersion, failWith, subjectOverride}  (partial update)
-///   GET  /admin/settings, POST /admin/reset, GET /admin/stats {tokensIssued}
+///   POST /admin/settings[?clientId=C]  JSON {lifetimeSeconds, signWithUnknownKey, audienceOverride,
+///        issuerOverride, tokenVersion, failWith, subjectOverride}  (partial update; with clientId only
+///        tokens for that client id are affected, and they no longer see the global settings)
+///   GET  /admin/settings[?clientId=C], POST /admin/reset[?clientId=C], GET /admin/stats[?clientId=C] {tokensIssued}
 ///   GET  /admin/mint?aud=&amp;sub=&amp;ttl=&amp;exp_offset=&amp;rogue=1&amp;iss=&amp;ver=2   raw JWT (text/plain)
 ///   GET  /admin/federated-assertion?sub=&amp;ttl=     content for AZURE_FEDERATED_TOKEN_FILE
 ///   GET  /admin/info      tenant, issuers, signing-cert thumbprint, identities
@@ -22,16 +23,16 @@ public static class AdminEndpoints
             return ip is not null && System.Net.IPAddress.IsLoopback(ip) ? await next(ctx) : Results.StatusCode(403);
         });
 
-        admin.MapPost("/settings", (SettingsPatch patch) =>
+        // ?clientId=C scopes settings/reset/stats to tokens for that (user-assigned) client id
+        admin.MapPost("/settings", (SettingsPatch patch, string? clientId) =>
         {
             if (patch.TokenVersion is not (null or 1 or 2)) return Results.BadRequest("tokenVersion must be 1 or 2");
             if (patch.LifetimeSeconds is <= 0) return Results.BadRequest("lifetimeSeconds must be positive");
-            state.Apply(patch);
-            return Results.Json(state.Settings);
+            return Results.Json(state.Apply(patch, clientId));
         });
-        admin.MapGet("/settings", () => Results.Json(state.Settings));
-        admin.MapPost("/reset", () => { state.Reset(); return Results.Json(state.Settings); });
-        admin.MapGet("/stats", () => Results.Json(new { tokensIssued = state.TokensIssued }));
+        admin.MapGet("/settings", (string? clientId) => Results.Json(state.SettingsFor(clientId)));
+        admin.MapPost("/reset", (string? clientId) => { state.Reset(clientId); return Results.Json(state.SettingsFor(clientId)); });
+        admin.MapGet("/stats", (string? clientId) => Results.Json(new { tokensIssued = state.TokensIssued(clientId) }));
 
         admin.MapGet("/mint", (string aud, string? sub, int? ttl, int? exp_offset, string? rogue, string? iss, int? ver) =>
             Results.Text(tokens.Mint(aud, sub, ttl, exp_offset, rogue is "1" or "true", iss, ver ?? 1), "text/plain"));

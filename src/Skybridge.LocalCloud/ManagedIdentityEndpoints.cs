@@ -20,7 +20,7 @@ public static class ManagedIdentityEndpoints
         {
             if (!string.Equals(req.Headers["X-IDENTITY-HEADER"], o.IdentityHeader, StringComparison.Ordinal))
                 return Error(401, "unauthorized", "missing or wrong X-IDENTITY-HEADER");
-            if (state.Settings.FailWith is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
+            if (FailWith(state, req) is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
             if (req.Query["resource"].ToString() is not { Length: > 0 } resource)
                 return Error(400, "invalid_request", "resource is required");
             var (clientId, principal) = Identity(req);
@@ -39,7 +39,7 @@ public static class ManagedIdentityEndpoints
         // token (200) from a non-default host as "IMDS is here": so answer with or without it.
         app.MapGet("/metadata/identity/oauth2/token", (HttpRequest req) =>
         {
-            if (state.Settings.FailWith is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
+            if (FailWith(state, req) is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
             if (req.Query["resource"].ToString() is not { Length: > 0 } resource)
                 return Error(400, "invalid_request", "Required query variable 'resource' is missing");
             var (clientId, principal) = Identity(req);
@@ -74,4 +74,12 @@ public static class ManagedIdentityEndpoints
     internal static IResult Error(int status, string error, string description) =>
         Results.Text(new JsonObject { ["error"] = error, ["error_description"] = description }.ToJsonString(),
             "application/json", statusCode: status);
+
+    // failWith of the caller's scope (user-assigned client id), else the global one
+    private static int FailWith(StandInState state, HttpRequest req)
+    {
+        var clientId = req.Query["client_id"].ToString();
+        if (clientId.Length == 0 && req.HasFormContentType && req.Form.TryGetValue("client_id", out var f)) clientId = f.ToString();
+        return state.SettingsFor(clientId.Length == 0 ? null : clientId).FailWith;
+    }
 }

@@ -35,10 +35,11 @@ var app = builder.Build();
 var log = app.Logger;
 app.Use(async (ctx, next) =>
 {
+    var rawPath = ctx.Request.Path; // before the slash collapsing below
     await next(ctx);
-    // Never logs tokens or headers: method, scheme, path, status only.
+    // Never logs tokens or headers: method, scheme, path + query (no secrets there), status.
     log.LogInformation("{Method} {Scheme} {Path} -> {Status}", ctx.Request.Method, ctx.Request.Scheme,
-        ctx.Request.Path, ctx.Response.StatusCode);
+        rawPath + ctx.Request.QueryString, ctx.Response.StatusCode);
 });
 app.UseCollapsedSlashes();
 app.UseRouting(); // after the path rewrite, so routes see the collapsed path

@@ -25,23 +25,52 @@ public sealed record StandInSettings
     public string? SubjectOverride { get; init; }
 }
 
-/// <summary>Thread-safe holder of the current settings and counters.</summary>
+/// <summary>
+/// Thread-safe holder of the settings and counters. Besides the global settings there are optional
+/// per-client-id scopes: a token request for a client id that has a scope uses that scope's settings
+/// (starting from the defaults, not from the global ones). Concurrent test runs that share one
+/// sandbox use a fresh user-assigned client id + scope to stay out of each other's way.
+/// </summary>
 public sealed class StandInState
 {
-    private StandInSettings _settings = new();
-    private int _tokensIssued;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Scope> _scopes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Scope _global = new();
 
-    public StandInSettings Settings => Volatile.Read(ref _settings);
-    public int TokensIssued => Volatile.Read(ref _tokensIssued);
-
-    public void CountIssued() => Interlocked.Increment(ref _tokensIssued);
-
-    public void Apply(SettingsPatch patch)
+    private sealed class Scope
     {
-        lock (this)
+        public StandInSettings Settings = new();
+        public int TokensIssued;
+    }
+
+    /// <summary>Settings that apply to a token for <paramref name="clientId"/>.</summary>
+    public StandInSettings SettingsFor(string? clientId) =>
+        Volatile.Read(ref Find(clientId).Settings);
+
+    /// <summary>The global settings.</summary>
+    public StandInSettings Settings => Volatile.Read(ref _global.Settings);
+
+    /// <summary>Tokens issued (all of them, or those of one scope).</summary>
+    public int TokensIssued(string? scopeClientId = null) =>
+        scopeClientId is null ? Volatile.Read(ref _global.TokensIssued)
+        : _scopes.TryGetValue(scopeClientId, out var s) ? Volatile.Read(ref s.TokensIssued) : 0;
+
+    public void CountIssued(string? clientId)
+    {
+        Interlocked.Increment(ref _global.TokensIssued);
+        if (clientId is not null && _scopes.TryGetValue(clientId, out var s)) Interlocked.Increment(ref s.TokensIssued);
+    }
+
+    private Scope Find(string? clientId) =>
+        clientId is not null && _scopes.TryGetValue(clientId, out var s) ? s : _global;
+
+    /// <summary>Patch the global settings, or (with a client id) that client's scope, creating it.</summary>
+    public StandInSettings Apply(SettingsPatch patch, string? scopeClientId = null)
+    {
+        var scope = scopeClientId is null ? _global : _scopes.GetOrAdd(scopeClientId, _ => new Scope());
+        lock (scope)
         {
-            var s = _settings;
-            Volatile.Write(ref _settings, s with
+            var s = scope.Settings;
+            var next = s with
             {
                 LifetimeSeconds = patch.LifetimeSeconds ?? s.LifetimeSeconds,
                 SignWithUnknownKey = patch.SignWithUnknownKey ?? s.SignWithUnknownKey,
@@ -50,7 +79,9 @@ public sealed class StandInState
                 TokenVersion = patch.TokenVersion ?? s.TokenVersion,
                 FailWith = patch.FailWith ?? s.FailWith,
                 SubjectOverride = Override(patch.SubjectOverride, s.SubjectOverride),
-            });
+            };
+            Volatile.Write(ref scope.Settings, next);
+            return next;
         }
     }
 
@@ -58,12 +89,14 @@ public sealed class StandInState
     private static string? Override(string? patch, string? current) =>
         patch is null ? current : patch.Length == 0 ? null : patch;
 
-    public void Reset()
+    /// <summary>Reset the global settings and counter, or remove one client's scope.</summary>
+    public void Reset(string? scopeClientId = null)
     {
-        lock (this)
+        if (scopeClientId is not null) { _scopes.TryRemove(scopeClientId, out _); return; }
+        lock (_global)
         {
-            Volatile.Write(ref _settings, new StandInSettings());
-            Interlocked.Exchange(ref _tokensIssued, 0);
+            Volatile.Write(ref _global.Settings, new StandInSettings());
+            Interlocked.Exchange(ref _global.TokensIssued, 0);
         }
     }
 }

@@ -52,7 +52,7 @@ public sealed class TokenFactory(StandInOptions options, SigningKeys keys, Stand
     /// <summary>Issue a token for a token endpoint request, applying the admin settings.</summary>
     public IssuedToken Issue(TokenRequest req)
     {
-        var s = state.Settings;
+        var s = state.SettingsFor(req.ClientId);
         var aud = AudienceOf(req.Resource);
         var storage = IsStorageAudience(aud);
         var version = storage ? 1 : s.TokenVersion; // Storage only accepts v1 tokens, whatever is asked.
@@ -62,7 +62,7 @@ public sealed class TokenFactory(StandInOptions options, SigningKeys keys, Stand
         var exp = now + s.LifetimeSeconds;
         var sub = s.SubjectOverride ?? req.Subject;
         var jwt = Sign(BuildClaims(s.AudienceOverride ?? aud, iss, sub, req.ClientId, now, exp, version), s.SignWithUnknownKey);
-        state.CountIssued();
+        state.CountIssued(req.ClientId);
         return new IssuedToken(jwt, exp, s.LifetimeSeconds, aud);
     }
 

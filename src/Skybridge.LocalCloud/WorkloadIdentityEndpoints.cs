@@ -22,9 +22,9 @@ public static class WorkloadIdentityEndpoints
             if (!req.IsHttps) return Error(400, "invalid_request", "AADSTS90100: the token endpoint is served over https only");
             if (!string.Equals(tenant, StandInOptions.TenantId, StringComparison.OrdinalIgnoreCase))
                 return Error(400, "invalid_tenant", $"AADSTS90002: Tenant '{tenant}' not found.");
-            if (state.Settings.FailWith is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
             if (!req.HasFormContentType) return Error(400, "invalid_request", "AADSTS900144: form body required");
-            var form = await req.ReadFormAsync();
+            var form = await req.ReadFormAsync(); // before FailWith: it reads client_id from the form
+            if (FailWith(state, req) is > 0 and var f) return Error(f, "stand_in_failure", $"configured to fail with {f}");
             if (form["grant_type"] != "client_credentials")
                 return Error(400, "unsupported_grant_type", "AADSTS70003: only client_credentials is supported by the stand-in");
             var clientId = form["client_id"].ToString();
@@ -64,4 +64,12 @@ public static class WorkloadIdentityEndpoints
             ["error_codes"] = new JsonArray(),
             ["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm:ssZ"),
         }.ToJsonString(), "application/json", statusCode: status);
+
+    // failWith of the caller's scope (user-assigned client id), else the global one
+    private static int FailWith(StandInState state, HttpRequest req)
+    {
+        var clientId = req.Query["client_id"].ToString();
+        if (clientId.Length == 0 && req.HasFormContentType && req.Form.TryGetValue("client_id", out var f)) clientId = f.ToString();
+        return state.SettingsFor(clientId.Length == 0 ? null : clientId).FailWith;
+    }
 }

@@ -122,26 +122,46 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     public async Task<string> FederatedAssertionAsync(string? sub = null) =>
         (await _http.GetStringAsync($"{EntraUrl}/admin/federated-assertion" + (sub is null ? "" : "?sub=" + Uri.EscapeDataString(sub)))).Trim();
 
-    /// <summary>POST /admin/settings, e.g. <c>new { failWith = 500 }</c> or <c>new { lifetimeSeconds = 60 }</c>.</summary>
-    public async Task ConfigureEntraAsync(object settings)
+    /// <summary>
+    /// POST /admin/settings, e.g. <c>new { failWith = 500 }</c> or <c>new { lifetimeSeconds = 60 }</c>.
+    /// Without <paramref name="clientId"/> the GLOBAL settings change (every token, also other test
+    /// runs sharing the sandbox); with it only tokens for that user-assigned client id (see
+    /// <see cref="IsolatedIdentityAsync"/>).
+    /// </summary>
+    public async Task ConfigureEntraAsync(object settings, string? clientId = null)
     {
-        using var r = await _http.PostAsJsonAsync($"{EntraUrl}/admin/settings", settings);
+        using var r = await _http.PostAsJsonAsync($"{EntraUrl}/admin/settings{Scope(clientId)}", settings);
         r.EnsureSuccessStatusCode();
     }
 
-    /// <summary>Back to default settings and a zero token counter.</summary>
-    public async Task ResetEntraAsync()
+    /// <summary>Back to default settings and a zero token counter (or: drop one client id's scope).</summary>
+    public async Task ResetEntraAsync(string? clientId = null)
     {
-        using var r = await _http.PostAsync($"{EntraUrl}/admin/reset", null);
+        using var r = await _http.PostAsync($"{EntraUrl}/admin/reset{Scope(clientId)}", null);
         r.EnsureSuccessStatusCode();
     }
 
-    /// <summary>How many tokens the stand-in's token endpoints issued since the last reset.</summary>
-    public async Task<int> EntraTokensIssuedAsync()
+    /// <summary>How many tokens the stand-in's token endpoints issued since the last reset (or for one client id).</summary>
+    public async Task<int> EntraTokensIssuedAsync(string? clientId = null)
     {
-        var stats = await _http.GetFromJsonAsync<EntraStats>($"{EntraUrl}/admin/stats");
+        var stats = await _http.GetFromJsonAsync<EntraStats>($"{EntraUrl}/admin/stats{Scope(clientId)}");
         return stats!.TokensIssued;
     }
+
+    /// <summary>
+    /// A fresh user-assigned managed identity client id with its own settings scope (defaults), so
+    /// that a test is isolated from (a) global settings changed by other test runs sharing the sandbox
+    /// and (b) Azure.Identity's process-wide managed identity token cache. Use it with
+    /// <c>ManagedIdentityId.FromUserAssignedClientId(id)</c> and pass it to ConfigureEntraAsync.
+    /// </summary>
+    public async Task<string> IsolatedIdentityAsync()
+    {
+        var id = Guid.NewGuid().ToString();
+        await ConfigureEntraAsync(new { }, id);
+        return id;
+    }
+
+    private static string Scope(string? clientId) => clientId is null ? "" : "?clientId=" + Uri.EscapeDataString(clientId);
 
     private sealed record EntraStats(int TokensIssued);
 
