@@ -1,5 +1,4 @@
 using System.Net;
-using System.Runtime.CompilerServices;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Skybridge.Transfer;
@@ -20,18 +19,21 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
     public string Bucket => location.Bucket;
     public string Prefix => location.Prefix;
 
-    public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>First-level folders listed in parallel (1 = one flat listing).</summary>
+    public int ListParallelism { get; init; } = 4;
+
+    public IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct)
+        => PrefixFanOut.ListAsync(ListPageAsync, location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
+
+    private async Task<ListPage> ListPageAsync(string prefix, string? delimiter, string? continuation, CancellationToken ct)
     {
-        var request = new ListObjectsV2Request { BucketName = location.Bucket, Prefix = location.Prefix, MaxKeys = 1000 };
-        do
+        var request = new ListObjectsV2Request
         {
-            var page = await ListPageAsync(request, ct).ConfigureAwait(false);
-            foreach (var o in page.S3Objects ?? [])
-                yield return new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag),
-                    Utc(o.LastModified),
-                    o.StorageClass?.Value);
-            request.ContinuationToken = page.IsTruncated == true ? page.NextContinuationToken : null;
-        } while (request.ContinuationToken is not null);
+            BucketName = location.Bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = continuation, MaxKeys = 1000,
+        };
+        var page = await ListPageAsync(request, ct).ConfigureAwait(false);
+        var objects = (page.S3Objects ?? []).Select(o => new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag), Utc(o.LastModified), o.StorageClass?.Value)).ToList();
+        return new ListPage(objects, page.CommonPrefixes ?? [], page.IsTruncated == true ? page.NextContinuationToken : null);
     }
 
     private async Task<ListObjectsV2Response> ListPageAsync(ListObjectsV2Request request, CancellationToken ct)
