@@ -29,6 +29,7 @@ public sealed class TransferEngine
     private readonly ObjectCopier _copier;
 
     private readonly ILogger _log;
+    private readonly BandwidthLimiter? _limiter;
 
     public TransferEngine(IObjectSource source, IBlobDestination destination, TransferOptions options, TransferStats stats, IReportSink? report = null, ILogger? logger = null)
     {
@@ -39,8 +40,8 @@ public sealed class TransferEngine
         _stats = stats;
         _report = report ?? NullReport.Instance;
         Budget = new MemoryBudget(options.MaxMemory);
-        var limiter = options.MaxBandwidth is { } bw ? new BandwidthLimiter(bw) : null;
-        _copier = new ObjectCopier(source, destination, options.Copy, Budget, stats, limiter);
+        _limiter = options.MaxBandwidth is { } bw ? new BandwidthLimiter(bw) : null;
+        _copier = new ObjectCopier(source, destination, options.Copy, Budget, stats, _limiter);
     }
 
     /// <summary>The buffer budget (its <see cref="MemoryBudget.Peak"/> is reported).</summary>
@@ -287,6 +288,7 @@ public sealed class TransferEngine
             int n;
             while ((n = await stream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
             {
+                if (_limiter is not null) await _limiter.WaitAsync(n, ct).ConfigureAwait(false);
                 md5.AppendData(buffer.AsSpan(0, n));
                 composite?.Append(buffer.AsSpan(0, n));
                 _stats.OnBytes(n);
