@@ -60,6 +60,31 @@ public static class ManagedIdentityEndpoints
         });
     }
 
+    /// <summary>
+    /// IMDS instance metadata (MSAL 4.8x probes it while choosing between IMDS v1 and v2 and retries a
+    /// 404 with back-off for ~25 s). Like IMDS: 400 without "Metadata: true", else a small compute document.
+    /// </summary>
+    public static void MapInstanceMetadata(WebApplication app)
+    {
+        // IMDS v2 (certificate-bound tokens) is not offered: MSAL probes it first and falls back to v1.
+        app.MapGet("/metadata/identity/getplatformmetadata", () =>
+            Error(400, "invalid_request", "IMDS v2 is not supported by the stand-in"));
+        app.MapGet("/metadata/instance/compute", (HttpRequest req) =>
+            !string.Equals(req.Headers["Metadata"], "true", StringComparison.OrdinalIgnoreCase)
+                ? Error(400, "bad_request", "Bad request. Required metadata header not specified")
+                : Results.Text(new JsonObject
+                {
+                    ["azEnvironment"] = "AzurePublicCloud",
+                    ["location"] = "localsandbox",
+                    ["name"] = "skybridge-sandbox-vm",
+                    ["osType"] = "Linux",
+                    ["resourceGroupName"] = "skybridge-sandbox",
+                    ["subscriptionId"] = "00000000-0000-0000-0000-000000000000",
+                    ["vmId"] = "2f1d6c3b-7a5e-4b9d-8c0e-1a2b3c4d5e6f",
+                    ["vmSize"] = "Standard_D2s_v5",
+                }.ToJsonString(), "application/json"));
+    }
+
     private static (string ClientId, string PrincipalId) Identity(HttpRequest req)
     {
         var userAssigned = FirstNonEmpty(req.Query["client_id"], req.Query["object_id"], req.Query["principal_id"],

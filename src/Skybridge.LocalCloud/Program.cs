@@ -38,8 +38,9 @@ app.Use(async (ctx, next) =>
     var rawPath = ctx.Request.Path; // before the slash collapsing below
     await next(ctx);
     // Never logs tokens or headers: method, scheme, path + query (no secrets there), status.
-    log.LogInformation("{Method} {Scheme} {Path} -> {Status}", ctx.Request.Method, ctx.Request.Scheme,
-        rawPath + ctx.Request.QueryString, ctx.Response.StatusCode);
+    log.LogInformation("{Method} {Scheme} {Path} -> {Status}{Metadata}", ctx.Request.Method, ctx.Request.Scheme,
+        rawPath + ctx.Request.QueryString, ctx.Response.StatusCode,
+        ctx.Request.Headers.ContainsKey("Metadata") ? " (Metadata header)" : "");
 });
 app.UseCollapsedSlashes();
 app.UseRouting(); // after the path rewrite, so routes see the collapsed path
@@ -47,6 +48,7 @@ app.UseRouting(); // after the path rewrite, so routes see the collapsed path
 app.MapGet("/healthz", () => Results.Text("ok", "text/plain"));
 OidcEndpoints.Map(app, options, keys);
 ManagedIdentityEndpoints.Map(app, options, tokens, state);
+ManagedIdentityEndpoints.MapInstanceMetadata(app);
 WorkloadIdentityEndpoints.Map(app, tokens, state);
 AdminEndpoints.Map(app, options, keys, tokens, state);
 

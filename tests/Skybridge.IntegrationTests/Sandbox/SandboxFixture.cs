@@ -168,7 +168,7 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
     /// <summary>Path of the built CLI (copied next to the test assembly through the project reference).</summary>
     public static string CliDll => Path.Combine(AppContext.BaseDirectory, "Skybridge.Cli.dll");
 
-    /// <summary>Runs <c>dotnet skybridge.dll args</c> with the sandbox environment (plus extraEnv; null removes).</summary>
+    /// <summary>Runs <c>dotnet Skybridge.Cli.dll args</c> with the sandbox environment (plus extraEnv; null removes).</summary>
     public async Task<CliResult> RunCliAsync(IEnumerable<string> args, IDictionary<string, string?>? extraEnv = null,
         TimeSpan? timeout = null, string? stdin = null)
     {

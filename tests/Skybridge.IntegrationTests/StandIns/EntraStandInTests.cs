@@ -71,7 +71,17 @@ public sealed class EntraStandInTests(SandboxFixture f)
         var id = await f.IsolatedIdentityAsync();
         try
         {
+            // 500 as seen on the wire (Azure.Identity/MSAL would retry a 500 with back-off for ~20 s)
             await f.ConfigureEntraAsync(new { failWith = 500, lifetimeSeconds = 600 }, id);
+            using (var raw = new HttpRequestMessage(HttpMethod.Get,
+                       $"{f.Env["IDENTITY_ENDPOINT"]}?api-version=2019-08-01&resource={Uri.EscapeDataString(f.Audience)}&client_id={id}"))
+            {
+                raw.Headers.Add("X-IDENTITY-HEADER", f.Env["IDENTITY_HEADER"]);
+                using var r = await Http.SendAsync(raw);
+                Assert.Equal(HttpStatusCode.InternalServerError, r.StatusCode);
+            }
+            // a non-retried failure through Azure.Identity
+            await f.ConfigureEntraAsync(new { failWith = 403 }, id);
             var options = new ManagedIdentityCredentialOptions(ManagedIdentityId.FromUserAssignedClientId(id));
             options.Retry.MaxRetries = 0;
             await Assert.ThrowsAsync<AuthenticationFailedException>(() => new ManagedIdentityCredential(options).GetTokenAsync(ctx).AsTask());
