@@ -39,7 +39,7 @@ ADMIN_SK=skybridgeadminsecret00000000000000000001
 AZURITE_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 PY=/usr/bin/python3                      # Debian python with python3-boto3 (not the pyenv shim)
 CEPH="ceph -c $CEPH_DIR/ceph.conf --connect-timeout 15"
-APT_PACKAGES=(radosgw ceph-mon ceph-osd python3-boto3 awscli rclone uuid-runtime bc sqlite3 openssl curl ca-certificates util-linux)
+APT_PACKAGES=(radosgw ceph-mon ceph-osd python3-boto3 awscli rclone uuid-runtime bc sqlite3 openssl curl ca-certificates util-linux iproute2)
 LOCALCLOUD_DLL=$S/build/bin/Skybridge.LocalCloud/release/Skybridge.LocalCloud.dll
 AZURITE_JS=$REPO/sandbox/node_modules/azurite/dist/src/azurite.js
 
@@ -348,6 +348,16 @@ status() {
   return $rc
 }
 
+# refuse to start when one of our ports is taken by a process we did not start (clear message
+# instead of a daemon dying later): e.g. a sandbox of another checkout, or a stray azurite
+check_ports() {
+  local busy
+  busy=$(ss -Hltnp 2>/dev/null | awk -v ports=" $MON_V2 $MON_V1 $RGW_PORT $ENTRA_HTTP $ENTRA_HTTPS $BLOB_PORT $QUEUE_PORT $TABLE_PORT " \
+    '{ n = split($4, a, ":"); if (index(ports, " " a[n] " ")) print "  port " a[n] ": " $6 }')
+  [ -z "$busy" ] || die "ports already in use (stop that first; './sandbox.sh down' only stops what this checkout started):
+$busy"
+}
+
 # ---------------------------------------------------------------- commands ----
 # Serialises up/down between concurrent callers (e.g. several test runs). Daemons are started
 # with fd 9 closed so that they never hold the lock.
@@ -369,6 +379,7 @@ up() {
     return 0
   fi
   stop_all
+  check_ports
   rm -rf "$CEPH_DIR" "$S/azurite" "$ENV_FILE" "$LOG"
   mkdir -p "$RUN" "$LOG" "$CEPH_DIR" "$S/azurite" "$S/entra"
 
