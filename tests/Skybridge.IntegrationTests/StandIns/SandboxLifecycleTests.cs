@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Http.Json;
 using Skybridge.IntegrationTests.Sandbox;
 
 namespace Skybridge.IntegrationTests.StandIns;
@@ -43,6 +44,7 @@ public sealed class SandboxLifecycleTests(SandboxFixture f)
     [LifecycleFact]
     public async Task Down_leaves_no_process_and_up_restores_the_sandbox()
     {
+        var kidBefore = await SigningKidAsync();
         var sw = Stopwatch.StartNew();
         var (rc, _, stderr) = await f.RunProcessAsync(f.SandboxScript, ["down"], withSandboxEnv: false, timeout: TimeSpan.FromMinutes(1));
         var downTime = sw.Elapsed;
@@ -67,5 +69,14 @@ public sealed class SandboxLifecycleTests(SandboxFixture f)
         await f.ReloadEnvAsync();
         (status, _, _) = await f.RunProcessAsync(f.SandboxScript, ["status"], withSandboxEnv: false);
         Assert.Equal(0, status);
+        // the stand-in's signing key survives restarts (tokens minted before stay verifiable)
+        Assert.Equal(kidBefore, await SigningKidAsync());
+    }
+
+    private async Task<string> SigningKidAsync()
+    {
+        using var http = new HttpClient();
+        var info = await http.GetFromJsonAsync<System.Text.Json.JsonElement>($"{f.EntraUrl}/admin/info");
+        return info.GetProperty("signingKid").GetString()!;
     }
 }
