@@ -83,8 +83,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             // Content-MD5 on the request: the service refuses the write if the bytes it got differ.
             // (The SDK computes it: it refuses a precalculated one on its partitioning upload path.)
             TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
-            // One Put Blob, never split: the caller only sends objects that fit in one block.
-            TransferOptions = new StorageTransferOptions { InitialTransferSize = Math.Max(1, content.Length), MaximumConcurrency = 1 },
+            // One Put Blob, never split: the caller only sends objects that fit in one block. The SDK
+            // uploads in one request only when length < InitialTransferSize (strictly), hence + 1;
+            // with = length every object went as Put Block + Put Block List (2 requests).
+            TransferOptions = new StorageTransferOptions { InitialTransferSize = content.Length + 1L, MaximumConcurrency = 1 },
         };
         await container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
     }
