@@ -19,21 +19,25 @@ step "3. The managed identity's Entra ID token for the federation audience (clai
 show ./skybridge auth token
 
 step "4. Keyless AWS credentials for any AWS tool: the AWS CLI via credential_process"
-aws_config=$(mktemp); trap 'rm -f "$aws_config"' EXIT
+demo_tmp=$(mktemp -d); trap 'rm -rf "$demo_tmp"' EXIT
+aws_config=$demo_tmp/aws-config
 cat >"$aws_config" <<CFG
 [profile skybridge]
 credential_process = $PWD/skybridge auth aws-credentials
 region = us-east-1
 CFG
 echo "(profile: credential_process = $PWD/skybridge auth aws-credentials)"
-show env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="$aws_config" AWS_PROFILE=skybridge \
+# A private credential cache: a session cached by an earlier sandbox would be refused by this one.
+show env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY AWS_CONFIG_FILE="$aws_config" AWS_PROFILE=skybridge XDG_CACHE_HOME="$demo_tmp" \
   /usr/bin/aws --endpoint-url "$SANDBOX_S3_ENDPOINT" s3 ls "s3://$SANDBOX_BUCKET" --recursive --human-readable --summarize
 
+# A new container per run, so the verify below compares exactly this copy.
+dest="$SANDBOX_BLOB_ENDPOINT/demo-$(date +%Y%m%d-%H%M%S)"
 step "5. Copy the bucket to Azure Blob Storage, keyless on both sides"
-show ./skybridge copy "s3://$SANDBOX_BUCKET" "$SANDBOX_DEST_URL"
+show ./skybridge copy "s3://$SANDBOX_BUCKET" "$dest"
 
 step "6. Verify: every object present, same size, same MD5"
-show ./skybridge verify "s3://$SANDBOX_BUCKET" "$SANDBOX_DEST_URL"
+show ./skybridge verify "s3://$SANDBOX_BUCKET" "$dest"
 
 step "Done. The same by hand:"
 cat <<HINT
