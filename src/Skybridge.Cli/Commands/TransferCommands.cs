@@ -6,6 +6,7 @@ using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
 using Skybridge.S3;
 using Skybridge.Transfer;
+using Skybridge.Transfer.ServiceSide;
 
 namespace Skybridge.Cli.Commands;
 
@@ -41,6 +42,9 @@ internal static class TransferCommands
     private static readonly Option<string?> AccessTier = S("--access-tier", "hot | cool | cold | archive (default: the account's).");
     private static readonly Option<bool> NoTags = new("--no-tags") { Description = "Do not copy S3 object tags to blob index tags." };
 
+    private static readonly Option<string?> Mode = S("--mode",
+        "auto (default: Azure fetches the bytes from presigned S3 URLs where that can work, else they stream through this host) | service | stream.");
+
     // Resources.
     private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
@@ -59,6 +63,10 @@ internal static class TransferCommands
 
     // Verify.
     private static readonly Option<bool> Deep = new("--deep") { Description = "Read every blob back and hash it (default: compare size, Content-MD5 and recorded ETags)." };
+    private static readonly Option<bool> Hash = new("--hash")
+    {
+        Description = "Like --deep, and also reads and hashes the source of every object whose ETag is not an MD5 (multipart): confirms service-side copies.",
+    };
 
     public static IEnumerable<Command> Create() =>
     [
@@ -75,10 +83,10 @@ internal static class TransferCommands
             NamePolicyOption, Concurrency, Report, Progress];
         foreach (var o in common) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
-            foreach (var o in new Option[] { AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
         if (mode is RunMode.Sync or RunMode.Plan)
             foreach (var o in new Option[] { Delete, MaxDelete, Force }) cmd.Options.Add(o);
-        if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(MaxBandwidth); }
+        if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(Hash); cmd.Options.Add(MaxBandwidth); }
         cmd.SetAction((ctx, parse, ct) => RunAsync(ctx, parse, mode, ct));
         return cmd;
     }
@@ -107,11 +115,18 @@ internal static class TransferCommands
         var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
         var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
         var objectSource = new S3ObjectSource(s3, source);
+        var copyMode = mode is RunMode.Copy or RunMode.Sync ? TransferModes.Parse(s.Get("mode")) : CopyMode.Stream;
 
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
-        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>());
+        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
+        {
+            // Service-side (auto/service): Azure fetches the bytes from presigned URLs; ObjectCopier streams the rest.
+            TransferStrategy = copyMode == CopyMode.Stream ? null : streamed => new ServiceSideCopier(objectSource,
+                new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()), new AzureCopyFromUrlDestination(destination.Container),
+                streamed, options.Copy, copyMode, stats, ctx.Logger<ServiceSideCopier>()),
+        };
 
         RunResult result;
         var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
@@ -161,7 +176,8 @@ internal static class TransferCommands
             Delete = mode is RunMode.Sync or RunMode.Plan && GetBool(parse, Delete),
             MaxDelete = maxDelete,
             Force = GetBool(parse, Force),
-            DeepVerify = mode == RunMode.Verify && GetBool(parse, Deep),
+            DeepVerify = mode == RunMode.Verify && (GetBool(parse, Deep) || GetBool(parse, Hash)),
+            HashSource = mode == RunMode.Verify && GetBool(parse, Hash),
         };
     }
 
@@ -221,7 +237,10 @@ internal static class TransferCommands
             default:
                 o.WriteLine($"  copied  {st.Copied:N0} objects ({Format.Bytes(st.BytesCopied)}) in {Format.Duration(st.Elapsed)}, {Format.Bytes((long)st.Rate)}/s");
                 o.WriteLine($"  skipped {st.Skipped:N0}, renamed {st.Renamed:N0}, failed {st.Failed:N0}, deleted {st.Deleted:N0}");
-                if (st.Unverified > 0) o.WriteLine($"  unverified {st.Unverified:N0}: copied, but their bytes could not be compared with the source ETag (reasons in --report)");
+                if (st.ServiceSide + st.Streamed > 0)
+                    o.WriteLine($"  service-side {st.ServiceSide:N0} (Azure fetched {Format.Bytes(st.BytesServiceSide)} from presigned URLs), streamed {st.Streamed:N0} ({Format.Bytes(st.BytesTransferred)} through this host)");
+                foreach (var (reason, n) in st.StreamReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  streamed {n,5:N0}  {reason}");
+                if (st.Unverified > 0) o.WriteLine($"  unverified {st.Unverified:N0}: copied, but their bytes could not be compared with the source ETag (reasons in --report; verify --hash checks them)");
                 break;
         }
         foreach (var (reason, n) in st.SkipReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  skipped {n,6:N0}  {reason}");

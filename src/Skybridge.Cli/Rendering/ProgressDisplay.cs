@@ -66,10 +66,10 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         var table = new Table().NoBorder().HideHeaders().AddColumn("k").AddColumn("v");
         var done = s.Copied + s.Failed;
         table.AddRow("[bold]objects[/]", $"{done:N0} / {s.ToCopy:N0} to copy{(s.ListingDone ? "" : " (listing…)")}, {s.Skipped:N0} skipped, {s.Listed:N0} listed");
-        table.AddRow("[bold]bytes[/]", $"{Format.Bytes(s.BytesTransferred)} / {Format.Bytes(s.BytesToCopy)}");
+        table.AddRow("[bold]bytes[/]", $"{Format.Bytes(s.BytesMoved)} / {Format.Bytes(s.BytesToCopy)}");
         table.AddRow("[bold]rate[/]", $"{Format.Bytes((long)s.Rate)}/s, ETA {(s.ListingDone && s.Eta is { } eta ? Format.Duration(eta) : "…")}, elapsed {Format.Duration(s.Elapsed)}");
         table.AddRow("[bold]errors[/]", s.Failed == 0 ? "0" : $"[red]{s.Failed:N0}[/] — last: {Markup.Escape(s.Errors.LastOrDefault() ?? "")}");
-        double ratio = s.BytesToCopy > 0 ? Math.Min(1, (double)s.BytesTransferred / s.BytesToCopy) : s.ListingDone ? 1 : 0;
+        double ratio = s.BytesToCopy > 0 ? Math.Min(1, (double)s.BytesMoved / s.BytesToCopy) : s.ListingDone ? 1 : 0;
         var bar = new BreakdownChart().Width(50).HideTags()
             .AddItem("done", Math.Round(ratio * 100, 1), Color.Green)
             .AddItem("left", Math.Round((1 - ratio) * 100, 1), Color.Grey);
@@ -77,7 +77,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
     }
 
     internal static string PlainLine(TransferStats s, string verb)
-        => $"{verb}: {s.Copied + s.Failed:N0}/{s.ToCopy:N0} objects{(s.ListingDone ? "" : "+")}, {Format.Bytes(s.BytesTransferred)}/{Format.Bytes(s.BytesToCopy)}, " +
+        => $"{verb}: {s.Copied + s.Failed:N0}/{s.ToCopy:N0} objects{(s.ListingDone ? "" : "+")}, {Format.Bytes(s.BytesMoved)}/{Format.Bytes(s.BytesToCopy)}, " +
            $"{Format.Bytes((long)s.Rate)}/s, skipped {s.Skipped:N0}, errors {s.Failed:N0}, elapsed {Format.Duration(s.Elapsed)}" +
            (s.ListingDone && s.Eta is { } eta ? $", ETA {Format.Duration(eta)}" : "");
 

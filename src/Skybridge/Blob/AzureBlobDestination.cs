@@ -118,6 +118,19 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
         => (await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false)).Value.Content;
 
+    public async Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
+    {
+        try
+        {
+            var list = (await container.GetBlockBlobClient(name).GetBlockListAsync(BlockListTypes.Uncommitted, cancellationToken: ct).ConfigureAwait(false)).Value;
+            return (list.UncommittedBlocks ?? []).Select(b => new StagedBlock(b.Name, b.SizeLong)).ToList();
+        }
+        catch (RequestFailedException x) when (x.Status == 404)
+        {
+            return []; // no blob and no staged blocks
+        }
+    }
+
     public async Task EnsureContainerAsync(CancellationToken ct)
     {
         try

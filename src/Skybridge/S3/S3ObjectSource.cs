@@ -11,7 +11,7 @@ namespace Skybridge.S3;
 /// policy handles throttling and transient HTTP failures; this class only retries a body that broke
 /// off mid-stream (which the SDK cannot replay).
 /// </summary>
-public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource
+public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource
 {
     private const int BodyAttempts = 3;
 
@@ -23,13 +23,25 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
     public int ListParallelism { get; init; } = 4;
 
     public IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct)
-        => PrefixFanOut.ListAsync(ListPageAsync, location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
+        => PrefixFanOut.ListAsync((p, d, c, t) => ListPageAsync(p, d, c, null, t), location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
 
-    private async Task<ListPage> ListPageAsync(string prefix, string? delimiter, string? continuation, CancellationToken ct)
+    /// <summary>A resumed job's listing: only keys after <paramref name="startAfter"/> are requested (StartAfter).</summary>
+    public IAsyncEnumerable<SourceObject> ListAfterAsync(string startAfter, CancellationToken ct)
+        => PrefixFanOut.ListAsync(StartAfterListing.Wrap(ListPageAsync, startAfter), location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
+
+    /// <summary>The object as a listing shows it now (ListObjectsV2 with the key as prefix: its first entry is the key itself).</summary>
+    public async Task<SourceObject?> GetAsync(string key, CancellationToken ct)
+    {
+        var page = await ListPageAsync(key, null, null, null, ct).ConfigureAwait(false);
+        return page.Objects.FirstOrDefault(o => o.Key == key);
+    }
+
+    private async Task<ListPage> ListPageAsync(string prefix, string? delimiter, string? continuation, string? startAfter, CancellationToken ct)
     {
         var request = new ListObjectsV2Request
         {
             BucketName = location.Bucket, Prefix = prefix, Delimiter = delimiter, ContinuationToken = continuation, MaxKeys = 1000,
+            StartAfter = startAfter,
         };
         var page = await ListPageAsync(request, ct).ConfigureAwait(false);
         var objects = (page.S3Objects ?? []).Select(o => new SourceObject(o.Key, o.Size ?? 0, CompositeEtag.Normalize(o.ETag), Utc(o.LastModified), o.StorageClass?.Value)).ToList();

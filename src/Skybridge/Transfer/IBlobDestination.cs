@@ -46,4 +46,11 @@ public interface IBlobDestination
 
     /// <summary>Creates the container if it does not exist (no-op when it does or when not permitted to check).</summary>
     Task EnsureContainerAsync(CancellationToken ct);
+
+    /// <summary>
+    /// The blob's uncommitted blocks (Get Block List), so a resumed copy keeps what an interrupted one
+    /// staged. Empty when there are none or the destination cannot tell (then every block is staged).
+    /// </summary>
+    Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<StagedBlock>>([]);
 }

@@ -15,8 +15,25 @@ public sealed record CopySettings
     public bool CopyTags { get; init; } = true;
 }
 
-/// <summary>What a successful copy proved and wrote.</summary>
-public sealed record CopyResult(byte[] Md5, string? VersionId, string IntegrityCheck, IReadOnlyList<string> Notes);
+/// <summary>What a successful copy proved and wrote (<paramref name="Md5"/> null: not known, a multipart source copied service-side).</summary>
+public sealed record CopyResult(byte[]? Md5, string? VersionId, string IntegrityCheck, IReadOnlyList<string> Notes)
+{
+    /// <summary>How the bytes travelled: "stream" (through this host) or "service" (Azure fetched them).</summary>
+    public string Mode { get; init; } = ServiceSide.TransferModes.Stream;
+    /// <summary>Why an object went the way it did when that was not the requested mode (e.g. "presigned URL 2210 chars > 2048: streamed").</summary>
+    public string? ModeReason { get; init; }
+    /// <summary>Set when nothing compared the written bytes with the source (then <see cref="IntegrityCheck"/> says why).</summary>
+    public bool Unverified { get; init; }
+    public bool IsUnverified => Unverified || IntegrityCheck == ObjectCopier.UnverifiedCheck;
+    /// <summary>The report's wording: "verified by md5", or the unverified explanation.</summary>
+    public string Verification => IntegrityCheck.StartsWith("unverified", StringComparison.Ordinal) ? IntegrityCheck : "verified by " + IntegrityCheck;
+}
+
+/// <summary>How the engine transfers one object: streamed (<see cref="ObjectCopier"/>) or service-side (<see cref="ServiceSide.ServiceSideCopier"/>).</summary>
+public interface IObjectTransfer
+{
+    Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct);
+}
 
 /// <summary>The bytes read did not match the source's ETag: nothing was committed.</summary>
 public sealed class IntegrityException(string message) : Exception(message);
@@ -30,7 +47,7 @@ public sealed class IntegrityException(string message) : Exception(message);
 /// </summary>
 public sealed class ObjectCopier(
     IObjectSource source, IBlobDestination destination, CopySettings settings,
-    MemoryBudget budget, TransferStats stats, BandwidthLimiter? limiter = null)
+    MemoryBudget budget, TransferStats stats, BandwidthLimiter? limiter = null) : IObjectTransfer
 {
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {

@@ -12,7 +12,11 @@ public enum Outcome { Copied, Skipped, Failed, Deleted, WouldCopy, WouldDelete, 
 /// <summary>One line of the per-object manifest.</summary>
 public sealed record ReportEntry(
     string? SourceKey, string? VersionId, [property: JsonPropertyName("etag")] string? ETag, long? Size,
-    string? BlobName, string? Md5, Outcome Outcome, string? Reason);
+    string? BlobName, string? Md5, Outcome Outcome, string? Reason)
+{
+    /// <summary>Copied objects: "service" (Azure fetched the bytes) or "stream" (through this host).</summary>
+    public string? Mode { get; init; }
+}
 
 /// <summary>Receives one entry per object; the engine calls it from many threads.</summary>
 public interface IReportSink
@@ -33,7 +37,7 @@ public sealed class ReportWriter : IReportSink, IDisposable
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    public static readonly string[] CsvColumns = ["source_key", "version_id", "etag", "size", "blob_name", "md5", "outcome", "reason"];
+    public static readonly string[] CsvColumns = ["source_key", "version_id", "etag", "size", "blob_name", "md5", "outcome", "reason", "mode"];
 
     private readonly TextWriter _writer;
     private readonly bool _csv;
@@ -62,7 +66,7 @@ public sealed class ReportWriter : IReportSink, IDisposable
     private static string ToCsv(ReportEntry e) => string.Join(",", new[]
     {
         e.SourceKey, e.VersionId, e.ETag, e.Size?.ToString(CultureInfo.InvariantCulture), e.BlobName, e.Md5,
-        JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Outcome.ToString()), e.Reason,
+        JsonNamingPolicy.SnakeCaseLower.ConvertName(e.Outcome.ToString()), e.Reason, e.Mode,
     }.Select(Csv));
 
     /// <summary>RFC 4180 quoting; a leading = + - @ is prefixed with ' so spreadsheets do not run it as a formula.</summary>

@@ -31,6 +31,13 @@ public sealed record RunResult
         to_copy = Stats.ToCopy,
         bytes_to_copy = Stats.BytesToCopy,
         bytes_copied = Stats.BytesCopied,
+        // How the bytes travelled: through this host (read by Skybridge) or fetched by Azure itself.
+        service_side = Stats.ServiceSide,
+        streamed = Stats.Streamed,
+        stream_reasons = Stats.StreamReasons,
+        bytes_read_by_host = Stats.BytesTransferred,
+        bytes_service_side = Stats.BytesServiceSide,
+        represigned_urls = Stats.Represigned,
         bytes_per_second = Math.Round(Stats.Rate),
         skipped = Stats.Skipped,
         renamed = Stats.Renamed,

@@ -47,6 +47,15 @@ public sealed class TransferEngine
     /// <summary>The buffer budget (its <see cref="MemoryBudget.Peak"/> is reported).</summary>
     public MemoryBudget Budget { get; }
 
+    /// <summary>
+    /// How objects are transferred, given the streamed copier: null (default) streams every object;
+    /// e.g. <c>c => new ServiceSideCopier(..., streamed: c, ...)</c> lets Azure fetch them.
+    /// </summary>
+    public Func<ObjectCopier, IObjectTransfer>? TransferStrategy { get; init; }
+
+    private IObjectTransfer? _transfer;
+    private IObjectTransfer Transfer => _transfer ??= TransferStrategy?.Invoke(_copier) ?? _copier;
+
     private sealed record WorkItem(SourceObject Source, string BlobName, string Reason, DestinationBlob? Existing);
 
     public async Task<RunResult> RunAsync(RunMode mode, CancellationToken ct)
@@ -234,12 +243,14 @@ public sealed class TransferEngine
                 if (mode == RunMode.Verify) await DeepVerifyAsync(item, ct).ConfigureAwait(false);
                 else
                 {
-                    var result = await _copier.CopyAsync(item.Source, item.BlobName, ct).ConfigureAwait(false);
+                    var result = await Transfer.CopyAsync(item.Source, item.BlobName, ct).ConfigureAwait(false);
                     _stats.OnCopied(item.Source.Size);
-                    if (result.IntegrityCheck == ObjectCopier.UnverifiedCheck) _stats.OnUnverified();
-                    var reason = $"{item.Reason}; verified by {result.IntegrityCheck}";
+                    if (result.IsUnverified) _stats.OnUnverified();
+                    _stats.OnTransferMode(result.Mode, result.ModeReason);
+                    var reason = $"{item.Reason}; {result.Verification}";
+                    if (result.ModeReason is not null) reason += "; " + result.ModeReason;
                     if (result.Notes.Count > 0) reason += "; " + string.Join("; ", result.Notes);
-                    _report.Write(Entry(item.Source, item.BlobName, result.Md5, Outcome.Copied, reason, result.VersionId));
+                    _report.Write(Entry(item.Source, item.BlobName, result.Md5, Outcome.Copied, reason, result.VersionId) with { Mode = result.Mode });
                 }
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
@@ -259,11 +270,13 @@ public sealed class TransferEngine
         if (dst is null) { Different(src, blobName, null, Outcome.Missing, "not in destination" + note); return; }
         if (dst.Size != src.Size) { Different(src, blobName, dst, Outcome.Mismatch, $"size differs (source {src.Size}, destination {dst.Size})"); return; }
         if (_options.DeepVerify) { await work.WriteAsync(new WorkItem(src, blobName, note, dst), ct).ConfigureAwait(false); return; }
-        if (dst.ContentMd5 is null) { Different(src, blobName, dst, Outcome.Mismatch, "destination has no Content-MD5"); return; }
+        // A multipart source copied service-side has no Content-MD5: no byte passed through this host to compute it.
+        var unhashed = dst.ContentMd5 is null && !src.ETagIsMd5 && ServiceSide.ServiceSideCopier.WroteServiceSide(dst);
+        if (dst.ContentMd5 is null && !unhashed) { Different(src, blobName, dst, Outcome.Mismatch, "destination has no Content-MD5"); return; }
         var recordedEtag = dst.RecordedSourceETag;
         if (src.ETagIsMd5 && (recordedEtag is null || recordedEtag == CompositeEtag.Normalize(src.ETag)))
         {
-            if (!dst.ContentMd5.AsSpan().SequenceEqual(CompositeEtag.Md5FromEtag(src.ETag)))
+            if (!dst.ContentMd5!.AsSpan().SequenceEqual(CompositeEtag.Md5FromEtag(src.ETag)))
             { Different(src, blobName, dst, Outcome.Mismatch, "Content-MD5 differs from the source MD5"); return; }
             Same(src, blobName, dst, "size and MD5 equal" + note);
             return;
@@ -272,7 +285,7 @@ public sealed class TransferEngine
         // copy proved and recorded; the blob's Content-MD5 must be the MD5 that copy computed.
         if (recordedEtag != CompositeEtag.Normalize(src.ETag))
         { Different(src, blobName, dst, Outcome.Mismatch, recordedEtag is null ? "destination does not record the source ETag (use --deep)" : "source ETag differs from the one recorded at copy time"); return; }
-        Same(src, blobName, dst, "size equal, source ETag recorded at copy" + note);
+        Same(src, blobName, dst, "size equal, source ETag recorded at copy" + (unhashed ? " (copied service-side: bytes not hashed, verify --hash reads both sides)" : "") + note);
     }
 
     /// <summary>Reads the blob back: its MD5 must equal its Content-MD5 and match the source ETag (plain or rebuilt multipart).</summary>
@@ -303,7 +316,16 @@ public sealed class TransferEngine
                 ? $"blob bytes match none of the usual part layouts of multipart ETag {expected} (the source does not report part sizes)"
                 : $"blob bytes give multipart ETag {miss.Rebuilt}, source has {expected}";
         else if (composite is null && src.ETagIsMd5 && Convert.ToHexStringLower(actual) != expected) problem = "blob MD5 differs from the source MD5";
-        if (problem is null) Same(src, item.BlobName, dst, "bytes read back match" + item.Reason);
+        var how = "bytes read back match";
+        // verify --hash: an ETag that is not an MD5 proves nothing by itself (or its part layout is
+        // unknown): hash the source's bytes too and compare them with the blob's.
+        if (_options.HashSource && !src.ETagIsMd5 && (problem is null || composite is { IsInferred: true }) && problem != "blob bytes do not match its Content-MD5")
+        {
+            var sourceMd5 = await ServiceSide.SourceHash.Md5Async(_source, src, _limiter, _stats, ct).ConfigureAwait(false);
+            problem = sourceMd5.AsSpan().SequenceEqual(actual) ? null : "blob MD5 differs from the MD5 of the source's bytes";
+            how = "bytes read back match the source's bytes (both sides hashed)";
+        }
+        if (problem is null) Same(src, item.BlobName, dst, how + item.Reason);
         else Different(src, item.BlobName, dst, Outcome.Mismatch, problem);
     }
 
@@ -392,7 +414,7 @@ public sealed class TransferEngine
     {
         var text = e switch
         {
-            SourceChangedException or IntegrityException => e.Message,
+            SourceChangedException or IntegrityException or ServiceSide.CopySourceException => e.Message,
             AmazonServiceException a => $"S3 {(int)a.StatusCode} {a.ErrorCode}: {FirstLine(a.Message)}",
             RequestFailedException r => $"Azure {r.Status} {r.ErrorCode}: {FirstLine(r.Message)}",
             _ => $"{e.GetType().Name}: {FirstLine(e.Message)}",

@@ -26,4 +26,6 @@ public sealed record TransferOptions
     public bool Force { get; init; }
     /// <summary>Verify: read every blob back and hash it, instead of trusting Content-MD5 and metadata.</summary>
     public bool DeepVerify { get; init; }
+    /// <summary>Verify --hash: deep verify, and also hash the source of objects whose ETag is not an MD5.</summary>
+    public bool HashSource { get; init; }
 }

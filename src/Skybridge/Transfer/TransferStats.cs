@@ -12,6 +12,8 @@ public sealed class TransferStats
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _listed, _toCopy, _bytesToCopy, _copied, _bytesCopied, _bytesTransferred, _skipped, _failed, _deleted,
         _renamed, _unverified, _toDelete, _missing, _extra, _mismatched, _matched;
+    private long _serviceSide, _streamed, _bytesServiceSide, _represigned;
+    private readonly ConcurrentDictionary<string, int> _streamReasons = new();
     private int _listingDone;
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentDictionary<string, int> _skipReasons = new();
@@ -45,8 +47,21 @@ public sealed class TransferStats
     public IReadOnlyDictionary<string, int> SkipReasons => _skipReasons;
     public IReadOnlyDictionary<string, int> FailReasons => _failReasons;
 
+    /// <summary>Objects whose bytes Azure fetched itself (service-side: never through this host).</summary>
+    public long ServiceSide => Interlocked.Read(ref _serviceSide);
+    /// <summary>Objects whose bytes went through this host.</summary>
+    public long Streamed => Interlocked.Read(ref _streamed);
+    /// <summary>Bytes Azure fetched from the source itself (not in <see cref="BytesTransferred"/>).</summary>
+    public long BytesServiceSide => Interlocked.Read(ref _bytesServiceSide);
+    /// <summary>Bytes moved either way: what progress and rate show.</summary>
+    public long BytesMoved => BytesTransferred + BytesServiceSide;
+    /// <summary>Presigned URLs made again because the source refused one.</summary>
+    public long Represigned => Interlocked.Read(ref _represigned);
+    /// <summary>Why objects were streamed when service-side was asked for (grouped), with counts.</summary>
+    public IReadOnlyDictionary<string, int> StreamReasons => _streamReasons;
+
     /// <summary>Bytes per second over the whole run so far.</summary>
-    public double Rate => Elapsed.TotalSeconds > 0.1 ? BytesTransferred / Elapsed.TotalSeconds : 0;
+    public double Rate => Elapsed.TotalSeconds > 0.1 ? BytesMoved / Elapsed.TotalSeconds : 0;
 
     /// <summary>Time left for what is known so far; null until the rate means something.</summary>
     public TimeSpan? Eta
@@ -54,7 +69,7 @@ public sealed class TransferStats
         get
         {
             var rate = Rate;
-            var left = BytesToCopy - BytesTransferred;
+            var left = BytesToCopy - BytesMoved;
             return rate > 0 && left >= 0 ? TimeSpan.FromSeconds(left / rate) : null;
         }
     }
@@ -65,6 +80,20 @@ public sealed class TransferStats
     public void OnBytes(long bytes) => Interlocked.Add(ref _bytesTransferred, bytes);
     public void OnCopied(long bytes) { Interlocked.Increment(ref _copied); Interlocked.Add(ref _bytesCopied, bytes); }
     public void OnUnverified() => Interlocked.Increment(ref _unverified);
+    public void OnServiceSideBytes(long bytes) => Interlocked.Add(ref _bytesServiceSide, bytes);
+    public void OnRepresigned() => Interlocked.Increment(ref _represigned);
+
+    /// <summary>Counts a copied object by the way its bytes went (and, when streamed for a reason, why).</summary>
+    public void OnTransferMode(string mode, string? reason)
+    {
+        if (mode == Skybridge.Transfer.ServiceSide.TransferModes.Service) { Interlocked.Increment(ref _serviceSide); return; }
+        Interlocked.Increment(ref _streamed);
+        if (reason is not null) _streamReasons.AddOrUpdate(StreamReasonGroup(reason), 1, (_, n) => n + 1);
+    }
+
+    /// <summary>"presigned URL 2210 chars > 2048: streamed" -> "presigned URL > 2048 chars: streamed" (one summary line for all).</summary>
+    internal static string StreamReasonGroup(string reason)
+        => System.Text.RegularExpressions.Regex.Replace(reason, @"presigned URL \d+ chars > (\d+)", "presigned URL > $1 chars");
     public void OnRenamed() => Interlocked.Increment(ref _renamed);
     public void OnPlannedDelete() => Interlocked.Increment(ref _toDelete);
     public void OnDeleted() => Interlocked.Increment(ref _deleted);

@@ -93,7 +93,7 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination
     }
 
     private static DestinationBlob ToBlob(string name, (byte[] Data, BlobWrite Write, DateTimeOffset Modified) b)
-        => new(name, b.Data.Length, b.Write.ContentMd5, b.Modified, new Dictionary<string, string>(b.Write.Metadata));
+        => new(name, b.Data.Length, b.Write.ContentMd5.Length > 0 ? b.Write.ContentMd5 : null, b.Modified, new Dictionary<string, string>(b.Write.Metadata));
 
     public Task<DestinationBlob?> GetAsync(string name, CancellationToken ct)
     {

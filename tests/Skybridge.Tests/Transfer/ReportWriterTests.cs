@@ -34,7 +34,7 @@ public class ReportWriterTests
             r.Write(new ReportEntry("a,\"b\"", "v1", "e", 5, "=cmd()", "aa", Outcome.WouldCopy, "new"));
         var lines = sw.ToString().Trim().Split(Environment.NewLine);
         Assert.Equal(string.Join(",", ReportWriter.CsvColumns), lines[0]);
-        Assert.Equal("\"a,\"\"b\"\"\",v1,e,5,'=cmd(),aa,would_copy,new", lines[1]);
+        Assert.Equal("\"a,\"\"b\"\"\",v1,e,5,'=cmd(),aa,would_copy,new,", lines[1]); // empty mode
     }
 
     [Fact]

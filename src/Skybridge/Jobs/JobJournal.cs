@@ -1,0 +1,394 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Skybridge.Diagnostics;
+
+namespace Skybridge.Jobs;
+
+/// <summary>One job as the journal records it (no secrets: the command line is stored without them).</summary>
+public sealed record JobInfo(
+    string Id, string Mode, string Source, string Destination, IReadOnlyList<string> Args, string Status, string? Message,
+    DateTimeOffset Created, DateTimeOffset Updated, DateTimeOffset? Finished, int Session, int? Pid, string? Host,
+    string? ListedThrough, bool ListingDone, string? Notes)
+{
+    /// <summary>Marked running, but its process on this host is gone (killed, crashed, machine restarted).</summary>
+    public bool ProcessGone => Status == JobJournal.Running && (Host != Environment.MachineName || Pid is not { } p || !JobJournal.IsAlive(p));
+
+    /// <summary>What to show: a job whose process died is "interrupted".</summary>
+    public string DisplayStatus => ProcessGone ? JobJournal.Interrupted : Status;
+
+    public bool CanResume => Status != JobJournal.Completed && (Status != JobJournal.Running || ProcessGone);
+}
+
+public sealed record StateCount(string State, long Objects, long Bytes);
+
+public sealed record SessionInfo(int Session, DateTimeOffset Started, DateTimeOffset? Finished, string Status, string? ResumedAfter,
+    long Listed, long Copied, long BytesCopied, long Skipped, long Failed, long BlocksStaged, long BlocksReused);
+
+public sealed record ObjectRow(string Key, string? VersionId, string ETag, long Size, DateTimeOffset LastModified, string? StorageClass,
+    string? BlobName, string Decision, string? Reason, string State, int Attempts, int Session, string? Md5);
+
+public sealed record BlockRow(string Key, int Index, int Session, string BlockId, long Length, string Md5, bool Reused);
+
+/// <summary>
+/// The job journal: one SQLite database (WAL) holding every copy/sync job run with it — the job
+/// (id, command line without secrets, source, destination, status), the plan as it is decided (one
+/// row per object: key, version, ETag, size, blob name, decision) with each object's state
+/// (pending, copying, committed, failed, skipped), the blocks staged for multi-block objects, and
+/// the listing watermark (the last source key whose decision is recorded). A run writes through
+/// <see cref="JobRun"/>, which batches writes on one background connection.
+/// </summary>
+public sealed partial class JobJournal
+{
+    public const string Running = "running", Interrupted = "interrupted", Completed = "completed", Failed = "failed";
+    public const string Pending = "pending", Copying = "copying", Committed = "committed", Skipped = "skipped";
+
+    private const int SchemaVersion = 1;
+
+    public string Path { get; }
+    private readonly string _connectionString;
+
+    private JobJournal(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false, // closing a connection closes the file (tests copy and delete journals)
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>$XDG_STATE_HOME/skybridge/journal.db, else ~/.local/state/skybridge/journal.db (LocalApplicationData on Windows).</summary>
+    public static string DefaultPath()
+    {
+        var state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+        if (string.IsNullOrEmpty(state))
+        {
+            state = OperatingSystem.IsWindows()
+                ? Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData)
+                : System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+        }
+        return System.IO.Path.Combine(state, "skybridge", "journal.db");
+    }
+
+    /// <summary>Opens (creating when needed) the journal at <paramref name="path"/>.</summary>
+    public static JobJournal Open(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (System.IO.Path.GetDirectoryName(full) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
+        var journal = new JobJournal(full);
+        using var c = journal.Connect();
+        Exec(c, "PRAGMA journal_mode=WAL;");
+        using var tx = c.BeginTransaction();
+        Exec(c, Schema, tx);
+        Exec(c, $"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SchemaVersion}');", tx);
+        tx.Commit();
+        return journal;
+    }
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS jobs (
+            id TEXT PRIMARY KEY,
+            mode TEXT NOT NULL,
+            source TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            args TEXT NOT NULL,
+            status TEXT NOT NULL,
+            message TEXT,
+            notes TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            session INTEGER NOT NULL DEFAULT 0,
+            pid INTEGER,
+            host TEXT,
+            listed_through TEXT,
+            listing_done INTEGER NOT NULL DEFAULT 0);
+        CREATE TABLE IF NOT EXISTS sessions (
+            job_id TEXT NOT NULL,
+            session INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,
+            resumed_after TEXT,
+            listed INTEGER NOT NULL DEFAULT 0,
+            copied INTEGER NOT NULL DEFAULT 0,
+            bytes_copied INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (job_id, session));
+        CREATE TABLE IF NOT EXISTS objects (
+            job_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            version_id TEXT,
+            etag TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            last_modified TEXT NOT NULL,
+            storage_class TEXT,
+            blob_name TEXT,
+            decision TEXT NOT NULL,
+            reason TEXT,
+            state TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            session INTEGER NOT NULL,
+            md5 TEXT,
+            integrity_check TEXT,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (job_id, key)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS objects_by_state ON objects (job_id, state);
+        CREATE TABLE IF NOT EXISTS blocks (
+            job_id TEXT NOT NULL,
+            key TEXT NOT NULL,
+            idx INTEGER NOT NULL,
+            session INTEGER NOT NULL,
+            block_id TEXT NOT NULL,
+            length INTEGER NOT NULL,
+            md5 TEXT NOT NULL,
+            reused INTEGER NOT NULL,
+            PRIMARY KEY (job_id, key, idx, session)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS extras (
+            job_id TEXT NOT NULL,
+            blob_name TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            PRIMARY KEY (job_id, blob_name)) WITHOUT ROWID;
+        """;
+
+    internal SqliteConnection Connect()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        // WAL: readers (jobs show, another run) never block the writer; NORMAL: a commit is durable
+        // against a killed process (only an OS crash can lose the last transactions).
+        Exec(c, "PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;");
+        return c;
+    }
+
+    internal static void Exec(SqliteConnection c, string sql, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Transaction = tx;
+        cmd.ExecuteNonQuery();
+    }
+
+    // ---- jobs ----
+
+    /// <summary>Records a new job (status running once <see cref="StartRun"/> is called).</summary>
+    public JobInfo CreateJob(string mode, string source, string destination, IEnumerable<string> args, string? notes = null)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var id = $"{now:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6]}";
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO jobs (id, mode, source, destination, args, status, notes, created_at, updated_at)
+            VALUES ($id, $mode, $source, $destination, $args, $status, $notes, $now, $now);
+            """;
+        cmd.Parameters.AddWithValue("$id", id);
+        cmd.Parameters.AddWithValue("$mode", mode);
+        cmd.Parameters.AddWithValue("$source", Clean(source));
+        cmd.Parameters.AddWithValue("$destination", Clean(destination));
+        cmd.Parameters.AddWithValue("$args", JsonSerializer.Serialize(args.Select(Clean).ToArray()));
+        cmd.Parameters.AddWithValue("$status", Interrupted); // until a run starts
+        cmd.Parameters.AddWithValue("$notes", (object?)Clean(notes) ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$now", Time(now));
+        cmd.ExecuteNonQuery();
+        return Get(id)!;
+    }
+
+    /// <summary>A job by id or by a unique id prefix; null when none matches.</summary>
+    public JobInfo? Get(string idOrPrefix)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {JobColumns} FROM jobs WHERE id = $id OR substr(id, 1, length($id)) = $id ORDER BY id = $id DESC, id LIMIT 2;";
+        cmd.Parameters.AddWithValue("$id", idOrPrefix);
+        var found = ReadJobs(cmd);
+        if (found.Count == 0) return null;
+        if (found[0].Id == idOrPrefix || found.Count == 1) return found[0];
+        throw SkybridgeException.Usage($"Job id '{idOrPrefix}' is ambiguous.", "Give more of the id ('skybridge jobs list' shows them).");
+    }
+
+    /// <summary>The most recent jobs first.</summary>
+    public IReadOnlyList<JobInfo> List(int limit = 50)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {JobColumns} FROM jobs ORDER BY created_at DESC, id DESC LIMIT $limit;";
+        cmd.Parameters.AddWithValue("$limit", limit);
+        return ReadJobs(cmd);
+    }
+
+    /// <summary>The latest job with this mode, source and destination that can be resumed (not completed, not running).</summary>
+    public JobInfo? FindResumable(string mode, string source, string destination)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT {JobColumns} FROM jobs WHERE mode = $mode AND source = $source AND destination = $destination AND status <> '{Completed}'
+            ORDER BY created_at DESC, id DESC;
+            """;
+        cmd.Parameters.AddWithValue("$mode", mode);
+        cmd.Parameters.AddWithValue("$source", Clean(source));
+        cmd.Parameters.AddWithValue("$destination", Clean(destination));
+        return ReadJobs(cmd).FirstOrDefault(j => j.CanResume);
+    }
+
+    public IReadOnlyList<StateCount> Counts(string jobId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT state, COUNT(*), COALESCE(SUM(size), 0) FROM objects WHERE job_id = $j GROUP BY state ORDER BY state;";
+        cmd.Parameters.AddWithValue("$j", jobId);
+        var list = new List<StateCount>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) list.Add(new StateCount(r.GetString(0), r.GetInt64(1), r.GetInt64(2)));
+        return list;
+    }
+
+    public IReadOnlyList<SessionInfo> Sessions(string jobId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT s.session, s.started_at, s.finished_at, s.status, s.resumed_after, s.listed, s.copied, s.bytes_copied, s.skipped, s.failed,
+                   (SELECT COUNT(*) FROM blocks b WHERE b.job_id = s.job_id AND b.session = s.session AND b.reused = 0),
+                   (SELECT COUNT(*) FROM blocks b WHERE b.job_id = s.job_id AND b.session = s.session AND b.reused = 1)
+            FROM sessions s WHERE s.job_id = $j ORDER BY s.session;
+            """;
+        cmd.Parameters.AddWithValue("$j", jobId);
+        var list = new List<SessionInfo>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new SessionInfo(r.GetInt32(0), ParseTime(r.GetString(1)), r.IsDBNull(2) ? null : ParseTime(r.GetString(2)), r.GetString(3),
+                r.IsDBNull(4) ? null : r.GetString(4), r.GetInt64(5), r.GetInt64(6), r.GetInt64(7), r.GetInt64(8), r.GetInt64(9), r.GetInt64(10), r.GetInt64(11)));
+        return list;
+    }
+
+    /// <summary>Objects of a job (optionally in one state), in key order.</summary>
+    public IReadOnlyList<ObjectRow> Objects(string jobId, string? state = null, int limit = int.MaxValue)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT key, version_id, etag, size, last_modified, storage_class, blob_name, decision, reason, state, attempts, session, md5
+            FROM objects WHERE job_id = $j AND ($state IS NULL OR state = $state) ORDER BY key LIMIT $limit;
+            """;
+        cmd.Parameters.AddWithValue("$j", jobId);
+        cmd.Parameters.AddWithValue("$state", (object?)state ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$limit", limit);
+        using var r = cmd.ExecuteReader();
+        var list = new List<ObjectRow>();
+        while (r.Read()) list.Add(ReadObject(r));
+        return list;
+    }
+
+    internal static ObjectRow ReadObject(SqliteDataReader r) => new(
+        r.GetString(0), NullableString(r, 1), r.GetString(2), r.GetInt64(3), ParseTime(r.GetString(4)), NullableString(r, 5),
+        NullableString(r, 6), r.GetString(7), NullableString(r, 8), r.GetString(9), r.GetInt32(10), r.GetInt32(11), NullableString(r, 12));
+
+    /// <summary>Block records of a job (optionally of one object), by key, index and session.</summary>
+    public IReadOnlyList<BlockRow> Blocks(string jobId, string? key = null)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            SELECT key, idx, session, block_id, length, md5, reused FROM blocks
+            WHERE job_id = $j AND ($key IS NULL OR key = $key) ORDER BY key, idx, session;
+            """;
+        cmd.Parameters.AddWithValue("$j", jobId);
+        cmd.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
+        using var r = cmd.ExecuteReader();
+        var list = new List<BlockRow>();
+        while (r.Read()) list.Add(new BlockRow(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetString(3), r.GetInt64(4), r.GetString(5), r.GetInt32(6) != 0));
+        return list;
+    }
+
+    /// <summary>Starts a run (the first, or a resume) of a job: marks it running in this process.</summary>
+    public JobRun StartRun(string jobId, bool resume) => JobRun.Start(this, jobId, resume);
+
+    /// <summary>Removes a job and everything recorded for it.</summary>
+    public bool Delete(string jobId)
+    {
+        using var c = Connect();
+        using var tx = c.BeginTransaction();
+        int n = 0;
+        foreach (var table in new[] { "objects", "blocks", "extras", "sessions" })
+        {
+            using var cmd = c.CreateCommand();
+            cmd.Transaction = tx;
+            cmd.CommandText = $"DELETE FROM {table} WHERE job_id = $j;";
+            cmd.Parameters.AddWithValue("$j", jobId);
+            cmd.ExecuteNonQuery();
+        }
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.Transaction = tx;
+            cmd.CommandText = "DELETE FROM jobs WHERE id = $j;";
+            cmd.Parameters.AddWithValue("$j", jobId);
+            n = cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return n > 0;
+    }
+
+    private const string JobColumns =
+        "id, mode, source, destination, args, status, message, created_at, updated_at, finished_at, session, pid, host, listed_through, listing_done, notes";
+
+    private static List<JobInfo> ReadJobs(SqliteCommand cmd)
+    {
+        var list = new List<JobInfo>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            list.Add(new JobInfo(
+                r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+                JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? [], r.GetString(5), NullableString(r, 6),
+                ParseTime(r.GetString(7)), ParseTime(r.GetString(8)), r.IsDBNull(9) ? null : ParseTime(r.GetString(9)),
+                r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt32(11), NullableString(r, 12), NullableString(r, 13), r.GetInt32(14) != 0,
+                NullableString(r, 15)));
+        }
+        return list;
+    }
+
+    private static string? NullableString(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    internal static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    internal static DateTimeOffset ParseTime(string s)
+        => DateTimeOffset.Parse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    internal static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Nothing secret goes into the journal: registered secrets, JWTs and signed query parameters are
+    /// masked (<see cref="SecretRedactor"/>), and every URL loses its query string (a SAS or a
+    /// presigned URL lives there).
+    /// </summary>
+    public static string? Clean(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return text;
+        return UrlQuery().Replace(SecretRedactor.Redact(text), "$1");
+    }
+
+    [GeneratedRegex(@"(https?://[^\s?#""'<>]+)\?[^\s""'<>]*", RegexOptions.IgnoreCase)]
+    private static partial Regex UrlQuery();
+}

@@ -1,0 +1,278 @@
+using System.Net;
+using System.Net.Sockets;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Skybridge.Blob;
+
+namespace Skybridge.Transfer.ServiceSide;
+
+/// <summary>
+/// Copies one object service-side: Azure pulls the bytes from presigned S3 URLs, so they never
+/// cross this host. Objects that fit one block (AzCopy's rule, <see cref="BlockPlanner"/>) go in one
+/// Put Blob From URL; larger ones as Put Block From URL per block (each block with its own, freshly
+/// presigned URL and x-ms-source-range) + Put Block List with headers, metadata and tags. Every
+/// fetch is pinned to the listed ETag (x-ms-source-if-match). A URL is re-presigned once when the
+/// source refuses it (403); a second refusal ends the run like a refused GET in stream mode.
+/// Objects whose presigned URL does not fit in x-ms-copy-source (2 KiB) are streamed instead; in
+/// <see cref="CopyMode.Auto"/> also those Azure cannot fetch (and, once Azure showed it cannot reach
+/// the S3 endpoint at all, every later object). The report says which way each object went and why.
+/// </summary>
+public sealed class ServiceSideCopier : IObjectTransfer
+{
+    /// <summary>Blob metadata naming how the bytes were written (read by verify).</summary>
+    public const string CopyModeKey = "skybridge_copy_mode";
+
+    public const string UnverifiedBlocks =
+        "unverified: copied service-side in blocks, no byte passed through this host and Azure does not hash block lists (source MD5 recorded as Content-MD5); verify --hash reads both sides";
+    public const string UnverifiedMultipart =
+        "unverified: multipart source copied service-side, no byte passed through this host to rebuild its ETag; verify --hash reads both sides";
+    public const string UnverifiedNotDigest =
+        "unverified: the source ETag is not an MD5 and no byte passed through this host; verify --hash reads both sides";
+
+    private readonly IObjectSource _source;
+    private readonly IPresigningSource _presigner;
+    private readonly ICopyFromUrlDestination _destination;
+    private readonly IObjectTransfer _streamed;
+    private readonly CopySettings _copy;
+    private readonly CopyMode _mode;
+    private readonly TransferStats _stats;
+    private readonly ILogger _log;
+    private string? _streamAll;
+
+    public ServiceSideCopier(IObjectSource source, IPresigningSource presigner, ICopyFromUrlDestination destination,
+        IObjectTransfer streamed, CopySettings copy, CopyMode mode, TransferStats stats, ILogger? logger = null)
+    {
+        if (mode == CopyMode.Stream) throw new ArgumentException("stream mode does not need a service-side copier", nameof(mode));
+        _source = source;
+        _presigner = presigner;
+        _destination = destination;
+        _streamed = streamed;
+        _copy = copy;
+        _mode = mode;
+        _stats = stats;
+        _log = logger ?? NullLogger.Instance;
+        if (mode == CopyMode.Auto) _streamAll = Unreachable(presigner.Endpoint, destination.Endpoint);
+    }
+
+    /// <summary>True when the blob records that Skybridge wrote it service-side.</summary>
+    public static bool WroteServiceSide(DestinationBlob blob)
+        => blob.Metadata.Any(m => string.Equals(m.Key, CopyModeKey, StringComparison.OrdinalIgnoreCase) && m.Value == TransferModes.Service);
+
+    /// <summary>Longest x-ms-copy-source accepted (Azure: 2048).</summary>
+    public int UrlLimit { get; init; } = PresignPolicy.CopySourceLimit;
+
+    /// <summary>Set in auto mode when every object is streamed, and why.</summary>
+    public string? StreamingAllBecause => Volatile.Read(ref _streamAll);
+
+    /// <summary>
+    /// Auto mode: Azure runs in the cloud; an S3 endpoint on a loopback or private address is out
+    /// of its reach unless the Blob endpoint is local too (an emulator / test stand-in next to it).
+    /// </summary>
+    public static string? Unreachable(Uri s3, Uri blob)
+    {
+        if (!IsLocal(s3.Host) || IsLocal(blob.Host)) return null;
+        return $"S3 endpoint {s3.Host} is a local/private address Azure cannot reach: streamed";
+    }
+
+    private static bool IsLocal(string host)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase)) return true;
+        if (!IPAddress.TryParse(host.Trim('[', ']'), out var ip)) return false;
+        if (IPAddress.IsLoopback(ip)) return true;
+        if (ip.AddressFamily == AddressFamily.InterNetworkV6) return ip.IsIPv6LinkLocal || ip.IsIPv6SiteLocal || (ip.GetAddressBytes()[0] & 0xFE) == 0xFC;
+        var b = ip.GetAddressBytes();
+        return b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
+    }
+
+    public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
+    {
+        if (StreamingAllBecause is { } all) return await StreamAsync(obj, blobName, all, ct).ConfigureAwait(false);
+        var url = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
+        if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) return await StreamAsync(obj, blobName, tooLong, ct).ConfigureAwait(false);
+        try
+        {
+            return await CopyServiceSideAsync(obj, blobName, url, ct).ConfigureAwait(false);
+        }
+        catch (CopySourceException e) when (_mode == CopyMode.Auto && e.StreamInstead is { } reason && !ct.IsCancellationRequested)
+        {
+            if (e.DestinationCannotFetch && Interlocked.CompareExchange(ref _streamAll, reason, null) is null)
+                _log.LogWarning("Service-side copy is not possible here ({Reason}); streaming every object from now on", reason);
+            return await StreamAsync(obj, blobName, reason, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<CopyResult> StreamAsync(SourceObject obj, string blobName, string reason, CancellationToken ct)
+    {
+        var result = await _streamed.CopyAsync(obj, blobName, ct).ConfigureAwait(false);
+        return result with { Mode = TransferModes.Stream, ModeReason = reason };
+    }
+
+    private async Task<CopyResult> CopyServiceSideAsync(SourceObject obj, string blobName, PresignedUrl first, CancellationToken ct)
+    {
+        var props = await _presigner.HeadAsync(obj, ct).ConfigureAwait(false);
+        var plan = BlockPlanner.Plan(obj.Size, _copy.BlockSize);
+        var notes = new List<string>();
+        // The ETag is the MD5 of the bytes only for a single-part object without SSE-KMS/SSE-C.
+        byte[]? md5 = obj.ETagIsMd5 && !props.EtagIsNotDigest ? CompositeEtag.Md5FromEtag(obj.ETag) : null;
+        var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
+
+        string check;
+        bool unverified;
+        if (plan.SingleShot)
+        {
+            // Azure compares x-ms-source-content-md5 with the bytes it fetched: a real check.
+            await WithRepresignAsync(obj, first, u => _destination.PutFromUrlAsync(blobName, u, obj.ETag, md5, write, ct), ct).ConfigureAwait(false);
+            _stats.OnServiceSideBytes(obj.Size);
+            (check, unverified) = md5 is not null
+                ? ("md5 (Azure compared the source MD5 with the bytes it fetched)", false)
+                : (obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest, true);
+        }
+        else
+        {
+            await StageBlocksAsync(obj, blobName, plan, first, ct).ConfigureAwait(false);
+            await _destination.CommitAsync(blobName, Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToList(),
+                write, ct).ConfigureAwait(false);
+            check = md5 is not null ? UnverifiedBlocks : obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest;
+            unverified = true;
+        }
+        return new CopyResult(md5, props.VersionId, check, notes) { Mode = TransferModes.Service, Unverified = unverified };
+    }
+
+    private async Task StageBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, PresignedUrl first, CancellationToken ct)
+    {
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var window = new SemaphoreSlim(Math.Max(1, _copy.BlocksPerObject));
+        var tasks = new List<Task>(plan.BlockCount);
+        try
+        {
+            for (int i = 0; i < plan.BlockCount; i++)
+            {
+                await window.WaitAsync(failed.Token).ConfigureAwait(false);
+                var index = i;
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
+                    {
+                        // A fresh URL per block: a long copy never outlives its URLs or their session.
+                        var url = index == 0 ? first : await _presigner.PresignAsync(obj, failed.Token).ConfigureAwait(false);
+                        if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) throw new CopySourceException(tooLong, tooLong);
+                        var id = BlockPlanner.BlockId(index, obj.ETag, plan.BlockSize);
+                        await WithRepresignAsync(obj, url, u => _destination.StageBlockFromUrlAsync(blobName, id, u, obj.ETag, plan.OffsetOf(index), plan.LengthOf(index), failed.Token),
+                            failed.Token).ConfigureAwait(false);
+                        _stats.OnServiceSideBytes(plan.LengthOf(index)); // progress: Azure has these bytes now
+                    }
+                    catch
+                    {
+                        failed.Cancel();
+                        throw;
+                    }
+                    finally
+                    {
+                        window.Release();
+                    }
+                }, CancellationToken.None));
+            }
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // A block failed and cancelled the loop: its exception is reported below.
+        }
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        catch
+        {
+            var root = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
+                .FirstOrDefault(e => e is not OperationCanceledException);
+            if (root is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
+            throw;
+        }
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Runs a from-URL call; when the source refuses the URL, presigns a fresh one and tries once more.</summary>
+    internal async Task WithRepresignAsync(SourceObject obj, PresignedUrl url, Func<PresignedUrl, Task> call, CancellationToken ct)
+    {
+        try
+        {
+            await call(url).ConfigureAwait(false);
+            return;
+        }
+        catch (RequestFailedException e) when (CopySourceFailure.From(e) is { Kind: SourceFailureKind.AccessDenied } f)
+        {
+            _stats.OnRepresigned();
+            _log.LogInformation("Source refused the presigned URL for {Key} ({Source}): presigning a fresh one", obj.Key, f.Source);
+        }
+        catch (RequestFailedException e)
+        {
+            throw Map(obj, e);
+        }
+        var fresh = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
+        try
+        {
+            await call(fresh).ConfigureAwait(false);
+        }
+        catch (RequestFailedException e) when (CopySourceFailure.From(e) is { Kind: SourceFailureKind.AccessDenied } f)
+        {
+            throw SkybridgeException.Auth(
+                $"S3 refused to read objects of {_source.Describe} ({f.Source}, reported by Azure for a freshly presigned URL of '{obj.Key}').",
+                $"Grant the role s3:GetObject on arn:aws:s3:::{_source.Bucket}/{_source.Prefix}* and check the clock; 'skybridge doctor' checks every link of the chain.", e);
+        }
+        catch (RequestFailedException e)
+        {
+            throw Map(obj, e);
+        }
+    }
+
+    /// <summary>Azure's answer to a from-URL call, as the same reasons stream mode gives (plus whether streaming could still work).</summary>
+    public static Exception Map(SourceObject obj, RequestFailedException e)
+    {
+        if (CopySourceFailure.From(e) is { } f)
+        {
+            return f.Kind switch
+            {
+                SourceFailureKind.Changed => new SourceChangedException(obj.Key, e),
+                SourceFailureKind.Missing => new CopySourceException(
+                    $"source object '{obj.Key}' is missing ({f.Source}, reported by Azure): deleted after listing; the next run will not see it", inner: e),
+                SourceFailureKind.AccessDenied => SkybridgeException.Auth($"S3 refused to read '{obj.Key}' ({f.Source}, reported by Azure).",
+                    "Grant the role s3:GetObject on the source; 'skybridge doctor' checks every link of the chain.", e),
+                SourceFailureKind.Unreachable => new CopySourceException(
+                    $"Azure could not fetch the presigned URL of '{obj.Key}' ({e.Status} {f.ErrorCode}, no answer from the source): is the S3 endpoint reachable from Azure?",
+                    $"destination could not fetch from the S3 endpoint ({e.Status} {f.ErrorCode}): streamed", destinationCannotFetch: true, inner: e),
+                _ => new CopySourceException($"Azure could not read '{obj.Key}' from the source ({f.Source})",
+                    $"Azure could not read the source ({f.Source}): streamed", inner: e),
+            };
+        }
+        if (CopySourceFailure.RefusedFromUrl(e) is { } refused)
+            return new CopySourceException($"{refused} for '{obj.Key}'", refused + ": streamed", destinationCannotFetch: e.Status == 501, inner: e);
+        return e;
+    }
+
+    private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[]? md5, List<string> notes, CancellationToken ct)
+    {
+        var tags = new Dictionary<string, string>();
+        // TagCount < 0: the HEAD did not say (some S3-compatible servers omit x-amz-tagging-count).
+        if (_copy.CopyTags && props.TagCount != 0)
+        {
+            var (mapped, dropped) = TagMapper.Map(await _source.GetTagsAsync(obj, ct).ConfigureAwait(false));
+            tags = mapped;
+            if (dropped.Count > 0) notes.Add("tags not valid as blob index tags were dropped: " + string.Join(", ", dropped));
+        }
+        var metadata = MetadataMapper.Build(_source.Bucket, obj, props, props.VersionId ?? obj.VersionId);
+        metadata[CopyModeKey] = TransferModes.Service;
+        return new BlobWrite
+        {
+            ContentType = props.ContentType,
+            ContentEncoding = props.ContentEncoding,
+            ContentLanguage = props.ContentLanguage,
+            ContentDisposition = props.ContentDisposition,
+            CacheControl = props.CacheControl,
+            ContentMd5 = md5 ?? [],
+            Metadata = metadata,
+            Tags = tags,
+            AccessTier = _copy.AccessTier,
+        };
+    }
+}
