@@ -29,13 +29,21 @@ public sealed class ResumeEngineTests : IDisposable
     {
         public int Listed;
         public string? StartedAfter;
+        /// <summary>Set once the listing has handed out this key.</summary>
+        public readonly TaskCompletionSource Reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string? ReachKey;
         public string Describe => inner.Describe;
         public string Bucket => inner.Bucket;
         public string Prefix => inner.Prefix;
 
         public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
         {
-            await foreach (var o in inner.ListAsync(ct)) { Listed++; yield return o; }
+            await foreach (var o in inner.ListAsync(ct))
+            {
+                Listed++;
+                if (o.Key == ReachKey) Reached.TrySetResult();
+                yield return o;
+            }
         }
 
         public async IAsyncEnumerable<SourceObject> ListAfterAsync(string startAfter, [EnumeratorCancellation] CancellationToken ct)
@@ -79,9 +87,16 @@ public sealed class ResumeEngineTests : IDisposable
         var journal = JobJournal.Open(Path.Combine(_dir, "journal.db"));
         var job = journal.CreateJob("copy", src.Describe, dst.Describe, []);
 
-        // Run 1: Ctrl-C while block 6 of the big object is read.
+        // Run 1: Ctrl-C while block 6 of the big object is read, once the listing is stalled behind it
+        // (the producer has listed z/02 and waits for room in the queue).
         using var cts = new CancellationTokenSource();
-        fake.BeforeRead = (o, offset) => { if (o.Key == "m/big.bin" && offset >= 6000) cts.Cancel(); };
+        src.ReachKey = "z/02";
+        fake.BeforeRead = (o, offset) =>
+        {
+            if (o.Key != "m/big.bin" || offset < 6000) return;
+            Assert.True(src.Reached.Task.Wait(TimeSpan.FromSeconds(10)));
+            cts.Cancel();
+        };
         await using (var run = journal.StartRun(job.Id, resume: false))
         {
             var engine = new TransferEngine(src, dst, Options, new TransferStats()) { Journal = run };
