@@ -84,6 +84,8 @@ internal static class TransferCommands
         foreach (var o in common) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
             foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
+        if (mode is RunMode.Copy or RunMode.Sync)
+            foreach (var o in JobCommands.TransferOptions) cmd.Options.Add(o); // --journal, --no-journal, --resume
         if (mode is RunMode.Sync or RunMode.Plan)
             foreach (var o in new Option[] { Delete, MaxDelete, Force }) cmd.Options.Add(o);
         if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(Hash); cmd.Options.Add(MaxBandwidth); }
@@ -120,8 +122,10 @@ internal static class TransferCommands
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
+        await using var job = JobSession.Start(ctx, parse, mode, source, target); // copy/sync: a job in the journal (resumable)
         var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
         {
+            Journal = job?.Run,
             // Service-side (auto/service): Azure fetches the bytes from presigned URLs; ObjectCopier streams the rest.
             TransferStrategy = copyMode == CopyMode.Stream ? null : streamed => new ServiceSideCopier(objectSource,
                 new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()), new AzureCopyFromUrlDestination(destination.Container),
@@ -132,7 +136,7 @@ internal static class TransferCommands
         var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
         await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, $"{mode.ToString().ToLowerInvariant()} {source} -> {target}", ctx.Error, interactive))
         {
-            result = await engine.RunAsync(mode, ct);
+            result = job is null ? await engine.RunAsync(mode, ct) : await job.RunAsync(() => engine.RunAsync(mode, ct), stats);
         }
         WriteSummary(ctx, result);
         return result.ExitCode;

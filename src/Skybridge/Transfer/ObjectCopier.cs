@@ -49,6 +49,9 @@ public sealed class ObjectCopier(
     IObjectSource source, IBlobDestination destination, CopySettings settings,
     MemoryBudget budget, TransferStats stats, BandwidthLimiter? limiter = null) : IObjectTransfer
 {
+    /// <summary>Optional (the job journal): keeps blocks an interrupted run staged, records the ones staged now.</summary>
+    public IBlockTracker? Blocks { get; set; }
+
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize);
@@ -86,6 +89,8 @@ public sealed class ObjectCopier(
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
+        // Resuming: blocks already staged for this version are re-read and hashed (the whole-object MD5 needs the bytes) but not sent again.
+        var reuse = Blocks is null ? null : await Blocks.ReusableBlocksAsync(destination, obj, blobName, plan, ids, ct).ConfigureAwait(false);
         SourceProperties? props = null;
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -116,13 +121,15 @@ public sealed class ObjectCopier(
                         if (limiter is not null) await limiter.WaitAsync(length, failed.Token).ConfigureAwait(false);
                         var p = await source.ReadAsync(obj, plan.OffsetOf(index), buffer.AsMemory(0, length), failed.Token).ConfigureAwait(false);
                         var blockMd5 = MD5.HashData(buffer.AsSpan(0, length));
-                        var stage = destination.StageBlockAsync(blobName, ids[index], buffer.AsMemory(0, length), blockMd5, failed.Token);
+                        var keep = reuse is not null && reuse.TryGetValue(index, out var known) && (known is null || known.AsSpan().SequenceEqual(blockMd5));
+                        var stage = keep ? Task.CompletedTask : destination.StageBlockAsync(blobName, ids[index], buffer.AsMemory(0, length), blockMd5, failed.Token);
                         await before.ConfigureAwait(false);
                         if (index == 0) props = p;
                         whole.AppendData(buffer.AsSpan(0, length));
                         composite?.Append(buffer.AsSpan(0, length));
                         hashed.TrySetResult();
                         await stage.ConfigureAwait(false);
+                        Blocks?.BlockStaged(obj, blobName, index, ids[index], length, blockMd5, reused: keep);
                         stats.OnBytes(length);
                     }
                     catch (Exception e)

@@ -19,7 +19,7 @@ namespace Skybridge.Transfer;
 /// soon as they are decided; deletes run last, behind guards. Per-object failures are recorded and
 /// the run goes on; authentication/authorisation failures stop the run at once.
 /// </summary>
-public sealed class TransferEngine
+public sealed partial class TransferEngine
 {
     private readonly IObjectSource _source;
     private readonly IBlobDestination _destination;
@@ -87,28 +87,34 @@ public sealed class TransferEngine
 
         var extras = new List<DestinationBlob>();
         var renamed = new HashSet<string>(StringComparer.Ordinal);
-        long sourcesInScope = 0;
+        var resume = mode is RunMode.Copy or RunMode.Sync ? _journal?.Resume : null; // a resumed job (see TransferEngine.Resume.cs)
+        long sourcesInScope = resume?.SourcesInScope ?? 0;
         try
         {
+            if (resume is not null) await ResumeUnfinishedAsync(mode, resume, channel.Writer, extras, renamed, abort.Token).ConfigureAwait(false);
             await foreach (var entry in March.MergeAsync(
-                _source.ListAsync(abort.Token), s => _destination.Prefix + Relative(s.Key),
-                _destination.ListAsync(abort.Token), d => d.Name, abort.Token).ConfigureAwait(false))
+                ListSource(resume?.ListedThrough, abort.Token), s => _destination.Prefix + Relative(s.Key),
+                ListDestination(resume?.ListedThrough, abort.Token), d => d.Name, abort.Token).ConfigureAwait(false))
             {
                 if (entry.Source is { } src)
                 {
                     _stats.OnListed();
                     var rel = Relative(src.Key);
-                    if (!_options.Filter.Includes(rel, src.Size, src.LastModified)) continue;
-                    sourcesInScope++;
-                    await DecideAsync(mode, src, rel, entry.Destination, channel.Writer, renamed, abort.Token).ConfigureAwait(false);
+                    if (_options.Filter.Includes(rel, src.Size, src.LastModified))
+                    {
+                        sourcesInScope++;
+                        await DecideAsync(mode, src, rel, entry.Destination, channel.Writer, renamed, abort.Token).ConfigureAwait(false);
+                    }
+                    _journal?.ListedThrough(src.Key);
                 }
                 else if (entry.Destination is { } dst)
                 {
                     if (!_options.Filter.IncludesName(dst.Name[_destination.Prefix.Length..])) continue;
-                    if (mode == RunMode.Verify || _options.Delete) extras.Add(dst);
+                    if (mode == RunMode.Verify || _options.Delete) { extras.Add(dst); if (mode == RunMode.Sync) _journal?.Extra(dst); }
                 }
             }
             _stats.OnListingDone();
+            _journal?.ListingDone();
         }
         catch (Exception) when (fatal is not null)
         {
@@ -231,7 +237,10 @@ public sealed class TransferEngine
         if (mode == RunMode.Plan)
             _report.Write(Entry(src, name.BlobName, null, Outcome.WouldCopy, decision.Reason + note));
         else
+        {
+            _journal?.Planned(src, name.BlobName!, decision.Reason + note);
             await work.WriteAsync(new WorkItem(src, name.BlobName!, decision.Reason + note, existing), ct).ConfigureAwait(false);
+        }
     }
 
     private async Task WorkAsync(ChannelReader<WorkItem> work, RunMode mode, CancellationToken ct)
@@ -243,7 +252,9 @@ public sealed class TransferEngine
                 if (mode == RunMode.Verify) await DeepVerifyAsync(item, ct).ConfigureAwait(false);
                 else
                 {
+                    _journal?.Copying(item.Source, item.BlobName);
                     var result = await Transfer.CopyAsync(item.Source, item.BlobName, ct).ConfigureAwait(false);
+                    _journal?.Committed(item.Source, item.BlobName, result);
                     _stats.OnCopied(item.Source.Size);
                     if (result.IsUnverified) _stats.OnUnverified();
                     _stats.OnTransferMode(result.Mode, result.ModeReason);
@@ -353,12 +364,14 @@ public sealed class TransferEngine
                 {
                     await _destination.DeleteAsync(d.Name, token).ConfigureAwait(false);
                     _stats.OnDeleted();
+                    _journal?.ExtraDone(d.Name, null);
                     _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Deleted, "not in source"));
                 }
                 catch (Exception e) when (!IsFatal(e) && e is not OperationCanceledException)
                 {
                     var reason = "delete failed: " + Describe(e);
                     _stats.OnFailed(d.Name, reason);
+                    _journal?.ExtraDone(d.Name, reason);
                     _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Failed, reason));
                 }
             }).ConfigureAwait(false);
@@ -369,12 +382,14 @@ public sealed class TransferEngine
     private void Skip(SourceObject s, string? blob, string reason)
     {
         _stats.OnSkipped(reason.StartsWith("invalid blob name", StringComparison.Ordinal) ? reason : ReasonGroup(reason));
+        _journal?.Skipped(s, blob, reason);
         _report.Write(Entry(s, blob, null, Outcome.Skipped, reason));
     }
 
     private void Fail(SourceObject s, string? blob, string reason)
     {
         _stats.OnFailed(s.Key, reason);
+        _journal?.Failed(s, blob, reason);
         _report.Write(Entry(s, blob, null, Outcome.Failed, reason));
     }
 

@@ -127,8 +127,17 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination
             CommittedIds.Add([.. blockIds]);
             Blobs[name] = (data, write, DateTimeOffset.UtcNow);
         }
+        // Like the service: a commit discards the blob's other uncommitted blocks.
+        foreach (var key in _staged.Keys.Where(k => k.Item1 == name).ToList()) _staged.TryRemove(key, out _);
         return Task.CompletedTask;
     }
+
+    /// <summary>Get Block List (uncommitted).</summary>
+    public Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
+        => Task.FromResult<IReadOnlyList<StagedBlock>>(_staged.Where(k => k.Key.Item1 == name).Select(k => new StagedBlock(k.Key.Item2, k.Value.Length)).ToList());
+
+    /// <summary>Stages a block as another run would have (e.g. for a different ETag).</summary>
+    public void StageRaw(string name, string blockId, byte[] data) => _staged[(name, blockId)] = data;
 
     public Task DeleteAsync(string name, CancellationToken ct)
     {
