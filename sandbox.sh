@@ -10,7 +10,8 @@
 #        ./sandbox.sh env      print 'export K=V' lines for tests, demo and the CLI (exit 1 if not up)
 #
 # Ports: Ceph mon 17300/17301, OSD 17400-17499, RGW 17080, Entra stand-in 17090 (http) / 17091 (https),
-#        Azurite blob/queue/table 10000/10001/10002 (https).
+#        Azurite blob/queue/table 10000/10001/10002 (https), copy-from-URL shim in front of Azurite 10100 (https;
+#        TEST STAND-IN: performs Put Blob/Block From URL itself, which Azurite cannot; log .sandbox/log/copy-shim.log).
 # State: $REPO/.sandbox/ (gitignored). Kept across 'down': ca/ (local CA + server cert, installed in
 #        the system trust store), entra/ (signing keys), identity-header, build/ (stand-in binaries).
 # Needs root for apt-get and the system CA store (this project's machines run as root).
@@ -33,6 +34,7 @@ MON_V2=17300; MON_V1=17301
 RGW_PORT=17080
 ENTRA_HTTP=17090; ENTRA_HTTPS=17091
 BLOB_PORT=10000; QUEUE_PORT=10001; TABLE_PORT=10002
+SHIM_PORT=10100                          # copy-from-URL shim (src/Skybridge.LocalCloud/CopyFromUrlShim) -> Azurite
 STS_KEY=skybridgesbx0001                 # rgw sts key: exactly 16 chars (test value)
 ADMIN_AK=SKYBRIDGEADMIN000001            # RGW admin user: fixed TEST keys, sandbox only
 ADMIN_SK=skybridgeadminsecret00000000000000000001
@@ -53,6 +55,7 @@ elapsed() { echo "$(date +%s.%N) - ${1:-$T0}" | bc | xargs printf '%.1f'; }
 COMPONENTS=(
   "entra-standin:$RUN/entra.pid:Skybridge.LocalCloud"
   "azurite:$RUN/azurite.pid:azurite"
+  "copy-shim:$RUN/copy-shim.pid:copy-shim"
   "ceph-mon:$RUN/mon.a.pid:ceph-mon"
   "ceph-osd:$RUN/osd.0.pid:ceph-osd"
   "radosgw:$RUN/client.rgw.a.pid:radosgw"
@@ -68,12 +71,13 @@ live_pid() {
   echo "$pid"
 }
 
-# all component processes alive + configuration finished (cheap: no network)
+# all component processes alive + configuration finished (cheap: no network); $1: a component to leave out
 all_alive() {
   [ -e "$RUN/ready" ] || return 1
-  local c
+  local c name
   for c in "${COMPONENTS[@]}"; do
-    IFS=: read -r _ file pattern <<<"$c"
+    IFS=: read -r name file pattern <<<"$c"
+    [ "$name" = "${1:-}" ] && continue
     live_pid "$file" "$pattern" >/dev/null || return 1
   done
 }
@@ -114,7 +118,7 @@ stop_components() {
 stop_all() {
   # clients of RADOS first (radosgw hangs in shutdown once the OSD/mon are gone), then Ceph
   # (their data is thrown away anyway: a memstore OSD does not need a clean shutdown)
-  stop_components 5 radosgw entra-standin azurite
+  stop_components 5 radosgw entra-standin copy-shim azurite
   log "radosgw, stand-in, azurite stopped ($(elapsed)s)"
   stop_components 1 ceph-osd ceph-mon
   rm -f "$RUN"/*.pid "$RUN/ready"
@@ -216,6 +220,20 @@ identity_header() {
     (umask 077; openssl rand -hex 24 >"$S/identity-header")
   fi
   cat "$S/identity-header"
+}
+
+# TEST STAND-IN: the copy-from-URL shim (same binary as the Entra stand-in, 'copy-shim' mode)
+start_copy_shim() {
+  setsid dotnet "$LOCALCLOUD_DLL" copy-shim --port "$SHIM_PORT" --upstream "https://127.0.0.1:$BLOB_PORT" \
+    --https-cert "$CA_DIR/server.pem" --https-key "$CA_DIR/server.key" --log "$LOG/copy-shim.log" \
+    >>"$LOG/copy-shim.out" 2>&1 </dev/null 9>&- &
+  echo $! >"$RUN/copy-shim.pid"
+}
+
+ensure_copy_shim() {
+  live_pid "$RUN/copy-shim.pid" copy-shim >/dev/null && return 0
+  start_copy_shim
+  wait_for "copy-from-URL shim" 30 "$RUN/copy-shim.pid" copy_shim_ok || { tail -20 "$LOG/copy-shim.out" >&2; die "copy-from-URL shim did not start"; }
 }
 
 start_entra() {
@@ -322,6 +340,9 @@ rgw_ok()     { curl -fsS --max-time 2 "http://127.0.0.1:$RGW_PORT/" >/dev/null; 
 azurite_ok() { local code; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$CA_DIR/ca.pem" \
                "https://127.0.0.1:$BLOB_PORT/devstoreaccount1?comp=list") && [ "$code" != 000 ]; }
 
+copy_shim_ok() { local code; code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --cacert "$CA_DIR/ca.pem" \
+               "https://127.0.0.1:$SHIM_PORT/devstoreaccount1?comp=list") && [ "$code" != 000 ]; }
+
 status() {
   local rc=0 c name file pattern pid health
   for c in "${COMPONENTS[@]}"; do
@@ -333,6 +354,7 @@ status() {
     case $name in
       entra-standin) entra_ok || health=UNHEALTHY; url="http://127.0.0.1:$ENTRA_HTTP https://127.0.0.1:$ENTRA_HTTPS" ;;
       azurite) azurite_ok || health=UNHEALTHY; url="https://127.0.0.1:$BLOB_PORT (queue $QUEUE_PORT, table $TABLE_PORT)" ;;
+      copy-shim) copy_shim_ok || health=UNHEALTHY; url="https://127.0.0.1:$SHIM_PORT -> Azurite (copy-from-URL shim, log $LOG/copy-shim.log)" ;;
       radosgw) rgw_ok || health=UNHEALTHY; url="http://127.0.0.1:$RGW_PORT (S3, STS, IAM)" ;;
       ceph-mon) url="127.0.0.1:$MON_V2/$MON_V1" ;;
       ceph-osd) url="memstore" ;;
@@ -352,7 +374,7 @@ status() {
 # instead of a daemon dying later): e.g. a sandbox of another checkout, or a stray azurite
 check_ports() {
   local busy
-  busy=$(ss -Hltnp 2>/dev/null | awk -v ports=" $MON_V2 $MON_V1 $RGW_PORT $ENTRA_HTTP $ENTRA_HTTPS $BLOB_PORT $QUEUE_PORT $TABLE_PORT " \
+  busy=$(ss -Hltnp 2>/dev/null | awk -v ports=" $MON_V2 $MON_V1 $RGW_PORT $ENTRA_HTTP $ENTRA_HTTPS $BLOB_PORT $QUEUE_PORT $TABLE_PORT $SHIM_PORT " \
     '{ n = split($4, a, ":"); if (index(ports, " " a[n] " ")) print "  port " a[n] ": " $6 }')
   [ -z "$busy" ] || die "ports already in use (stop that first; './sandbox.sh down' only stops what this checkout started):
 $busy"
@@ -365,18 +387,22 @@ lock() { mkdir -p "$S"; exec 9>"$S/.lock"; flock -w 600 9 || die "could not lock
 
 up() {
   lock
-  if all_alive && status >/dev/null 2>&1; then
+  # (a sandbox started before the copy shim existed keeps running: only the shim is added)
+  if all_alive copy-shim; then
     if localcloud_outdated; then
       # stand-in sources changed: rebuild and restart only the stand-in (its signing key persists
       # in .sandbox/entra, so RGW keeps trusting its tokens; its settings go back to defaults)
       ensure_localcloud
-      stop_components 5 entra-standin
+      stop_components 5 entra-standin copy-shim
       start_entra "$(identity_header)"
       wait_for "entra stand-in (restarted)" 30 "$RUN/entra.pid" entra_ok \
         || { tail -20 "$LOG/entra.log" >&2; die "Entra stand-in did not restart"; }
     fi
-    log "already running and healthy ($(elapsed)s)"
-    return 0
+    ensure_copy_shim
+    if status >/dev/null 2>&1; then
+      log "already running and healthy ($(elapsed)s)"
+      return 0
+    fi
   fi
   stop_all
   check_ports
@@ -401,6 +427,7 @@ up() {
 
   wait_for "entra stand-in" 30 "$RUN/entra.pid" entra_ok || { tail -20 "$LOG/entra.log" >&2; die "Entra stand-in did not start"; }
   wait_for "azurite" 30 "$RUN/azurite.pid" azurite_ok || { tail -20 "$LOG/azurite.log" >&2; die "Azurite did not start"; }
+  ensure_copy_shim
   wait_for "radosgw" 60 "$RUN/client.rgw.a.pid" rgw_ok || { tail -20 "$LOG/client.rgw.a.log" >&2; die "RGW did not answer"; }
 
   # IAM: admin user (fixed keys) with IAM caps, then OIDC provider, roles, policy, bucket (python)
@@ -422,6 +449,12 @@ up() {
   log "ready: services up in $(elapsed "$t_start")s, total $(elapsed)s. Use: eval \"\$(./sandbox.sh env)\""
 }
 
+# service-side copies go through the copy-from-URL shim (Azurite cannot fetch external URLs)
+shim_env() {
+  echo "export SANDBOX_SERVICE_DEST_URL=https://127.0.0.1:$SHIM_PORT/devstoreaccount1/skybridge-dest-service"
+  echo "export SANDBOX_COPY_SHIM_LOG=$LOG/copy-shim.log"
+}
+
 write_env() {
   local secret=$1 ids=$2 principal client
   read -r principal client <<<"$ids"
@@ -436,6 +469,7 @@ export SANDBOX_STS_ENDPOINT=http://127.0.0.1:$RGW_PORT
 export SANDBOX_BUCKET=$BUCKET
 export SANDBOX_DEST_URL=https://127.0.0.1:$BLOB_PORT/devstoreaccount1/skybridge-dest
 export SANDBOX_BLOB_ENDPOINT=https://127.0.0.1:$BLOB_PORT/devstoreaccount1
+$(shim_env)
 export SANDBOX_AZURITE_CONNECTION_STRING='DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;AccountKey=$AZURITE_KEY;BlobEndpoint=https://127.0.0.1:$BLOB_PORT/devstoreaccount1;'
 export SANDBOX_ENTRA_URL=http://127.0.0.1:$ENTRA_HTTP
 export SANDBOX_ENTRA_HTTPS_URL=https://127.0.0.1:$ENTRA_HTTPS
@@ -469,7 +503,7 @@ case "${1:-}" in
   down) down ;;
   status) status ;;
   env)
-    if all_alive && [ -s "$ENV_FILE" ]; then cat "$ENV_FILE"
+    if all_alive && [ -s "$ENV_FILE" ]; then cat "$ENV_FILE"; grep -q SANDBOX_SERVICE_DEST_URL "$ENV_FILE" || shim_env
     else echo "sandbox is not up: run ./sandbox.sh up" >&2; exit 1; fi ;;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
 esac

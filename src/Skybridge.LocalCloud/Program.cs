@@ -8,6 +8,9 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Skybridge.LocalCloud;
 
+// `copy-shim ...`: the copy-from-URL shim in front of Azurite instead (CopyFromUrlShim/, also a TEST STAND-IN).
+if (args.Length > 0 && args[0] == "copy-shim") return await Skybridge.LocalCloud.CopyFromUrlShim.ShimHost.RunAsync(args[1..]);
+
 StandInOptions options;
 try { options = StandInOptions.Parse(args); }
 catch (ArgumentException e) { Console.Error.WriteLine($"Skybridge.LocalCloud: {e.Message}"); return 2; }

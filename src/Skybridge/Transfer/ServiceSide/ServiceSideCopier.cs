@@ -245,6 +245,9 @@ public sealed class ServiceSideCopier : IObjectTransfer
                     $"Azure could not read the source ({f.Source}): streamed", inner: e),
             };
         }
+        // Azure's own evaluation of x-ms-source-if-match (instead of passing it on to the source).
+        if (e.Status == 412 && (e.ErrorCode ?? (e.GetRawResponse() is { } r && r.Headers.TryGetValue("x-ms-error-code", out var c) ? c : null)) == "SourceConditionNotMet")
+            return new SourceChangedException(obj.Key, e);
         if (CopySourceFailure.RefusedFromUrl(e) is { } refused)
             return new CopySourceException($"{refused} for '{obj.Key}'", refused + ": streamed", destinationCannotFetch: e.Status == 501, inner: e);
         return e;
