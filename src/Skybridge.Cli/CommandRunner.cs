@@ -52,8 +52,23 @@ internal static class CommandRunner
             (ExitCodes.Auth, $"AWS refused the request ({a.ErrorCode}): {a.Message}", "Check the role's permissions for this bucket/prefix; 'skybridge doctor' tests every link."),
         RequestFailedException { Status: 401 or 403 } r => (ExitCodes.Auth, $"Azure Storage refused the request ({r.ErrorCode}): {FirstLine(r.Message)}",
             "Grant the identity 'Storage Blob Data Contributor' on the destination container."),
+        // Transient failures that outlasted the SDKs' retries (and other service errors): say who
+        // answered what, and that a re-run is safe.
+        AmazonServiceException a => (ExitCodes.SomeFailed,
+            $"S3 answered {(int)a.StatusCode} {a.ErrorCode}{(IsTransient((int)a.StatusCode) ? " (still failing after the SDK's retries with back-off)" : "")}: {FirstLine(a.Message)}",
+            IsTransient((int)a.StatusCode) ? Rerun : "Check --s3-endpoint and the source; 'skybridge doctor' tests every link."),
+        RequestFailedException r => (ExitCodes.SomeFailed,
+            $"Azure Storage answered {r.Status} {r.ErrorCode}{(IsTransient(r.Status) ? " (still failing after the SDK's retries with back-off)" : "")}: {FirstLine(r.Message)}",
+            IsTransient(r.Status) ? Rerun : "Check the destination URL and container; 'skybridge doctor' tests every link."),
+        HttpRequestException or System.Net.Sockets.SocketException or IOException { InnerException: System.Net.Sockets.SocketException } =>
+            (ExitCodes.SomeFailed, $"Network failure ({e.GetType().Name}): {FirstLine(e.Message)}",
+                "Check that the endpoints are reachable, then run the same command again (objects already copied are skipped)."),
         _ => (ExitCodes.SomeFailed, $"{e.GetType().Name}: {e.Message}", null),
     };
+
+    private const string Rerun = "The service is throttling or unavailable: run the same command again later (objects already copied are skipped); lower --concurrency if it keeps throttling.";
+
+    private static bool IsTransient(int status) => status is 0 or 408 or 429 or >= 500;
 
     private static string FirstLine(string s) => s.Split('\n', 2)[0].Trim();
 }
