@@ -18,10 +18,24 @@ public static class StartAfterListing
         => async (prefix, delimiter, continuation, ct) =>
         {
             // Keys under prefix P that are not after startAfter exist only when startAfter >= P.
-            var from = continuation is null && Utf8Ordinal.Instance.Compare(startAfter, prefix) >= 0 ? startAfter : null;
+            var from = continuation is null && Utf8Ordinal.Instance.Compare(startAfter, prefix) >= 0 ? StartAfterFor(prefix, delimiter, startAfter) : null;
             var page = await listPage(prefix, delimiter, continuation, from, ct).ConfigureAwait(false);
             return Filter(page, startAfter);
         };
+
+    /// <summary>
+    /// The StartAfter to send. With a delimiter, a key in a sub-folder ("p/z/001") must not be sent
+    /// as is: the folder's common prefix ("p/z/") sorts before it, and some servers (Ceph RGW) then
+    /// leave the folder out although it holds later keys. So send the folder's name without its
+    /// delimiter ("p/z"): the folder comes back, and the few keys between ("p/z.txt") are dropped by
+    /// <see cref="Filter"/>.
+    /// </summary>
+    public static string StartAfterFor(string prefix, string? delimiter, string startAfter)
+    {
+        if (string.IsNullOrEmpty(delimiter) || !startAfter.StartsWith(prefix, StringComparison.Ordinal)) return startAfter;
+        var cut = startAfter.IndexOf(delimiter, prefix.Length, StringComparison.Ordinal);
+        return cut < 0 ? startAfter : startAfter[..cut];
+    }
 
     /// <summary>Keeps objects after <paramref name="startAfter"/> and the common prefixes that can hold such keys.</summary>
     public static ListPage Filter(ListPage page, string startAfter) => page with

@@ -6,7 +6,8 @@ namespace Skybridge.Tests.S3;
 public class StartAfterListingTests
 {
     /// <summary>ListObjectsV2 over a key list with prefix, delimiter, StartAfter and small pages; records what it returned.</summary>
-    private sealed class Bucket(IEnumerable<string> keys, int pageSize = 3)
+    /// <param name="strict">Like Ceph RGW: a common prefix that sorts before StartAfter is left out even when it holds later keys.</param>
+    private sealed class Bucket(IEnumerable<string> keys, int pageSize = 3, bool strict = false)
     {
         private readonly List<string> _keys = keys.Order(Utf8Ordinal.Instance).ToList();
         public readonly List<string> Returned = [];
@@ -29,6 +30,7 @@ public class StartAfterListingTests
                 var rest = k[prefix.Length..];
                 var cut = delimiter is null ? -1 : rest.IndexOf(delimiter, StringComparison.Ordinal);
                 var entry = cut < 0 ? (k, false) : (prefix + rest[..(cut + 1)], true);
+                if (strict && startAfter is not null && Utf8Ordinal.Instance.Compare(entry.Item1, startAfter) <= 0) continue;
                 if (entries.Count == 0 || entries[^1] != entry) entries.Add(entry);
             }
             var page = entries.Skip(start).Take(pageSize).ToList();
@@ -46,28 +48,41 @@ public class StartAfterListingTests
         .. Enumerable.Range(0, 12).Select(i => $"many/{i:D3}"), .. Enumerable.Range(0, 5).Select(i => $"root{i}"),
     ];
 
-    public static TheoryData<string, int> Points()
+    public static TheoryData<string, int, bool> Points()
     {
-        var data = new TheoryData<string, int>();
+        var data = new TheoryData<string, int, bool>();
+        foreach (var strict in new[] { false, true })
         foreach (var p in new[] { 1, 4 })
         {
-            foreach (var k in Keys) data.Add(k, p);
-            foreach (var between in new[] { "", "a/", "a/2", "b", "many/", "many/005x", "zzz" }) data.Add(between, p);
+            foreach (var k in Keys) data.Add(k, p, strict);
+            foreach (var between in new[] { "", "a/", "a/2", "b", "many/", "many/005x", "zzz" }) data.Add(between, p, strict);
         }
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Points))]
-    public async Task Lists_exactly_the_keys_after_the_point_without_listing_those_before(string after, int parallelism)
+    public async Task Lists_exactly_the_keys_after_the_point_without_listing_those_before(string after, int parallelism, bool strict)
     {
-        var bucket = new Bucket(Keys);
+        var bucket = new Bucket(Keys, strict: strict);
         var listed = new List<string>();
         await foreach (var o in PrefixFanOut.ListAsync(StartAfterListing.Wrap(bucket.List, after), "", parallelism, bufferPerPrefix: 2, default))
             listed.Add(o.Key);
         Assert.Equal(Keys.Where(k => Utf8Ordinal.Instance.Compare(k, after) > 0).Order(Utf8Ordinal.Instance), listed);
-        Assert.DoesNotContain(bucket.Returned, k => Utf8Ordinal.Instance.Compare(k, after) <= 0);
+        // Nothing before the point is listed again, except keys that sort between a folder's name and
+        // the folder ("a.txt" between "a" and "a/"): the price of a StartAfter every server honours.
+        Assert.DoesNotContain(bucket.Returned, k => Utf8Ordinal.Instance.Compare(k, after) <= 0 && !(k == "a.txt" && after.StartsWith("a/")));
     }
+
+    [Theory]
+    [InlineData("p/", "/", "p/z/001", "p/z")]
+    [InlineData("p/", "/", "p/z", "p/z")]
+    [InlineData("p/", "/", "p/z/a/b", "p/z")]
+    [InlineData("p/z/", null, "p/z/001", "p/z/001")]
+    [InlineData("p/z/", "/", "p/z/001", "p/z/001")]
+    [InlineData("q/", "/", "p/z/001", "p/z/001")]
+    public void Sends_a_folders_name_rather_than_a_key_inside_it(string prefix, string? delimiter, string startAfter, string sent)
+        => Assert.Equal(sent, StartAfterListing.StartAfterFor(prefix, delimiter, startAfter));
 
     [Fact]
     public void Filter_keeps_the_folder_that_holds_the_point_and_drops_folders_before_it()
