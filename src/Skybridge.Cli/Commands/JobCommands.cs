@@ -174,9 +174,14 @@ internal static class JobCommands
         o.WriteLine($"  objects   {total:N0} ({Format.Bytes(counts.Sum(c => c.Bytes))}): " +
             string.Join(", ", counts.Select(c => $"{c.State} {c.Objects:N0} ({Format.Bytes(c.Bytes)})")));
         foreach (var s in sessions)
-            o.WriteLine($"  run {s.Session}     {s.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z {s.Status}" +
+        {
+            // A run that is gone without an end (kill -9) has no counters: only what the journal saw.
+            var gone = s.Finished is null && (s.Status != JobJournal.Running || job.ProcessGone);
+            o.WriteLine($"  run {s.Session}     {s.Started.UtcDateTime:yyyy-MM-dd HH:mm:ss}Z {(gone ? JobJournal.Killed : s.Status)}" +
                 (s.ResumedAfter is not null ? $", listing resumed after {s.ResumedAfter}" : "") +
-                $": copied {s.Copied:N0} ({Format.Bytes(s.BytesCopied)}), skipped {s.Skipped:N0}, failed {s.Failed:N0}, blocks staged {s.BlocksStaged:N0}, kept {s.BlocksReused:N0}");
+                (gone ? "" : $": copied {s.Copied:N0} ({Format.Bytes(s.BytesCopied)}), skipped {s.Skipped:N0}, failed {s.Failed:N0}") +
+                $"{(gone ? ":" : ",")} blocks staged {s.BlocksStaged:N0}, kept {s.BlocksReused:N0}");
+        }
         foreach (var c in inProgress)
         {
             var staged = blocks.Where(b => b.Key == c.Key).Select(b => b.Index).Distinct().Count();

@@ -44,6 +44,8 @@ public sealed partial class JobJournal
 {
     public const string Running = "running", Interrupted = "interrupted", Completed = "completed", Failed = "failed";
     public const string Pending = "pending", Copying = "copying", Committed = "committed", Skipped = "skipped";
+    /// <summary>A run (session) whose process ended without recording how (kill -9, crash, power loss).</summary>
+    public const string Killed = "ended without a result (killed?)";
 
     private const int SchemaVersion = 1;
 

@@ -89,6 +89,15 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
                 }
                 using (var cmd = write.CreateCommand())
                 {
+                    // A run whose process died (kill -9, crash) never recorded its end.
+                    cmd.Transaction = tx;
+                    cmd.CommandText = $"UPDATE sessions SET status = '{JobJournal.Killed}' WHERE job_id = $j AND status = $running;";
+                    cmd.Parameters.AddWithValue("$j", job.Id);
+                    cmd.Parameters.AddWithValue("$running", JobJournal.Running);
+                    cmd.ExecuteNonQuery();
+                }
+                using (var cmd = write.CreateCommand())
+                {
                     cmd.Transaction = tx;
                     cmd.CommandText = """
                         INSERT INTO sessions (job_id, session, started_at, status, resumed_after) VALUES ($j, $s, $now, $running, $after);

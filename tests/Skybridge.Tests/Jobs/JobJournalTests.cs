@@ -138,6 +138,7 @@ public sealed class JobJournalTests : IDisposable
         Assert.True(seen.CanResume);
         await using var resumed = reopened.StartRun(job.Id, resume: true);
         Assert.Equal("big", resumed.Resume!.ListedThrough);
+        Assert.Equal([JobJournal.Killed, JobJournal.Running], reopened.Sessions(job.Id).Select(s => s.Status));
     }
 
     [Fact]
