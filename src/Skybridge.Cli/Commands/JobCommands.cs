@@ -293,7 +293,17 @@ internal sealed class JobSession : IAsyncDisposable
             if (resumeId is not null || Flag(JobCommands.Resume)) throw SkybridgeException.Usage("--resume needs the job journal.", "Remove --no-journal.");
             return null;
         }
-        var journal = JobCommands.OpenJournal(ctx);
+        JobJournal journal;
+        try
+        {
+            journal = JobCommands.OpenJournal(ctx);
+        }
+        catch (SkybridgeException e) when (ctx.Settings.Get("journal") is null && resumeId is null && !Flag(JobCommands.Resume))
+        {
+            // The default location is not writable (read-only home, ...): copy anyway, without a job.
+            ctx.Error.WriteLine($"warning: {e.Message} Running without a job journal (this run cannot be resumed).");
+            return null;
+        }
         var modeName = mode.ToString().ToLowerInvariant();
         string src = source.ToString(), dst = target.ToString();
         JobInfo? job = null;
