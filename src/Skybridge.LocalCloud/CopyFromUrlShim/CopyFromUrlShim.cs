@@ -269,7 +269,9 @@ public sealed partial class CopyFromUrlShim(ShimOptions options)
             }
             else msg.Headers.TryAddWithoutValidation(name, value);
         }
+        // Blob Storage wants a Content-Length (no chunked uploads): keep the client's.
         if (body is not null) content!.Headers.ContentLength = body.Length;
+        else if (content is not null && req.ContentLength is { } length) content.Headers.ContentLength = length;
 
         using var response = await _upstream.SendAsync(msg, HttpCompletionOption.ResponseHeadersRead, ctx.RequestAborted).ConfigureAwait(false);
         ctx.Response.StatusCode = (int)response.StatusCode;
