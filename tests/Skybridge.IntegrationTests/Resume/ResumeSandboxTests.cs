@@ -18,14 +18,29 @@ namespace Skybridge.IntegrationTests.Resume;
 /// the job journal, the destination's block lists and the blobs themselves.
 /// </summary>
 [Collection("sandbox")]
-public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IDisposable
+public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IAsyncLifetime
 {
     private const int MiB = 1024 * 1024;
     private readonly string _dir = Directory.CreateTempSubdirectory("skybridge-it-resume-").FullName;
+    private readonly List<Seeded> _seeded = [];
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>The sandbox's RGW keeps everything in a 4 GiB memstore shared by every test run: leave nothing behind.</summary>
+    public async Task DisposeAsync()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        var s3 = sandbox.AdminS3();
+        foreach (var s in _seeded)
+        {
+            try
+            {
+                foreach (var key in s.Objects.Keys)
+                    await s3.DeleteObjectAsync(sandbox.Bucket, s.Prefix + key);
+                await Inspector(s).DeleteIfExistsAsync();
+            }
+            catch (Exception) { /* best effort */ }
+        }
     }
 
     private static byte[] Random(int n, int seed)
@@ -49,12 +64,14 @@ public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IDisposable
         for (int i = 0; i < before; i++) objects[$"a/{i:D3}.txt"] = Encoding.UTF8.GetBytes($"small object {i} " + new string('x', 2000 + i));
         objects[$"m-big-{bigMiB}mib.bin"] = Random(bigMiB * MiB + 12345, 42);
         for (int i = 0; i < after; i++) objects[$"z/{i:D3}.txt"] = Encoding.UTF8.GetBytes($"late object {i} " + new string('y', 1500 + i));
-        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (o, ct) =>
+        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (o, ct) =>
             await s3.PutObjectAsync(new PutObjectRequest
             {
                 BucketName = sandbox.Bucket, Key = prefix + o.Key, InputStream = new MemoryStream(o.Value), UseChunkEncoding = false,
             }, ct));
-        return new Seeded(prefix, objects, $"it-{test}-{Guid.NewGuid():N}"[..30]);
+        var seeded = new Seeded(prefix, objects, $"it-{test}-{Guid.NewGuid():N}"[..30]);
+        _seeded.Add(seeded);
+        return seeded;
     }
 
     private string Src(Seeded s) => $"s3://{sandbox.Bucket}/{s.Prefix}";
