@@ -47,7 +47,9 @@ internal static class CommandRunner
         SkybridgeException s => (s.ExitCode, s.Message, s.Fix),
         CredentialUnavailableException c => (ExitCodes.Auth, "No Azure credential is available: " + FirstLine(c.Message),
             "Run on a host with a managed identity, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE for workload identity, or 'az login'; choose one with --azure-credential."),
-        AuthenticationFailedException a => (ExitCodes.Auth, "Azure authentication failed: " + FirstLine(a.Message), "Check the identity and --audience; 'skybridge doctor' tests every link."),
+        AuthenticationFailedException a => (ExitCodes.Auth, "Azure authentication failed: " + Skybridge.Identity.AzureCredentialDiagnosis.Reason(a), "Check the identity and --audience; 'skybridge doctor' tests every link."),
+        // The Azure SDK's retry policy gives up with an AggregateException of every attempt's error: describe the last one.
+        AggregateException { InnerExceptions.Count: > 0 } g when g.InnerExceptions[^1] is not AggregateException => Retried(g.InnerExceptions.Count, Describe(g.InnerExceptions[^1])),
         AmazonServiceException { StatusCode: System.Net.HttpStatusCode.Forbidden or System.Net.HttpStatusCode.Unauthorized } a =>
             (ExitCodes.Auth, $"AWS refused the request ({a.ErrorCode}): {a.Message}", "Check the role's permissions for this bucket/prefix; 'skybridge doctor' tests every link."),
         RequestFailedException { Status: 401 or 403 } r => (ExitCodes.Auth, $"Azure Storage refused the request ({r.ErrorCode}): {FirstLine(r.Message)}",
@@ -57,6 +59,8 @@ internal static class CommandRunner
         AmazonServiceException a => (ExitCodes.SomeFailed,
             $"S3 answered {(int)a.StatusCode} {a.ErrorCode}{(IsTransient((int)a.StatusCode) ? " (still failing after the SDK's retries with back-off)" : "")}: {FirstLine(a.Message)}",
             IsTransient((int)a.StatusCode) ? Rerun : "Check --s3-endpoint and the source; 'skybridge doctor' tests every link."),
+        RequestFailedException { Status: 0 } r => (ExitCodes.SomeFailed, $"Network failure talking to Azure Storage: {FirstLine(r.Message)}",
+            "Check that the destination endpoint is reachable (and http vs https), then run the same command again (objects already copied are skipped)."),
         RequestFailedException r => (ExitCodes.SomeFailed,
             $"Azure Storage answered {r.Status} {r.ErrorCode}{(IsTransient(r.Status) ? " (still failing after the SDK's retries with back-off)" : "")}: {FirstLine(r.Message)}",
             IsTransient(r.Status) ? Rerun : "Check the destination URL and container; 'skybridge doctor' tests every link."),
@@ -67,6 +71,9 @@ internal static class CommandRunner
     };
 
     private const string Rerun = "The service is throttling or unavailable: run the same command again later (objects already copied are skipped); lower --concurrency if it keeps throttling.";
+
+    private static (int, string, string?) Retried(int attempts, (int Code, string Message, string? Fix) last)
+        => (last.Code, $"{last.Message} (after {attempts} attempts)", last.Fix);
 
     private static bool IsTransient(int status) => status is 0 or 408 or 429 or >= 500;
 

@@ -159,7 +159,7 @@ internal static class TransferCommands
         if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBlockSize))
             throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 4000MiB (default 8MiB).");
         var maxDelete = s.GetLong("max-delete");
-        if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.");
+        if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.", "Pass the largest number of blobs a sync may delete, e.g. --max-delete 100 (0: none).");
         return new TransferOptions
         {
             NamePolicy = BlobNamePolicy.Parse(s.Get("name-policy")),
@@ -189,7 +189,7 @@ internal static class TransferCommands
         => parse.CommandResult.Command.Options.Contains(option) && parse.GetValue(option);
 
     private static int? Positive(int? value, string name)
-        => value is <= 0 ? throw SkybridgeException.Usage($"--{name} must be at least 1.") : value;
+        => value is <= 0 ? throw SkybridgeException.Usage($"--{name} must be at least 1.", $"Pass a whole number of 1 or more, e.g. --{name} 8 (or leave it out for the default).") : value;
 
     /// <summary>"8MiB", "8M", "512k", "1G", "100" (bytes): binary units, like rclone.</summary>
     internal static long? Size(string? text, string name)

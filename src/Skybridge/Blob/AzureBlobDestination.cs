@@ -26,6 +26,9 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         var options = new BlobClientOptions();
         options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
         BlobContainerClient client;
+        if (!string.IsNullOrEmpty(connectionString) && (!string.IsNullOrEmpty(sas) || location.Sas is not null))
+            throw SkybridgeException.Usage("Both a connection string and a SAS were given for the destination: it is not clear which to use.",
+                "Give one of --dest-connection-string (SKYBRIDGE_DEST_CONNECTION_STRING) and --dest-sas / a SAS in the URL (SKYBRIDGE_DEST_SAS).");
         if (!string.IsNullOrEmpty(connectionString))
             client = new BlobContainerClient(connectionString, location.Container, options);
         else if (!string.IsNullOrEmpty(sas))

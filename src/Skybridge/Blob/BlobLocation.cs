@@ -27,6 +27,9 @@ public sealed record BlobLocation(Uri ContainerUri, string AccountName, string C
         var builder = new BlobUriBuilder(uri);
         if (string.IsNullOrEmpty(builder.BlobContainerName))
             throw SkybridgeException.Usage("The destination URL names no container.", "Add the container: https://ACCOUNT.blob.core.windows.net/CONTAINER[/PREFIX].");
+        if (ContainerNameProblem(builder.BlobContainerName) is { } problem)
+            throw SkybridgeException.Usage($"'{builder.BlobContainerName}' is not a valid container name: {problem}.",
+                "Container names are 3-63 characters of lowercase letters, digits and single hyphens, starting and ending with a letter or digit (or $root, $web).");
         var prefix = builder.BlobName ?? "";
         if (prefix.Length > 0 && !prefix.EndsWith('/')) prefix += "/";
         var sas = string.IsNullOrEmpty(uri.Query) ? null : uri.Query.TrimStart('?');
@@ -35,5 +38,17 @@ public sealed record BlobLocation(Uri ContainerUri, string AccountName, string C
         builder.Query = null;
         var container = builder.ToUri();
         return new BlobLocation(container, builder.AccountName ?? "", builder.BlobContainerName, prefix, sas);
+    }
+
+    /// <summary>Azure's container naming rules, checked before any request (the service answers a bare 400 InvalidResourceName).</summary>
+    public static string? ContainerNameProblem(string name)
+    {
+        if (name is "$root" or "$web" or "$logs") return null;
+        if (name.Length is < 3 or > 63) return $"it has {name.Length} characters, not 3-63";
+        if (name.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
+            return "only lowercase letters, digits and '-' are allowed";
+        if (name[0] == '-' || name[^1] == '-') return "it must start and end with a letter or digit";
+        if (name.Contains("--", StringComparison.Ordinal)) return "'-' must not follow another '-'";
+        return null;
     }
 }

@@ -12,7 +12,7 @@ public static class AzureCredentialDiagnosis
 
     public static SkybridgeException Explain(Exception error, FederationOptions options)
     {
-        var first = error.Message.Split('\n', 2)[0].Trim();
+        var first = Reason(error);
         var source = options.Azure.Kind;
         if (error is CredentialUnavailableException || IsNoManagedIdentity(first))
         {
@@ -35,6 +35,22 @@ public static class AzureCredentialDiagnosis
                 ? "The app requires role assignment and this identity has none: assign the app role to the identity (skybridge setup azure --assign-to)."
                 : "Check --client-id, --tenant-id and --audience; 'skybridge doctor' tests every link.";
         return SkybridgeException.Auth($"Entra ID refused the token request for '{options.Scope}': {first}", hint, error);
+    }
+
+    /// <summary>
+    /// The first line of an Azure.Identity failure, completed by the identity provider's own error
+    /// when the first line carries none ("ClientAssertionCredential authentication failed: " with
+    /// the AADSTS code only in the inner MSAL exception).
+    /// </summary>
+    public static string Reason(Exception error)
+    {
+        var first = error.Message.Split('\n', 2)[0].Trim();
+        if (error.InnerException is not { } inner || !first.EndsWith(':')) return first;
+        const string marker = "Original exception: ";
+        var detail = inner.Message.Contains(marker, StringComparison.Ordinal)
+            ? inner.Message[(inner.Message.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..]
+            : inner.Message;
+        return first + " " + detail.Split('\n', 2)[0].Trim();
     }
 
     /// <summary>Azure.Identity repeats every retry's error; the first sentence is enough to act on.</summary>

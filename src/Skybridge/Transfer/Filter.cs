@@ -18,6 +18,11 @@ public sealed class Filter
     public Filter(IEnumerable<string>? include = null, IEnumerable<string>? exclude = null,
         DateTimeOffset? modifiedAfter = null, DateTimeOffset? modifiedBefore = null, long? minSize = null, long? maxSize = null)
     {
+        // An empty window would make the run copy nothing and report success: refuse it up front.
+        if (minSize is { } min && maxSize is { } max && min > max)
+            throw SkybridgeException.Usage($"--min-size ({min} bytes) is larger than --max-size ({max} bytes): no object could match.", "Swap or correct the two sizes.");
+        if (modifiedAfter is { } after && modifiedBefore is { } before && after >= before)
+            throw SkybridgeException.Usage($"--modified-after ({after:u}) is not earlier than --modified-before ({before:u}): no object could match.", "Swap or correct the two dates.");
         _include = (include ?? []).Select(GlobToRegex).ToArray();
         _exclude = (exclude ?? []).Select(GlobToRegex).ToArray();
         ModifiedAfter = modifiedAfter;

@@ -12,7 +12,7 @@ namespace Skybridge.IntegrationTests.Reliability;
 public sealed class FaultInjectionTests(SandboxFixture sandbox)
 {
     private readonly ReliabilityKit _kit = new(sandbox);
-    private readonly Dictionary<string, string?> _env = new() { ["SKYBRIDGE_JOURNAL"] = TempPath(".journal.db") };
+    private Dictionary<string, string?> _env = [];
 
     private string[] Copy(string prefix, FaultProxy s3, FaultProxy blob, string report, params string[] more) =>
     [
@@ -24,6 +24,13 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
     public async Task Copy_of_500_mixed_objects_under_12_percent_faults_on_both_sides_is_exact_and_complete()
     {
         var prefix = NewPrefix("faults");
+        try { await TransientAsync(prefix); }
+        finally { await _kit.CleanupAsync(prefix); }
+    }
+
+    private async Task TransientAsync(string prefix)
+    {
+        _env = await _kit.IsolatedEnvAsync();
         var objects = await _kit.SeedMixedAsync(prefix, small: 490, big: 8, seed: 8);
         Assert.Equal(500, objects.Count);
         var totalBytes = objects.Values.Sum(v => (long)v.Length);
@@ -65,7 +72,7 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
         // Destination == source, by the inspector's own MD5s; then by Skybridge's deep verify (direct, no proxy).
         var readBack = await _kit.AssertEqualAsync(prefix, objects);
         Assert.Equal(totalBytes, readBack);
-        var verify = await sandbox.RunCliAsync(["verify", _kit.Src(prefix), _kit.Dst(prefix), "--deep", "--output", "json", "--progress", "none"]);
+        var verify = await sandbox.RunCliAsync(["verify", _kit.Src(prefix), _kit.Dst(prefix), "--deep", "--output", "json", "--progress", "none"], _env);
         Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
         Assert.Equal(500, Json(verify).GetProperty("matched").GetInt64());
 
@@ -116,9 +123,10 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
         var r = await sandbox.RunCliAsync(["copy", source, _kit.Dst(prefix, blob.Url), "--s3-endpoint", s3.Url.ToString(), "--sts-endpoint", sandbox.StsEndpoint,
             "--progress", "none"], _env, TimeSpan.FromMinutes(3));
         var result = new Permanent(name, r, sw.Elapsed, s3.Stats, blob.Stats);
-        File.WriteAllLines(Path.Combine(Path.GetTempPath(), $"rel-{name}.log"), s3.Stats.Log.Concat(blob.Stats.Log).Append(r.Stdout).Append(r.Stderr));
         // Whatever failed, nothing partial was left at the destination.
-        Assert.Empty(await _kit.UncommittedOnlyAsync(prefix));
+        var partial = await _kit.UncommittedOnlyAsync(prefix);
+        await _kit.CleanupAsync(prefix);
+        Assert.Empty(partial);
         return result;
     }
 
@@ -138,9 +146,13 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
     public async Task Permanent_faults_end_within_a_bound_with_the_documented_exit_code_and_a_clear_message()
     {
         // Run every scenario first (figures for RELIABILITY.md even when one fails), then assert.
+        _env = await _kit.IsolatedEnvAsync();
         var noAccess = "rel-noaccess-" + Guid.NewGuid().ToString("N")[..8];
         await sandbox.AdminS3().PutBucketAsync(noAccess);
-        Permanent[] runs =
+        Permanent[] runs;
+        try
+        {
+            runs =
         [
             // 100% 503 SlowDown from S3: the SDK's bounded retries, then exit 1 naming the error.
             await RunPermanentAsync("s3-503-slowdown", FaultPlan.Always(FaultKind.Status503), FaultPlan.None),
@@ -154,7 +166,12 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
             await RunPermanentAsync("s3-403-real", FaultPlan.None, FaultPlan.None, bucket: noAccess),
             // A bucket that does not exist: a configuration error (exit 2), not retried.
             await RunPermanentAsync("s3-missing-bucket", FaultPlan.None, FaultPlan.None, bucket: "rel-missing-" + Guid.NewGuid().ToString("N")[..8]),
-        ];
+            ];
+        }
+        finally
+        {
+            await sandbox.AdminS3().DeleteBucketAsync(noAccess);
+        }
         _kit.Figures("faults-permanent", runs.ToDictionary(r => r.Name, Figure));
         var run = runs.ToDictionary(r => r.Name);
         string Out(string name) => run[name].Result.Stderr + run[name].Result.Stdout;

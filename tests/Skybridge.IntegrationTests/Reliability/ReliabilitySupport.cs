@@ -50,12 +50,21 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
     public async Task PutAsync(string prefix, IReadOnlyDictionary<string, byte[]> objects, Action<string, PutObjectRequest>? more = null)
     {
         var s3 = sandbox.AdminS3();
-        await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (o, ct) =>
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
         {
-            var r = new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + o.Key, InputStream = new MemoryStream(o.Value), UseChunkEncoding = false };
-            more?.Invoke(o.Key, r);
-            await s3.PutObjectAsync(r, ct);
-        });
+            await Parallel.ForEachAsync(objects, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = timeout.Token }, async (o, ct) =>
+            {
+                var r = new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + o.Key, InputStream = new MemoryStream(o.Value), UseChunkEncoding = false };
+                more?.Invoke(o.Key, r);
+                await s3.PutObjectAsync(r, ct);
+            });
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested)
+        {
+            // Seen when the sandbox's 4 GiB memstore OSD is full: RGW then blocks every write.
+            throw new InvalidOperationException("seeding S3 did not finish within 2 minutes: is the sandbox OSD full? (ceph -c .sandbox/ceph/ceph.conf health)");
+        }
     }
 
     /// <summary>A multipart object (parts of the given sizes) so the ETag is "…-N".</summary>
@@ -110,6 +119,39 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
         return objects;
     }
 
+    /// <summary>
+    /// Deletes what a test seeded and copied (S3 objects and blobs under the prefix): the sandbox's
+    /// memstore OSD holds only 4 GiB for everyone, and RGW blocks every write, deletes included,
+    /// once it is full. Best effort: a cleanup failure never fails a test.
+    /// </summary>
+    public async Task CleanupAsync(string prefix, string? container = null)
+    {
+        try
+        {
+            var s3 = sandbox.AdminS3();
+            var keys = new List<KeyVersion>();
+            string? token = null;
+            do
+            {
+                var page = await s3.ListObjectsV2Async(new ListObjectsV2Request { BucketName = sandbox.Bucket, Prefix = prefix, ContinuationToken = token });
+                keys.AddRange((page.S3Objects ?? []).Select(o => new KeyVersion { Key = o.Key }));
+                token = page.IsTruncated == true ? page.NextContinuationToken : null;
+            } while (token is not null);
+            foreach (var chunk in keys.Chunk(1000))
+                await s3.DeleteObjectsAsync(new DeleteObjectsRequest { BucketName = sandbox.Bucket, Objects = chunk.ToList(), Quiet = true });
+        }
+        catch (Exception) { /* best effort */ }
+        try
+        {
+            var client = Inspector(container);
+            var names = new List<string>();
+            await foreach (var b in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix })) names.Add(b.Name);
+            await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = 8 },
+                async (n, ct) => await client.GetBlobClient(n).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct));
+        }
+        catch (Exception) { /* best effort */ }
+    }
+
     /// <summary>Committed blobs under a prefix (name relative to the prefix).</summary>
     public async Task<Dictionary<string, BlobState>> SnapshotAsync(string prefix, string? container = null)
     {
@@ -159,6 +201,17 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
         });
         Assert.Empty(await UncommittedOnlyAsync(prefix));
         return bytes;
+    }
+
+    /// <summary>
+    /// Environment for CLI runs of one test: a fresh user-assigned identity with its own stand-in
+    /// settings scope (other test runs sharing the sandbox change the GLOBAL settings, e.g. the token
+    /// audience, at any time) and a private job journal.
+    /// </summary>
+    public async Task<Dictionary<string, string?>> IsolatedEnvAsync()
+    {
+        var id = await sandbox.IsolatedIdentityAsync();
+        return new Dictionary<string, string?> { ["SKYBRIDGE_CLIENT_ID"] = id, ["SKYBRIDGE_JOURNAL"] = TempPath(".journal.db") };
     }
 
     /// <summary>The sandbox environment plus overrides (null removes a variable).</summary>

@@ -21,7 +21,13 @@ public sealed class SourceChangeTests(SandboxFixture sandbox)
     public async Task An_object_overwritten_mid_transfer_is_detected_reported_never_mixed_and_copied_by_the_next_run()
     {
         var prefix = NewPrefix("srcchange");
-        var env = new Dictionary<string, string?> { ["SKYBRIDGE_JOURNAL"] = TempPath(".journal.db") };
+        try { await RunAsync(prefix); }
+        finally { await _kit.CleanupAsync(prefix); }
+    }
+
+    private async Task RunAsync(string prefix)
+    {
+        var env = await _kit.IsolatedEnvAsync();
         var v0 = new Dictionary<string, byte[]>
         {
             ["big.bin"] = RandomBytes(4 * MiB + 1000, 1),        // 5 blocks of 1 MiB

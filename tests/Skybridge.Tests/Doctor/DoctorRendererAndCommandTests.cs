@@ -42,8 +42,8 @@ public class DoctorRendererAndCommandTests
     [Fact]
     public void Positional_locations_are_sorted_by_scheme_and_settings_fill_the_gaps()
     {
-        var (s, d) = DoctorCommand.Locations(["https://acct.blob.core.windows.net/c/p", "s3://bucket/x"], null, null);
-        Assert.Equal(("bucket", "x/", "c", "p/"), (s!.Bucket, s.Prefix, d!.Container, d.Prefix));
+        var (s, d) = DoctorCommand.Locations(["https://acct.blob.core.windows.net/cont/p", "s3://bucket/x"], null, null);
+        Assert.Equal(("bucket", "x/", "cont", "p/"), (s!.Bucket, s.Prefix, d!.Container, d.Prefix));
         var (s2, d2) = DoctorCommand.Locations(["s3://bucket"], "s3://ignored", "https://acct.blob.core.windows.net/fromsettings");
         Assert.Equal(("bucket", "fromsettings"), (s2!.Bucket, d2!.Container));
         Assert.Equal((null, null), DoctorCommand.Locations([], null, null));

@@ -38,9 +38,9 @@ public class LocationTests
     [Fact]
     public void Dfs_endpoint_maps_to_blob()
     {
-        var l = BlobLocation.Parse("https://acct.dfs.core.windows.net/fs/dir");
+        var l = BlobLocation.Parse("https://acct.dfs.core.windows.net/fsys/dir");
         Assert.Equal("acct.blob.core.windows.net", l.ContainerUri.Host);
-        Assert.Equal("fs", l.Container);
+        Assert.Equal("fsys", l.Container);
         Assert.Equal("dir/", l.Prefix);
     }
 

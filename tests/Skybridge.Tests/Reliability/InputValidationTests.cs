@@ -1,0 +1,82 @@
+using Azure;
+using Skybridge.Blob;
+using Skybridge.Cli;
+using Skybridge.Transfer;
+
+namespace Skybridge.Tests.Reliability;
+
+/// <summary>
+/// Bad input found by the reliability suite (issue 8) that used to reach the services or silently
+/// do nothing: invalid container names, empty filter windows, two destination credentials.
+/// </summary>
+public sealed class InputValidationTests
+{
+    [Theory]
+    [InlineData("Bad_Container")]
+    [InlineData("UPPER")]
+    [InlineData("ab")]
+    [InlineData("rel--bad")]
+    [InlineData("-rel-bad")]
+    [InlineData("rel-bad-")]
+    public void Invalid_container_names_are_usage_errors_before_any_request(string container)
+    {
+        var e = Assert.Throws<SkybridgeException>(() => BlobLocation.Parse($"https://acct.blob.core.windows.net/{container}/p"));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("container name", e.Message);
+        Assert.NotNull(e.Fix);
+    }
+
+    [Theory]
+    [InlineData("abc")]
+    [InlineData("skybridge-dest")]
+    [InlineData("a1-b2-c3")]
+    [InlineData("$root")]
+    public void Valid_container_names_pass(string container)
+        => Assert.Equal(container, BlobLocation.Parse($"https://127.0.0.1:10000/devstoreaccount1/{container}/x").Container);
+
+    [Fact]
+    public void An_empty_size_window_is_a_usage_error()
+    {
+        var e = Assert.Throws<SkybridgeException>(() => new Filter(minSize: 10 << 20, maxSize: 1024));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("--max-size", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_date_window_is_a_usage_error()
+    {
+        var e = Assert.Throws<SkybridgeException>(() => new Filter(modifiedAfter: new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), modifiedBefore: new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("--modified-before", e.Message);
+    }
+
+    [Fact]
+    public void A_connection_string_and_a_sas_together_are_a_usage_error()
+    {
+        var location = BlobLocation.Parse("https://127.0.0.1:10000/devstoreaccount1/cont/p");
+        var e = Assert.Throws<SkybridgeException>(() => AzureBlobDestination.Create(location, null, "sv=2020-01-01&sig=abc", "UseDevelopmentStorage=true"));
+        Assert.Equal(2, e.ExitCode);
+        Assert.Contains("--dest-sas", e.Fix);
+    }
+
+    [Fact]
+    public void The_azure_sdks_give_up_aggregate_is_described_by_its_last_attempt()
+    {
+        var attempts = Enumerable.Range(0, 6).Select(_ => (Exception)new RequestFailedException(503, "The server is busy.", "ServerBusy", null)).ToList();
+        var (code, message, fix) = CommandRunner.Describe(new AggregateException("Retry failed after 6 tries.", attempts));
+        Assert.Equal(1, code);
+        Assert.Contains("503 ServerBusy", message);
+        Assert.Contains("after 6 attempts", message);
+        Assert.NotNull(fix);
+    }
+
+    [Fact]
+    public void An_azure_identity_failure_shows_the_providers_reason_from_the_inner_exception()
+    {
+        var inner = new InvalidOperationException("A configuration issue is preventing authentication. Original exception: AADSTS700024: client assertion rejected (not a JWT)");
+        var e = new Azure.Identity.AuthenticationFailedException("ClientAssertionCredential authentication failed: ", inner);
+        var (code, message, _) = CommandRunner.Describe(e);
+        Assert.Equal(3, code);
+        Assert.Contains("AADSTS700024: client assertion rejected", message);
+    }
+}
