@@ -128,7 +128,7 @@ internal static class TransferCommands
             Journal = job?.Run,
             // Service-side (auto/service): Azure fetches the bytes from presigned URLs; ObjectCopier streams the rest.
             TransferStrategy = copyMode == CopyMode.Stream ? null : streamed => new ServiceSideCopier(objectSource,
-                new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()), new AzureCopyFromUrlDestination(destination.Container),
+                new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()), FromUrl(target, keyless ? ctx.AzureCredential() : null, sas, connectionString),
                 streamed, options.Copy, copyMode, stats, ctx.Logger<ServiceSideCopier>()),
         };
 
@@ -141,6 +141,18 @@ internal static class TransferCommands
         WriteSummary(ctx, result);
         return result.ExitCode;
     }
+
+    /// <summary>
+    /// The from-URL calls get their own client with short retries: in auto mode a failing from-URL
+    /// call falls back to streaming (which has the full retry policy) instead of backing off for ~30 s.
+    /// </summary>
+    private static AzureCopyFromUrlDestination FromUrl(BlobLocation target, Azure.Core.TokenCredential? credential, string? sas, string? connectionString)
+        => new(AzureBlobDestination.Create(target, credential, sas, connectionString, o =>
+        {
+            o.Retry.MaxRetries = 2;
+            o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+            o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+        }).Container);
 
     private static ReportWriter OpenReport(string path)
     {

@@ -21,10 +21,12 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public BlobContainerClient Container => container;
 
     /// <summary>Keyless by default (TokenCredential); a SAS (in the URL or given apart) or a connection string when supplied.</summary>
-    public static AzureBlobDestination Create(BlobLocation location, TokenCredential? credential, string? sas = null, string? connectionString = null)
+    public static AzureBlobDestination Create(BlobLocation location, TokenCredential? credential, string? sas = null, string? connectionString = null,
+        Action<BlobClientOptions>? configure = null)
     {
         var options = new BlobClientOptions();
         options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+        configure?.Invoke(options);
         BlobContainerClient client;
         if (!string.IsNullOrEmpty(connectionString) && (!string.IsNullOrEmpty(sas) || location.Sas is not null))
             throw SkybridgeException.Usage("Both a connection string and a SAS were given for the destination: it is not clear which to use.",

@@ -87,9 +87,11 @@ public sealed partial record CopySourceFailure(int DestinationStatus, string? Er
 /// <see cref="StreamInstead"/> says whether (and why) streaming the object could still work, and
 /// <see cref="DestinationCannotFetch"/> whether that holds for every object of the run.
 /// </summary>
-public sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null)
-    : Exception(message, inner)
+public sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
+    bool destinationFailed = false) : Exception(message, inner)
 {
     public string? StreamInstead { get; } = streamInstead;
     public bool DestinationCannotFetch { get; } = destinationCannotFetch;
+    /// <summary>The destination itself failed the call (5xx after its retries): maybe transient, maybe it cannot do this.</summary>
+    public bool DestinationFailed { get; } = destinationFailed;
 }

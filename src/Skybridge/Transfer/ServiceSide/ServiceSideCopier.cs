@@ -39,6 +39,13 @@ public sealed class ServiceSideCopier : IObjectTransfer
     private readonly TransferStats _stats;
     private readonly ILogger _log;
     private string? _streamAll;
+    // The run's first from-URL call is a probe: the others wait for its answer, so that a
+    // destination that cannot fetch URLs at all costs one object's attempt, not one per worker.
+    private int _probing;
+    private readonly TaskCompletionSource _probed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _destinationFailuresInARow;
+    /// <summary>Auto: this many from-URL calls in a row failed by the destination (5xx) -> stream the rest of the run.</summary>
+    public const int DestinationFailuresBeforeStreamingAll = 3;
 
     public ServiceSideCopier(IObjectSource source, IPresigningSource presigner, ICopyFromUrlDestination destination,
         IObjectTransfer streamed, CopySettings copy, CopyMode mode, TransferStats stats, ILogger? logger = null)
@@ -90,16 +97,34 @@ public sealed class ServiceSideCopier : IObjectTransfer
         if (StreamingAllBecause is { } all) return await StreamAsync(obj, blobName, all, ct).ConfigureAwait(false);
         var url = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
         if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) return await StreamAsync(obj, blobName, tooLong, ct).ConfigureAwait(false);
+        if (Interlocked.CompareExchange(ref _probing, 1, 0) != 0)
+        {
+            await _probed.Task.WaitAsync(ct).ConfigureAwait(false);
+            if (StreamingAllBecause is { } now) return await StreamAsync(obj, blobName, now, ct).ConfigureAwait(false);
+        }
         try
         {
             return await CopyServiceSideAsync(obj, blobName, url, ct).ConfigureAwait(false);
         }
         catch (CopySourceException e) when (_mode == CopyMode.Auto && e.StreamInstead is { } reason && !ct.IsCancellationRequested)
         {
-            if (e.DestinationCannotFetch && Interlocked.CompareExchange(ref _streamAll, reason, null) is null)
-                _log.LogWarning("Service-side copy is not possible here ({Reason}); streaming every object from now on", reason);
+            Observe(e);
             return await StreamAsync(obj, blobName, reason, ct).ConfigureAwait(false);
         }
+        finally
+        {
+            _probed.TrySetResult(); // (normally already set by the first from-URL call's answer)
+        }
+    }
+
+    /// <summary>Auto mode: a failure that shows the destination cannot fetch URLs here switches the rest of the run to streaming.</summary>
+    private void Observe(Exception mapped)
+    {
+        if (_mode != CopyMode.Auto || mapped is not CopySourceException { StreamInstead: { } reason } e) return;
+        var all = e.DestinationCannotFetch
+            || (e.DestinationFailed && Interlocked.Increment(ref _destinationFailuresInARow) >= DestinationFailuresBeforeStreamingAll);
+        if (all && Interlocked.CompareExchange(ref _streamAll, reason, null) is null)
+            _log.LogWarning("Service-side copy is not possible here ({Reason}); streaming every object from now on", reason);
     }
 
     private async Task<CopyResult> StreamAsync(SourceObject obj, string blobName, string reason, CancellationToken ct)
@@ -198,6 +223,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         try
         {
             await call(url).ConfigureAwait(false);
+            Volatile.Write(ref _destinationFailuresInARow, 0);
             return;
         }
         catch (RequestFailedException e) when (CopySourceFailure.From(e) is { Kind: SourceFailureKind.AccessDenied } f)
@@ -207,7 +233,13 @@ public sealed class ServiceSideCopier : IObjectTransfer
         }
         catch (RequestFailedException e)
         {
-            throw Map(obj, e);
+            var mapped = Map(obj, e);
+            Observe(mapped);
+            throw mapped;
+        }
+        finally
+        {
+            _probed.TrySetResult(); // the destination has answered: waiting workers may go on
         }
         var fresh = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
         try
@@ -250,6 +282,12 @@ public sealed class ServiceSideCopier : IObjectTransfer
             return new SourceChangedException(obj.Key, e);
         if (CopySourceFailure.RefusedFromUrl(e) is { } refused)
             return new CopySourceException($"{refused} for '{obj.Key}'", refused + ": streamed", destinationCannotFetch: e.Status == 501, inner: e);
+        if (e.Status >= 500)
+        {
+            var code = e.ErrorCode ?? (e.GetRawResponse() is { } raw && raw.Headers.TryGetValue("x-ms-error-code", out var h) ? h : null);
+            return new CopySourceException($"Azure failed the from-URL call for '{obj.Key}' ({e.Status} {code})",
+                $"destination failed the from-URL call ({e.Status} {code}): streamed", destinationFailed: true, inner: e);
+        }
         return e;
     }
 

@@ -63,6 +63,10 @@ public class CopySourceFailureTests
         var tooLong = Assert.IsType<CopySourceException>(ServiceSideCopier.Map(Obj, FakeResponse.Plain(400, "OutOfRangeInput")));
         Assert.False(tooLong.DestinationCannotFetch);
         Assert.NotNull(tooLong.StreamInstead);
+        var failed = Assert.IsType<CopySourceException>(ServiceSideCopier.Map(Obj, FakeResponse.Plain(500, "InternalError")));
+        Assert.True(failed.DestinationFailed);
+        Assert.False(failed.DestinationCannotFetch);
+        Assert.IsType<SourceChangedException>(ServiceSideCopier.Map(Obj, FakeResponse.Plain(412, "SourceConditionNotMet")));
         var unrelated = FakeResponse.Plain(409, "BlobAlreadyExists");
         Assert.Same(unrelated, ServiceSideCopier.Map(Obj, unrelated));
     }

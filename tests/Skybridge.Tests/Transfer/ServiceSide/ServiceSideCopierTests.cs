@@ -177,10 +177,11 @@ public class ServiceSideCopierTests
     {
         var rig = Seed();
         rig.Azure.Fail = (_, _) => FakeResponse.CopySourceError(null, destinationStatus: 404); // Azurite's answer to an external URL
-        var (result, report) = await Run(rig, CopyMode.Auto, options: Options() with { Concurrency = 1 });
+        var (result, report) = await Run(rig, CopyMode.Auto, options: Options() with { Concurrency = 4 });
         Assert.Equal(ExitCodes.Ok, result.ExitCode);
         Assert.Equal(5, result.Stats.Streamed);
-        // Latched after the first object: only its blocks (6, up to 4 in flight) ever reached Azure.
+        // The first from-URL call is a probe the other workers wait for: only the first object's
+        // blocks (6 of them) ever reached Azure, although 4 objects were copied at once (ungated: 10 or more calls).
         Assert.InRange(rig.Azure.Calls, 1, 6);
         Assert.All(report.Entries, e => Assert.Equal("stream", e.Mode));
         Assert.Contains("destination could not fetch from the S3 endpoint", report.For("empty").Reason);
@@ -206,5 +207,29 @@ public class ServiceSideCopierTests
         Assert.Equal(5, result.Stats.Streamed);
         Assert.Equal(0, presigner.Presigned);
         Assert.Contains("local/private address Azure cannot reach", report.For("small.txt").Reason);
+    }
+
+    [Fact]
+    public async Task Auto_streams_an_object_the_destination_fails_and_the_rest_after_three_failures_in_a_row()
+    {
+        var rig = Seed();
+        rig.Azure.Fail = (_, _) => FakeResponse.Plain(500, "InternalError"); // e.g. Azurite given a SAS
+        var (result, report) = await Run(rig, CopyMode.Auto, options: Options() with { Concurrency = 1 });
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Equal(5, result.Stats.Streamed);
+        Assert.InRange(rig.Azure.Calls, ServiceSideCopier.DestinationFailuresBeforeStreamingAll, 6);
+        Assert.Contains("destination failed the from-URL call (500 InternalError): streamed", report.For("big.bin").Reason);
+    }
+
+    [Fact]
+    public async Task One_transient_destination_failure_does_not_switch_the_run_to_streaming()
+    {
+        var rig = Seed();
+        rig.Azure.Fail = (n, _) => n == 1 ? FakeResponse.Plain(503, "ServerBusy") : null;
+        var (result, report) = await Run(rig, CopyMode.Auto, options: Options() with { Concurrency = 1 });
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Equal(1, result.Stats.Streamed);    // the object that met the failure
+        Assert.Equal(4, result.Stats.ServiceSide); // the rest still service-side
+        Assert.Equal("stream", report.For("big.bin").Mode);
     }
 }
