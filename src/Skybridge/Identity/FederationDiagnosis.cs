@@ -21,6 +21,13 @@ public static partial class FederationDiagnosis
 
         SkybridgeException Fail(string what, string fix) => SkybridgeException.Auth($"STS refused AssumeRoleWithWebIdentity ({code}): {what} {facts}", fix);
 
+        // 0. Not a refusal at all: STS is down or throttling (after the SDK's own retries). Saying
+        //    "refused" and listing token claims would send the user after a configuration problem.
+        if ((int)error.StatusCode >= 500 || code is "ServiceUnavailable" or "InternalFailure" or "Throttling" or "ThrottlingException" or "RequestLimitExceeded")
+            return SkybridgeException.Auth(
+                $"STS did not issue an AWS session: it answered {(int)error.StatusCode} {code} ({text}) after the SDK's retries; the session in use could not be renewed.",
+                "STS is unavailable or throttling, not refusing this identity: run the command again (or 'skybridge jobs resume <id>') once it answers.");
+
         // 1. What STS said, where it says something specific (AWS does; S3-compatible servers often
         //    answer a bare AccessDenied for every cause).
         if (code is "ExpiredTokenException" || text.Contains("expired", StringComparison.OrdinalIgnoreCase))
