@@ -21,6 +21,10 @@ CEILING=1
 REV=HEAD
 BH_PORT=${BENCH_BLACKHOLE_PORT:-17500}
 AZ_PORT=${BENCH_AZURITE_PORT:-17510}
+AZ_LARGE=${BENCH_AZURITE_LARGE_OBJECTS:-2}     # large objects copied to Azurite (of 8)
+SINK_VERIFY_MD5=${BENCH_SINK_VERIFY_MD5:-1}    # the blackhole checks transactional Content-MD5s
+RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}          # seconds one tool run may take
+FILTER=()
 ACCOUNT=devstoreaccount1
 AZ_KEY='Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='  # Azurite's well-known dev key
 while [ $# -gt 0 ]; do
@@ -73,10 +77,34 @@ dotnet build "$BENCH/Skybridge.Bench.Blackhole/Skybridge.Bench.Blackhole.csproj"
 SKY_DLL=$ART/sky/bin/Skybridge.Cli/release/Skybridge.Cli.dll
 BH_DLL=$ART/bh/bin/Skybridge.Bench.Blackhole/release/Skybridge.Bench.Blackhole.dll
 sky() { dotnet "$SKY_DLL" "$@"; }
+# Streamed copies only (this benchmark measures the bytes flowing through the tool's host): newer
+# builds also offer service-side copies (--mode auto|service|stream), which the local sinks cannot serve.
+SKY_MODE=(); case "$(sky copy --help 2>/dev/null)" in *--mode*) SKY_MODE=(--mode stream);; esac
 
 # ------------------------------------------------------------------ source data
-log "seeding the bench buckets (kept across runs)"
-$PY "$BENCH/seed.py" >"$OUT/logs/seed.log" 2>&1 || { tail -20 "$OUT/logs/seed.log" >&2; die "seeding failed"; }
+# The sandbox's RGW stores everything in a 4 GiB memstore OSD shared with every test: a full OSD
+# blocks all writes (deletes too). The 2.2 GiB of large/small/no-op sets are kept across runs; the
+# 1 GiB object exists only while its scenario runs.
+CEPH_CONF=$REPO/.sandbox/ceph/ceph.conf
+osd_free_mib() {
+  timeout 20 ceph -c "$CEPH_CONF" --connect-timeout 5 tell osd.0 perf dump 2>/dev/null \
+    | $PY -c 'import json,sys; d=json.load(sys.stdin)["osd"]; print(d["stat_bytes_avail"] // 2**20)' 2>/dev/null || echo -1
+}
+rgw_gc() { timeout 120 radosgw-admin -c "$CEPH_CONF" gc process --include-all >/dev/null 2>&1 || true; }
+# The small and no-op sets (slow to seed: many objects) are kept across runs; the large set (2 GiB,
+# ~30 s to seed) only while this run needs it (BENCH_KEEP_LARGE=1 keeps it).
+sets=(small noop)
+need_large=$CEILING; case " $SCENARIOS " in *" large "*) need_large=1;; esac
+[ "$need_large" = 1 ] && sets=(large "${sets[@]}")
+log "seeding the bench buckets: ${sets[*]} (OSD free: $(osd_free_mib) MiB)"
+$PY "$BENCH/seed.py" "${sets[@]}" >"$OUT/logs/seed.log" 2>&1 || { tail -20 "$OUT/logs/seed.log" >&2; die "seeding failed"; }
+large_dropped=0
+drop_large() {
+  large_dropped=1
+  [ "${BENCH_KEEP_LARGE:-0}" = 1 ] && return 0
+  $PY "$BENCH/seed.py" --delete large >>"$OUT/logs/seed.log" 2>&1 || log "could not delete the large set"
+  rgw_gc
+}
 BUCKET_PREFIX=${BENCH_BUCKET_PREFIX:-skybridge-bench}
 
 # Temporary credentials for rclone (and curl), from the same keyless chain Skybridge uses.
@@ -95,24 +123,27 @@ AZ_SAS=$($PY "$BENCH/tools.py" sas "$ACCOUNT" "$AZ_KEY")
 export RCLONE_CONFIG_BLACKHOLE_TYPE=azureblob RCLONE_CONFIG_BLACKHOLE_SAS_URL="http://127.0.0.1:$BH_PORT/$ACCOUNT?$AZ_SAS"
 export RCLONE_CONFIG_AZURITE_TYPE=azureblob RCLONE_CONFIG_AZURITE_SAS_URL="https://127.0.0.1:$AZ_PORT/$ACCOUNT?$AZ_SAS"
 declare -A DEST_URL=([blackhole]="http://127.0.0.1:$BH_PORT/$ACCOUNT" [azurite]="https://127.0.0.1:$AZ_PORT/$ACCOUNT")
-declare -A CONN=(
-  [blackhole]="DefaultEndpointsProtocol=http;AccountName=$ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=http://127.0.0.1:$BH_PORT/$ACCOUNT;"
-  [azurite]="DefaultEndpointsProtocol=https;AccountName=$ACCOUNT;AccountKey=$AZ_KEY;BlobEndpoint=https://127.0.0.1:$AZ_PORT/$ACCOUNT;")
 
 # ------------------------------------------------------------------ sinks (ours: started and stopped by PID)
 BH_PID=""; AZ_PID=""
 start_blackhole() {
   # setsid execs (no fork: a background job is no group leader here), so $! is the server's PID
-  setsid dotnet "$BH_DLL" --port "$BH_PORT" >>"$OUT/logs/blackhole.log" 2>&1 </dev/null &
+  local verify=(); [ "$SINK_VERIFY_MD5" = 1 ] || verify=(--no-verify-md5)
+  setsid dotnet "$BH_DLL" --port "$BH_PORT" "${verify[@]}" >>"$OUT/logs/blackhole.log" 2>&1 </dev/null &
   BH_PID=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$BH_PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   die "the blackhole sink did not start (see $OUT/logs/blackhole.log)"
 }
-start_azurite() {  # a private in-memory Azurite (https, the sandbox's certificate): restarted to free its RAM
+# A private Azurite (https, the sandbox's certificate). In memory (default; restarted to free its RAM),
+# or "disk": kept in bench/out/azurite-noop across runs, for the no-op containers (filling 20,000
+# blobs into Azurite costs 2-4 minutes a tool).
+start_azurite() {
   stop_azurite
-  mkdir -p "$OUT/azurite"
-  setsid env -C "$OUT/azurite" node "$REPO/sandbox/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 \
-    --blobPort "$AZ_PORT" --cert "$CA_DIR/server.pem" --key "$CA_DIR/server.key" --inMemoryPersistence \
+  local store=(--inMemoryPersistence) dir=$OUT/azurite
+  if [ "${1:-memory}" = disk ]; then dir=$OUT/azurite-noop; store=(--location "$dir"); fi
+  mkdir -p "$dir"
+  setsid env -C "$dir" node "$REPO/sandbox/node_modules/azurite/dist/src/blob/main.js" --blobHost 127.0.0.1 \
+    --blobPort "$AZ_PORT" --cert "$CA_DIR/server.pem" --key "$CA_DIR/server.key" "${store[@]}" \
     --skipApiVersionCheck --disableTelemetry --silent >>"$OUT/logs/azurite.log" 2>&1 </dev/null &
   AZ_PID=$!
   for _ in $(seq 1 150); do
@@ -126,6 +157,7 @@ stop_pid() { local pid=$1; [ -n "$pid" ] || return 0; kill "$pid" 2>/dev/null ||
 stop_azurite() { stop_pid "$AZ_PID"; AZ_PID=""; }
 cleanup() { stop_pid "$BH_PID"; stop_azurite; }
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so the EXIT trap runs (and stops our sinks) when interrupted
 
 need_sink() { case " $SINKS " in *" $1 "*) return 0;; esac; return 1; }
 need_blackhole=0; need_sink blackhole && need_blackhole=1
@@ -138,7 +170,7 @@ TCK=$(getconf CLK_TCK)
 RGW_PID=$(cat "$REPO/.sandbox/run/client.rgw.a.pid" 2>/dev/null || echo "")
 cpu_of() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk -v t="$TCK" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat" || echo null; }
 sink_pid() { case $1 in blackhole) echo "$BH_PID";; azurite) echo "$AZ_PID";; esac; }
-delta() { if [ "$1" = null ] || [ "$2" = null ]; then echo null; else echo "$2 - $1" | bc; fi; }
+delta() { if [ "$1" = null ] || [ "$2" = null ]; then echo null; else awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; fi; }
 
 # measure KIND SCENARIO SINK TOOL REP OBJECTS BYTES NAME -- command...
 # Appends one JSON line to runs.jsonl; the command's stdout/stderr go to logs/NAME.{out,err}.
@@ -148,7 +180,8 @@ measure() {
   local spid; spid=$(sink_pid "$sink")
   local s0 r0 s1 r1 rc=0
   s0=$(cpu_of "$spid"); r0=$(cpu_of "$RGW_PID")
-  /usr/bin/time -f '%e %U %S %M' -o "$OUT/logs/$name.time" "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" || rc=$?
+  # timeout: a hung tool becomes a failed run instead of a stuck benchmark
+  /usr/bin/time -f '%e %U %S %M' -o "$OUT/logs/$name.time" timeout "$RUN_TIMEOUT" "$@" >"$OUT/logs/$name.out" 2>"$OUT/logs/$name.err" || rc=$?
   s1=$(cpu_of "$spid"); r1=$(cpu_of "$RGW_PID")
   local wall user sys rss
   read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/logs/$name.time" | tail -1)
@@ -171,14 +204,16 @@ bucket_of() { local b="$BUCKET_PREFIX-$1"; [ "${BENCH_MULTIPART:-0}" = 1 ] && ca
 copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
   local tool=$1 sink=$2 bucket=$3 container=$4
   if [ "$tool" = skybridge ]; then
-    CMD=(env "SKYBRIDGE_DEST_CONNECTION_STRING=${CONN[$sink]}" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
-         --concurrency "$CONC" --progress none --output json)
+    # The same account SAS as rclone's sas_url (a connection string would make Skybridge sign
+    # every request with the account key, a cost rclone does not pay).
+    CMD=(env "SKYBRIDGE_DEST_SAS=$AZ_SAS" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
+         --concurrency "$CONC" --progress none --output json "${SKY_MODE[@]}" "${FILTER[@]}")
   else
     # Fair tuning: same concurrency for transfers and checkers; one recursive listing each side;
     # size+MD5 as the "unchanged" test (the equivalent of Skybridge's size+ETag; rclone's default
     # size+mtime would HEAD every S3 object for its mtime metadata); Skybridge's 8 MiB x 8 blocks.
     CMD=(rclone copy "src:$bucket" "$sink:$container" --transfers "$CONC" --checkers "$CONC" --fast-list --checksum
-         --azureblob-chunk-size 8M --azureblob-upload-concurrency 8 --stats 1h --stats-log-level NOTICE --retries 1)
+         --azureblob-chunk-size 8M --azureblob-upload-concurrency 8 --stats 1h --stats-log-level NOTICE --retries 1 "${FILTER[@]}")
   fi
 }
 
@@ -199,19 +234,28 @@ drop_container() { # sink container
 copy_run() { # scenario sink tool rep
   local scenario=$1 sink=$2 tool=$3 rep=$4
   local container="b-$scenario-$tool-$rep-$RANDOM" name="$scenario-$sink-$tool-$rep"
+  local objects=${SET_OBJECTS[$scenario]} bytes_expected=${SET_BYTES[$scenario]}
+  FILTER=()
+  if [ "$scenario" = large ] && [ "$sink" = azurite ] && [ "$AZ_LARGE" -lt 8 ]; then
+    # Azurite ingests ~40 MB/s whoever sends: the full 2 GiB would cost ~55 s a run. Use the first
+    # AZ_LARGE objects (the blackhole runs all 8).
+    local i; for i in $(seq 0 $((AZ_LARGE - 1))); do FILTER+=(--include "$(printf 'large/obj-%02d.bin' "$i")"); done
+    objects=$AZ_LARGE; bytes_expected=$((AZ_LARGE * 256 * 1024 * 1024))
+  fi
   copy_cmd "$tool" "$sink" "$(bucket_of "$scenario")" "$container"
-  measure run "$scenario" "$sink" "$tool" "$rep" "${SET_OBJECTS[$scenario]}" "${SET_BYTES[$scenario]}" "$name" -- "${CMD[@]}"
+  measure run "$scenario" "$sink" "$tool" "$rep" "$objects" "$bytes_expected" "$name" -- "${CMD[@]}"
   local count bytes ok=true note=""
   read -r count bytes < <(dest_inventory "$sink" "$container")
   if [ "$LAST_EXIT" != 0 ]; then ok=false; note="exit $LAST_EXIT: $(tail -c 300 "$OUT/logs/$name.err" | tr '\n"\\' "  /")"
-  elif [ "$count" != "${SET_OBJECTS[$scenario]}" ] || [ "$bytes" != "${SET_BYTES[$scenario]}" ]; then
-    ok=false; note="destination has $count blobs / $bytes bytes, expected ${SET_OBJECTS[$scenario]} / ${SET_BYTES[$scenario]}"
+  elif [ "$count" != "$objects" ] || [ "$bytes" != "$bytes_expected" ]; then
+    ok=false; note="destination has $count blobs / $bytes bytes, expected $objects / $bytes_expected"
   fi
-  finish "$name" "$ok" "${SET_BYTES[$scenario]}" "$note"
-  log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+  finish "$name" "$ok" "$bytes_expected" "$note"
+  log "  $name: $(timing "$name") $([ $ok = true ] && echo ok || echo "FAILED: $note")"
   drop_container "$sink" "$container"
 }
 
+timing() { grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$OUT/logs/$1.time" | tail -1 | awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}'; }
 order_for() { [ $(($1 % 2)) = 1 ] && echo "skybridge rclone" || echo "rclone skybridge"; }
 
 # ------------------------------------------------------------------ meta
@@ -229,7 +273,7 @@ if [ $CEILING = 1 ]; then
   chmod 600 "$OUT/ceiling.curl"
   for rep in $(seq 1 "$REPS"); do
     name="ceiling-$rep"
-    measure ceiling large rgw curl "$rep" "$c_objects" "$c_bytes" "$name" -- curl -sS --fail --parallel --parallel-max "$CONC" -K "$OUT/ceiling.curl"
+    measure ceiling large rgw curl "$rep" "$c_objects" "$c_bytes" "$name" -- curl -sS --no-progress-meter --fail --parallel --parallel-max "$CONC" -K "$OUT/ceiling.curl"
     printf ',"concurrency":%s,"range_bytes":%s,"verified":%s}\n' "$CONC" $((8 * 1024 * 1024)) "$([ "$LAST_EXIT" = 0 ] && echo true || echo false)" >>"$OUT/logs/$name.json"
     cat "$OUT/logs/$name.json" >>"$RUNS"
     log "  $name: $(awk -v b="$c_bytes" '{printf "wall %ss = %.0f MB/s", $1, b/1e6/$1}' "$OUT/logs/$name.time" | tail -1)"
@@ -250,21 +294,37 @@ for scenario in $SCENARIOS; do
           done
         done
         [ "$sink" = azurite ] && start_azurite
-      done ;;
+      done
+      [ "$scenario" = large ] && drop_large ;;
     noop)
       for sink in $SINKS; do
-        log "no-op re-run -> $sink: each tool first fills its own container (one run, recorded as 'populate')"
+        log "no-op re-run -> $sink: both tools first fill their own containers (at the same time: not a comparison)"
         declare -A NOOP_CONTAINER=()
+        FILTER=(); fill_pids=(); filled=()
+        [ "$sink" = azurite ] && start_azurite disk
         for tool in skybridge rclone; do
-          NOOP_CONTAINER[$tool]="b-noop-$tool-$RANDOM"
-          name="populate-$sink-$tool"
+          if [ "$sink" = azurite ]; then
+            # kept across runs (per Skybridge commit: its metadata may change), filled when incomplete
+            NOOP_CONTAINER[$tool]="noop-$tool$([ "$tool" = skybridge ] && echo "-$COMMIT" | tr -c 'a-z0-9\n-' '-')"
+            read -r count bytes < <(dest_inventory "$sink" "${NOOP_CONTAINER[$tool]}")
+            if [ "$count" = 20000 ]; then log "  $sink/${NOOP_CONTAINER[$tool]}: already filled (kept from an earlier run)"; continue; fi
+          else
+            NOOP_CONTAINER[$tool]="b-noop-$tool-$RANDOM"
+          fi
           copy_cmd "$tool" "$sink" "$(bucket_of noop)" "${NOOP_CONTAINER[$tool]}"
-          measure populate populate "$sink" "$tool" 1 20000 "${SET_BYTES[noop]}" "$name" -- "${CMD[@]}"
+          measure populate populate "$sink" "$tool" 1 20000 "${SET_BYTES[noop]}" "populate-$sink-$tool" -- "${CMD[@]}" &
+          fill_pids+=($!); filled+=("$tool")
+        done
+        [ ${#fill_pids[@]} = 0 ] || wait "${fill_pids[@]}"   # not a bare `wait`: the sinks are background jobs of this shell too
+        for tool in "${filled[@]}"; do
+          name="populate-$sink-$tool"
           read -r count bytes < <(dest_inventory "$sink" "${NOOP_CONTAINER[$tool]}")
+          rc=$(grep -o '"exit":[0-9]*' "$OUT/logs/$name.json" | cut -d: -f2)
           ok=true; note=""
-          [ "$LAST_EXIT" = 0 ] && [ "$count" = 20000 ] || { ok=false; note="exit $LAST_EXIT, destination has $count blobs"; }
+          [ "$rc" = 0 ] && [ "$count" = 20000 ] || { ok=false; note="exit $rc, destination has $count blobs"; }
           finish "$name" "$ok" "${SET_BYTES[noop]}" "$note"
-          log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+          log "  $name: $(timing "$name") $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+          [ $ok = true ] || die "could not fill the no-op container for $tool on $sink"
         done
         for rep in $(seq 1 "$REPS"); do
           for tool in $(order_for "$rep"); do
@@ -281,23 +341,34 @@ for scenario in $SCENARIOS; do
             elif [ "$tool" = skybridge ]; then
               grep -q '"copied": 0,' "$OUT/logs/$name.out" || { ok=false; note="copied objects on a no-op run"; }
             else
-              grep -qE 'Transferred:[[:space:]]+0 / 0' "$OUT/logs/$name.err" || { ok=false; note="transferred objects on a no-op run"; }
+              # rclone prints a "Transferred: N / M" count line only when it transferred something
+              ! grep -qE 'Transferred:[[:space:]]+[0-9]+ / [0-9]+' "$OUT/logs/$name.err" || { ok=false; note="transferred objects on a no-op run"; }
             fi
             finish "$name" "$ok" 0 "$note"
-            log "  $name: $(awk '{printf "wall %ss cpu %.1fs rss %d MB", $1, $2+$3, $4/1024}' "$OUT/logs/$name.time" | tail -1) $([ $ok = true ] && echo ok || echo "FAILED: $note")"
+            log "  $name: $(timing "$name") $([ $ok = true ] && echo ok || echo "FAILED: $note")"
           done
         done
         for tool in skybridge rclone; do drop_container "$sink" "${NOOP_CONTAINER[$tool]}"; done
-        [ "$sink" = azurite ] && start_azurite
+        [ "$sink" = azurite ] && start_azurite memory
       done ;;
     onegib)
-      log "memory bound: one 1 GiB object -> blackhole"
+      free=$(osd_free_mib)
+      if [ "$free" -ge 0 ] && [ "$free" -lt 1280 ]; then
+        log "memory bound: SKIPPED, the sandbox OSD has only $free MiB free (1 GiB + 256 MiB margin needed)"
+        continue
+      fi
+      log "memory bound: one 1 GiB object -> blackhole (seeded now, deleted after)"
+      $PY "$BENCH/seed.py" onegib >>"$OUT/logs/seed.log" 2>&1 || { tail -20 "$OUT/logs/seed.log" >&2; die "seeding the 1 GiB object failed"; }
       for rep in $(seq 1 "$REPS"); do
         for tool in $(order_for "$rep"); do copy_run onegib blackhole "$tool" "$rep"; done
-      done ;;
+      done
+      $PY "$BENCH/seed.py" --delete onegib >>"$OUT/logs/seed.log" 2>&1 || log "could not delete the 1 GiB object"
+      rgw_gc ;;
     *) die "unknown scenario $scenario" ;;
   esac
 done
+
+[ "$need_large" = 1 ] && [ "$large_dropped" = 0 ] && drop_large
 
 # ------------------------------------------------------------------ report
 total=$(echo "$(date +%s.%N) - $T0" | bc)

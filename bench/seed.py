@@ -16,7 +16,9 @@ multipart ETags from part sizes must cope with; the default single-part sets avo
 Each bucket gets a bucket policy that lets the sandbox role (SKYBRIDGE_ROLE_ARN) list and read it,
 so the sandbox's role policy (scoped to the demo bucket) is left untouched.
 
-Usage: seed.py [SET ...]   (default: all). Prints one JSON line per set: bucket, objects, bytes, seconds.
+Usage: seed.py [SET ...]          seed (default: all). One JSON line per set: bucket, objects, bytes, seconds.
+       seed.py --delete SET ...   delete a set's objects (the sandbox's memstore OSD holds only 4 GiB,
+                                  shared with every test: run.sh keeps the 1 GiB object only while it is used)
 Environment: SANDBOX_S3_ENDPOINT, SANDBOX_ADMIN_ACCESS_KEY, SANDBOX_ADMIN_SECRET_KEY, SKYBRIDGE_ROLE_ARN,
 BENCH_BUCKET_PREFIX (default skybridge-bench).
 """
@@ -146,7 +148,23 @@ def seed(name):
                       "seeded": len(missing), "seconds": round(time.time() - t0, 1)}), flush=True)
 
 
+def delete(name):
+    s3 = client()
+    bucket = bucket_of(name)
+    try:
+        keys = list(existing(s3, bucket))
+    except s3.exceptions.NoSuchBucket:
+        keys = []
+    for i in range(0, len(keys), 1000):
+        s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in keys[i:i + 1000]], "Quiet": True})
+    print(json.dumps({"set": name, "bucket": bucket, "deleted": len(keys)}), flush=True)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:2] == ["--delete"]:
+        for n in sys.argv[2:]:
+            delete(n)
+        sys.exit(0)
     for n in sys.argv[1:] or list(SETS):
         if n not in SETS:
             raise SystemExit(f"unknown set {n}: one of {', '.join(SETS)}")

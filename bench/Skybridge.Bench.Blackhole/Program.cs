@@ -284,6 +284,7 @@ namespace Skybridge.Bench.Blackhole
             var expected = Base64Header(req, "Content-MD5");
             var (size, md5) = await DrainAsync(req, verifyMd5 && expected is not null);
             if (!await CheckMd5(ctx, expected, md5)) return;
+            size = StructuredContentLength(ctx, size);
             var entry = NewEntry(req);
             entry.Size = size;
             // Azure stores x-ms-blob-content-md5 if given, else the MD5 of the body (here: the transactional one, when sent).
@@ -301,6 +302,7 @@ namespace Skybridge.Bench.Blackhole
             var expected = Base64Header(req, "Content-MD5");
             var (size, md5) = await DrainAsync(req, verifyMd5 && expected is not null);
             if (!await CheckMd5(ctx, expected, md5)) return;
+            size = StructuredContentLength(ctx, size);
             lock (c)
             {
                 if (!c.Staged.TryGetValue(name, out var staged)) c.Staged[name] = staged = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -626,6 +628,20 @@ namespace Skybridge.Bench.Blackhole
             h["x-ms-request-server-encrypted"] = "true";
             if (transactionalMd5 is not null) h["Content-MD5"] = Convert.ToBase64String(transactionalMd5);
             else if (e.ContentMd5 is not null) h["Content-MD5"] = Convert.ToBase64String(e.ContentMd5);
+        }
+
+        /// <summary>
+        /// A body sent as a structured message (the SDK's transactional CRC64 for larger payloads:
+        /// x-ms-structured-body: XSM/1.0; properties=crc64) carries the data plus segment headers and
+        /// CRCs: the data length is x-ms-structured-content-length, and the service must acknowledge
+        /// the format by echoing x-ms-structured-body (the CRCs are not checked here).
+        /// </summary>
+        private static long StructuredContentLength(HttpContext ctx, long received)
+        {
+            var req = ctx.Request;
+            if (Header(req, "x-ms-structured-body") is not { } format) return received;
+            ctx.Response.Headers["x-ms-structured-body"] = format;
+            return long.TryParse(Header(req, "x-ms-structured-content-length"), out var n) ? n : received;
         }
 
         private async Task<bool> CheckMd5(HttpContext ctx, byte[]? expected, byte[]? actual)
