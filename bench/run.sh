@@ -147,7 +147,13 @@ start_azurite() {
     --skipApiVersionCheck --disableTelemetry --silent >>"$OUT/logs/azurite.log" 2>&1 </dev/null &
   AZ_PID=$!
   for _ in $(seq 1 150); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "https://127.0.0.1:$AZ_PORT/$ACCOUNT?comp=list")" != 000 ] && return 0
+    if [ "$(curl -s --cacert "$CA_DIR/ca.pem" -o /dev/null -w '%{http_code}' "https://127.0.0.1:$AZ_PORT/$ACCOUNT?comp=list")" != 000 ]; then
+      # the tools trust the system store: it must hold this sandbox's CA (another checkout's
+      # `sandbox.sh up`, e.g. a CI clone, installs its own)
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "https://127.0.0.1:$AZ_PORT/$ACCOUNT?comp=list")" != 000 ] \
+        || die "the system trust store does not hold $CA_DIR/ca.pem (another sandbox replaced it): run ./sandbox.sh up"
+      return 0
+    fi
     sleep 0.1
   done
   die "Azurite did not start (see $OUT/logs/azurite.log)"
@@ -305,7 +311,8 @@ for scenario in $SCENARIOS; do
         for tool in skybridge rclone; do
           if [ "$sink" = azurite ]; then
             # kept across runs (per Skybridge commit: its metadata may change), filled when incomplete
-            NOOP_CONTAINER[$tool]="noop-$tool$([ "$tool" = skybridge ] && echo "-$COMMIT" | tr -c 'a-z0-9\n-' '-')"
+            NOOP_CONTAINER[$tool]="noop-$tool"
+            [ "$tool" = skybridge ] && NOOP_CONTAINER[$tool]="noop-skybridge-$(echo "$COMMIT" | tr -c 'a-z0-9\n-' '-')"
             read -r count bytes < <(dest_inventory "$sink" "${NOOP_CONTAINER[$tool]}")
             if [ "$count" = 20000 ]; then log "  $sink/${NOOP_CONTAINER[$tool]}: already filled (kept from an earlier run)"; continue; fi
           else
