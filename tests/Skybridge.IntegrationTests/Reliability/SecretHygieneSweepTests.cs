@@ -191,6 +191,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         if (firstJob.Success) await Run("jobs show", ["jobs", "show", firstJob.Value]);
 
         // ---- failures at trace level: their exception texts ----
+        await sandbox.AdminS3().PutBucketAsync("rel-noaccess-badinput"); // a bucket the role may not list (kept, empty)
         var denied = await Run("copy (403 bucket)", ["copy", $"s3://rel-noaccess-badinput/{prefix}", dst]);
         Assert.Equal(3, denied.ExitCode);
         sts.Plan = FaultPlan.Always(FaultKind.Status503);
