@@ -52,7 +52,7 @@ public sealed class CredentialChurnTests(SandboxFixture sandbox)
     }
 
     [Fact]
-    public async Task Two_minutes_of_60s_Entra_tokens_and_STS_refreshes_every_5s_copy_with_zero_failures()
+    public async Task Ninety_seconds_of_60s_Entra_tokens_and_STS_refreshes_every_5s_copy_with_zero_failures()
     {
         var prefix = NewPrefix("churn");
         try { await ChurnAsync(prefix); }
@@ -61,7 +61,7 @@ public sealed class CredentialChurnTests(SandboxFixture sandbox)
 
     private async Task ChurnAsync(string prefix)
     {
-        var objects = Objects(100, 31);
+        var objects = Objects(80, 31); // ~18 MB at 200 KiB/s: ~90 s of copying
         await _kit.PutAsync(prefix, objects);
         var env = await _kit.IsolatedEnvAsync();
         var clientId = env["SKYBRIDGE_CLIENT_ID"]!;
@@ -98,7 +98,7 @@ public sealed class CredentialChurnTests(SandboxFixture sandbox)
                 sts_gap_seconds_max = gaps.Count > 0 ? Math.Round(gaps.Max(), 1) : 0,
                 sts_gap_seconds_median = gaps.Count > 0 ? Math.Round(gaps.Order().ElementAt(gaps.Count / 2), 1) : 0,
             });
-            Assert.True(elapsed > TimeSpan.FromSeconds(80), $"the copy took only {elapsed}: not a churn test");
+            Assert.True(elapsed > TimeSpan.FromSeconds(70), $"the copy took only {elapsed}: not a churn test");
             Assert.True(times.Count >= elapsed.TotalSeconds / 5 * 0.6, $"{times.Count} STS sessions in {elapsed}");
             Assert.True(gaps.Max() < 15, $"longest time between STS refreshes {gaps.Max():0.0} s");
             Assert.True(tokens >= elapsed.TotalSeconds / 60, $"{tokens} Entra tokens in {elapsed}");

@@ -181,8 +181,9 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
     /// blob the bytes read back hash to MD5(source bytes), equal to the stored Content-MD5, with the
     /// provenance of the current source object. Returns the number of bytes read back.
     /// </summary>
-    public async Task<long> AssertEqualAsync(string prefix, IReadOnlyDictionary<string, byte[]> expected)
+    public async Task<long> AssertEqualAsync(string prefix, IReadOnlyDictionary<string, byte[]> expected, string? sourcePrefix = null)
     {
+        sourcePrefix ??= prefix;
         var snapshot = await SnapshotAsync(prefix);
         Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), snapshot.Keys.Order(StringComparer.Ordinal));
         long bytes = 0;
@@ -195,7 +196,7 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
             Assert.Equal(o.Value.Length, state.Size);
             var content = (await client.GetBlobClient(prefix + o.Key).DownloadContentAsync(ct)).Value.Content.ToMemory();
             Assert.True(md5 == Convert.ToHexStringLower(MD5.HashData(content.Span)), $"{o.Key}: bytes read back differ from the source");
-            Assert.Equal(prefix + o.Key, Uri.UnescapeDataString(state.Metadata["skybridge_source_key"]));
+            Assert.Equal(sourcePrefix + o.Key, Uri.UnescapeDataString(state.Metadata["skybridge_source_key"]));
             Assert.Equal(o.Value.Length.ToString(), state.Metadata["skybridge_source_size"]);
             Interlocked.Add(ref bytes, content.Length);
         });

@@ -49,7 +49,11 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
     {
         var prefix = NewPrefix("hygiene");
         try { await SweepAsync(prefix); }
-        finally { await _kit.CleanupAsync(prefix); }
+        finally
+        {
+            await _kit.CleanupAsync(prefix);
+            await _kit.CleanupAsync(prefix, Skybridge.Blob.BlobLocation.Parse(sandbox.Env["SANDBOX_SERVICE_DEST_URL"]).Container);
+        }
     }
 
     private async Task SweepAsync(string prefix)
@@ -107,9 +111,12 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
             var e = new Dictionary<string, string?>(env);
             if (more is not null) foreach (var (k, v) in more) e[k] = v;
             var r = await sandbox.RunCliAsync([.. args, .. endpoints], e, TimeSpan.FromMinutes(3));
-            ran.Add($"{name} (exit {r.ExitCode})");
-            scans.Add(new(name + " stderr", r.Stderr));
-            if (scanStdout) scans.Add(new(name + " stdout", r.Stdout));
+            lock (scans)
+            {
+                ran.Add($"{name} (exit {r.ExitCode})");
+                scans.Add(new(name + " stderr", r.Stderr));
+                if (scanStdout) scans.Add(new(name + " stdout", r.Stdout));
+            }
             return r;
         }
 
@@ -157,34 +164,43 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
         Assert.Contains("trce", copy.Stderr); // trace output really was produced
         var reportCsv = Path.Combine(home, "sync.csv");
-        Assert.Equal(0, (await Run("sync", ["sync", src, dst, "--delete", "--report", reportCsv])).ExitCode);
         var planReport = Path.Combine(home, "plan.jsonl");
-        Assert.Equal(0, (await Run("plan", ["plan", src, dst, "--delete", "--report", planReport, "--output", "json"])).ExitCode);
         var verifyReport = Path.Combine(home, "verify.jsonl");
-        Assert.Equal(0, (await Run("verify --deep", ["verify", src, dst, "--deep", "--report", verifyReport])).ExitCode);
-
-        // SAS given apart, and in the URL.
+        var sasReport = Path.Combine(home, "sas.jsonl");
+        var serviceReport = Path.Combine(home, "service.jsonl");
         var container = _kit.Inspector();
         var sas = container.GenerateSasUri(BlobContainerSasPermissions.All, DateTimeOffset.UtcNow.AddHours(1)).Query.TrimStart('?');
         var sig = Uri.UnescapeDataString(sas.Split('&').Single(p => p.StartsWith("sig=", StringComparison.Ordinal))[4..]);
         secrets.Add(sig, "SAS signature");
-        var sasReport = Path.Combine(home, "sas.jsonl");
-        Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(prefix + "sas/", blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
-        Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(prefix + "sasurl/", blob.Url) + "?" + sas])).ExitCode);
         var cs = sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"];
         secrets.Add(cs.Split(';').Single(p => p.StartsWith("AccountKey=", StringComparison.Ordinal))[11..], "storage account key");
-        Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(prefix + "cs/")], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
 
-        // Service-side: Azure (the sandbox's copy-from-URL shim) fetches presigned URLs through the S3 proxy.
-        var serviceDst = sandbox.Env["SANDBOX_SERVICE_DEST_URL"].TrimEnd('/') + "/" + prefix;
-        var serviceReport = Path.Combine(home, "service.jsonl");
-        var service = await Run("copy --mode service", ["copy", src, serviceDst, "--mode", "service", "--block-size", "1MiB", "--report", serviceReport]);
-        Assert.True(service.ExitCode == 0, service.Stdout + service.Stderr);
+        // Three independent groups at once (each group in order): same prefix / other prefixes / no transfer.
+        await Task.WhenAll(
+            Task.Run(async () =>
+            {
+                Assert.Equal(0, (await Run("sync", ["sync", src, dst, "--delete", "--report", reportCsv])).ExitCode);
+                Assert.Equal(0, (await Run("plan", ["plan", src, dst, "--delete", "--report", planReport, "--output", "json"])).ExitCode);
+                Assert.Equal(0, (await Run("verify --deep", ["verify", src, dst, "--deep", "--report", verifyReport])).ExitCode);
+            }),
+            Task.Run(async () =>
+            {
+                // SAS given apart, SAS in the URL, a connection string.
+                Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(prefix + "sas/", blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
+                Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(prefix + "sasurl/", blob.Url) + "?" + sas])).ExitCode);
+                Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(prefix + "cs/")], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
+                // Service-side: Azure (the sandbox's copy-from-URL shim) fetches presigned URLs through the S3 proxy.
+                var serviceDst = sandbox.Env["SANDBOX_SERVICE_DEST_URL"].TrimEnd('/') + "/" + prefix;
+                var service = await Run("copy --mode service", ["copy", src, serviceDst, "--mode", "service", "--block-size", "1MiB", "--report", serviceReport]);
+                Assert.True(service.ExitCode == 0, service.Stdout + service.Stderr);
+            }),
+            Task.Run(async () =>
+            {
+                Assert.Equal(0, (await Run("doctor", ["doctor", src, dst])).ExitCode);
+                Assert.Equal(0, (await Run("setup aws", ["setup", "aws", "--tenant-id", sandbox.TenantId, "--audience", sandbox.Audience, "--role-name", "r", "--bucket", sandbox.Bucket, "--allow-any-subject", "--format", "cli"])).ExitCode);
+                Assert.Equal(0, (await Run("setup azure", ["setup", "azure", "--app-name", "x", "--identifier-uri", sandbox.Audience])).ExitCode);
+            }));
 
-        // ---- doctor, setup, jobs ----
-        Assert.Equal(0, (await Run("doctor", ["doctor", src, dst])).ExitCode);
-        Assert.Equal(0, (await Run("setup aws", ["setup", "aws", "--tenant-id", sandbox.TenantId, "--audience", sandbox.Audience, "--role-name", "r", "--bucket", sandbox.Bucket, "--allow-any-subject", "--format", "cli"])).ExitCode);
-        Assert.Equal(0, (await Run("setup azure", ["setup", "azure", "--app-name", "x", "--identifier-uri", sandbox.Audience])).ExitCode);
         var jobs = await Run("jobs list", ["jobs", "list", "--output", "json"]);
         Assert.True(jobs.ExitCode == 0, jobs.Stderr);
         var firstJob = Regex.Match(jobs.Stdout, @"\d{8}-\d{6}-[0-9a-f]{6}");
