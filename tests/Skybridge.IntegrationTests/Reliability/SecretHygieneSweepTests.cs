@@ -51,7 +51,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         try { await SweepAsync(prefix); }
         finally
         {
-            await _kit.CleanupAsync(prefix);
+            await _kit.CleanupAsync(prefix.TrimEnd('/')); // the prefix and its "-sas/", "-cs/"... siblings
             await _kit.CleanupAsync(prefix, Skybridge.Blob.BlobLocation.Parse(sandbox.Env["SANDBOX_SERVICE_DEST_URL"]).Container);
         }
     }
@@ -121,6 +121,8 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         }
 
         var src = _kit.Src(prefix);
+        // Other destinations beside (not under) the prefix, so verify of the prefix sees only its own copy.
+        string Sibling(string name) => prefix.TrimEnd('/') + "-" + name + "/";
         var dst = _kit.Dst(prefix, blob.Url);
 
         // ---- auth ----
@@ -186,9 +188,9 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
             Task.Run(async () =>
             {
                 // SAS given apart, SAS in the URL, a connection string.
-                Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(prefix + "sas/", blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
-                Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(prefix + "sasurl/", blob.Url) + "?" + sas])).ExitCode);
-                Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(prefix + "cs/")], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
+                Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(Sibling("sas"), blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
+                Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(Sibling("sasurl"), blob.Url) + "?" + sas])).ExitCode);
+                Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(Sibling("cs"))], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
                 // Service-side: Azure (the sandbox's copy-from-URL shim) fetches presigned URLs through the S3 proxy.
                 var serviceDst = sandbox.Env["SANDBOX_SERVICE_DEST_URL"].TrimEnd('/') + "/" + prefix;
                 var service = await Run("copy --mode service", ["copy", src, serviceDst, "--mode", "service", "--block-size", "1MiB", "--report", serviceReport]);
@@ -211,7 +213,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         var denied = await Run("copy (403 bucket)", ["copy", $"s3://rel-noaccess-badinput/{prefix}", dst]);
         Assert.Equal(3, denied.ExitCode);
         sts.Plan = FaultPlan.Always(FaultKind.Status503);
-        var stsDown = await Run("copy (STS down)", ["copy", src, _kit.Dst(prefix + "stsdown/", blob.Url)], more: new Dictionary<string, string?> { ["SKYBRIDGE_CLIENT_ID"] = await sandbox.IsolatedIdentityAsync() });
+        var stsDown = await Run("copy (STS down)", ["copy", src, _kit.Dst(Sibling("stsdown"), blob.Url)], more: new Dictionary<string, string?> { ["SKYBRIDGE_CLIENT_ID"] = await sandbox.IsolatedIdentityAsync() });
         Assert.NotEqual(0, stsDown.ExitCode);
         sts.Plan = FaultPlan.None;
 
