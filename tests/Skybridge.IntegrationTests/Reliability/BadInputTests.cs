@@ -8,8 +8,9 @@ namespace Skybridge.IntegrationTests.Reliability;
 /// <summary>
 /// Issue 8, part 5: bad input, one data-driven case each. Every case must give the documented exit
 /// code, an "error:" line saying what is wrong (the expected words), a "fix:" line for usage and
-/// auth errors, and leave the destination exactly as it was (the account's container list and the
-/// names + ETags of every blob in the target container).
+/// auth errors, and leave the destination exactly as it was: no container named in the command line
+/// appeared, and the names + ETags of the blobs under this run's target prefix are unchanged (other
+/// test runs sharing the sandbox create containers and blobs of their own at any time).
 /// </summary>
 [Collection("sandbox")]
 public sealed class BadInputTests(SandboxFixture sandbox)
@@ -101,7 +102,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 
     public static IEnumerable<object[]> CaseIds => Cases.Select(c => new object[] { c.Id });
 
-    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId);
+    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
 
     private static Task<Setup>? _setup;
     private static readonly object Gate = new();
@@ -124,8 +125,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         await sandbox.AdminS3().PutBucketAsync(noAccess);
         var container = kit.Inspector(Container);
         await container.CreateIfNotExistsAsync();
-        await container.GetBlobClient("target/existing.txt").UploadAsync(BinaryData.FromString("already here"), overwrite: true);
-        await container.GetBlobClient("target/one.txt").UploadAsync(BinaryData.FromString("an older one"), overwrite: true);
+        var target = NewPrefix("target");
+        await container.GetBlobClient(target + "existing.txt").UploadAsync(BinaryData.FromString("already here"), overwrite: true);
+        await container.GetBlobClient(target + "one.txt").UploadAsync(BinaryData.FromString("an older one"), overwrite: true);
         var tmp = Directory.CreateTempSubdirectory("skybridge-badinput-").FullName;
         var configs = new Dictionary<string, string>
         {
@@ -134,7 +136,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             ["CONFIG_BADVALUE"] = Write(tmp, "badvalue.json", "{\"profiles\":{\"default\":{\"concurrency\":\"many\"}}}"),
             ["CONFIG_BADROLE"] = Write(tmp, "badrole.json", "{\"profiles\":{\"default\":{\"role-arn\":\"role/not-an-arn\"}}}"),
         };
-        return new Setup(src, badNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync());
+        return new Setup(src, badNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
     }
 
     private static string Write(string dir, string name, string content)
@@ -144,13 +146,18 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         return path;
     }
 
-    /// <summary>Containers of the account, and name + ETag of every blob in the target container.</summary>
-    private async Task<string> DestinationStateAsync()
+    /// <summary>Which of the containers named on the command line exist, and name + ETag of every blob under the target prefix.</summary>
+    private async Task<string> DestinationStateAsync(Setup s, string[] args)
     {
         var kit = new ReliabilityKit(sandbox);
+        var named = new HashSet<string>(StringComparer.Ordinal) { Container };
+        foreach (var a in args)
+            if (a.StartsWith(sandbox.BlobEndpoint.TrimEnd('/') + "/", StringComparison.Ordinal))
+                named.Add(a[(sandbox.BlobEndpoint.TrimEnd('/').Length + 1)..].Split('/', '?')[0]);
         var sb = new StringBuilder();
-        await foreach (var c in kit.InspectorService().GetBlobContainersAsync()) sb.Append("container ").AppendLine(c.Name);
-        foreach (var (name, b) in (await kit.SnapshotAsync("", Container)).OrderBy(k => k.Key, StringComparer.Ordinal))
+        await foreach (var c in kit.InspectorService().GetBlobContainersAsync())
+            if (named.Contains(c.Name)) sb.Append("container ").AppendLine(c.Name);
+        foreach (var (name, b) in (await kit.SnapshotAsync(s.Target, Container)).OrderBy(k => k.Key, StringComparer.Ordinal))
             sb.AppendLine($"blob {name} {b.ETag} {b.Size}");
         return sb.ToString();
     }
@@ -187,7 +194,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         }
 
         var args = c.Args.Select(a => Expand(a, s)).ToArray();
-        var before = await DestinationStateAsync();
+        var before = await DestinationStateAsync(s, args);
         CliResult r;
         var sw = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -198,7 +205,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         {
             if (isolated is not null) await sandbox.ResetEntraAsync(isolated);
         }
-        var after = await DestinationStateAsync();
+        var after = await DestinationStateAsync(s, args);
         var output = r.Stderr + r.Stdout;
         lock (Results)
         {
@@ -225,7 +232,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var result = arg
             .Replace("{SRC}", $"s3://{sandbox.Bucket}/{s.SrcPrefix}")
             .Replace("{BADNAMES}", $"s3://{sandbox.Bucket}/{s.BadNamesPrefix}")
-            .Replace("{DST}", $"{blob}/{Container}/target/")
+            .Replace("{DST}", $"{blob}/{Container}/{s.Target}")
             .Replace("{BLOB}", blob)
             .Replace("{NOACCESS}", s.NoAccessBucket)
             .Replace("{TMP}", s.Tmp);
