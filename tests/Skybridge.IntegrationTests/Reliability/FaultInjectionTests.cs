@@ -180,7 +180,7 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
 
         Assert.Equal(1, run["s3-503-slowdown"].Result.ExitCode);
         Assert.Contains("SlowDown", Out("s3-503-slowdown"));
-        Assert.InRange(run["s3-503-slowdown"].S3.MaxAttemptsOfOneOperation, 2, 5);
+        Assert.InRange(run["s3-503-slowdown"].S3.MaxAttemptsOfOneOperation, 2, 7); // 6 attempts: MaxErrorRetry 5
 
         Assert.Equal(1, run["s3-reset-every-read"].Result.ExitCode);
         Assert.Contains("failed", run["s3-reset-every-read"].Result.Stdout);

@@ -278,13 +278,16 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         using var http = new HttpClient();
         async Task<int> Get(string? authorization, string? host)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            // One connection per check: each check stands for a different client.
+            using var request = new HttpRequestMessage(HttpMethod.Get, uri) { Headers = { ConnectionClose = true } };
             if (authorization is not null) request.Headers.TryAddWithoutValidation("Authorization", authorization);
             if (host is not null) request.Headers.Host = host;
             using var response = await http.SendAsync(request);
             if (response.IsSuccessStatusCode)
             {
-                using var doc = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                var text = await response.Content.ReadAsStringAsync();
+                Assert.True(text.TrimStart().StartsWith('{'), $"auth serve answered {(int)response.StatusCode} with '{text}' (Host {host ?? "default"}, authorization {(authorization is null ? "none" : authorization == auth ? "right" : "wrong")})\n{serve.Stderr}");
+                using var doc = System.Text.Json.JsonDocument.Parse(text);
                 secrets.Add(doc.RootElement.GetProperty("SecretAccessKey").GetString(), "SecretAccessKey (auth serve)");
                 secrets.Add(doc.RootElement.GetProperty("Token").GetString(), "session token (auth serve)");
             }
