@@ -14,7 +14,7 @@ namespace Skybridge.Identity;
 /// round trip per refresh; while a refresh runs in the background the current credentials are still
 /// served. Refreshes happen well before the session ends, so long jobs never see an expired key.
 /// </summary>
-public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
+public sealed partial class FederatedAwsCredentials : RefreshingAWSCredentials
 {
     private readonly FederationOptions _options;
     private readonly TokenCredential _azure;
@@ -87,9 +87,26 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
     protected override CredentialsRefreshState GenerateNewCredentials()
         => GenerateNewCredentialsAsync().GetAwaiter().GetResult();
 
+    private FederatedSession? _last;
+
     protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
     {
-        var session = await ExchangeAsync().ConfigureAwait(false);
+        FederatedSession session;
+        try
+        {
+            session = await ExchangeAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (_last is { } last && KeepUsing(last) is { } retryIn)
+        {
+            // A refresh that fails while the session in use is still valid (an early, scheduled or
+            // --max-credential-age refresh during an Entra or STS outage) must not end the job:
+            // keep serving the valid credentials and try again shortly; fail only near the end.
+            _logger.LogWarning("Could not renew the AWS session ({Reason}); the current one stays in use until {Expiration:u}, next attempt in {RetryIn:0.0} s",
+                SecretRedactor.Redact(e.Message.Split('\n', 2)[0]), last.Expiration, retryIn.TotalSeconds);
+            PreemptExpiryTime = TimeSpan.FromTicks(retryIn.Ticks / 4);
+            return new CredentialsRefreshState(last.Credentials, DateTime.UtcNow + retryIn + PreemptExpiryTime);
+        }
+        _last = session;
         var now = _clock.GetUtcNow();
         var refreshAt = RefreshSchedule.RefreshAt(now, session.Expiration, _options.MaxCredentialAge);
         var untilRefresh = refreshAt - now;
@@ -100,6 +117,24 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
         // The base class measures time with the real UTC clock; translate our (injectable)
         // clock's "refresh in X" into that clock so both agree on when to refresh.
         return new CredentialsRefreshState(session.Credentials, DateTime.UtcNow + untilRefresh + PreemptExpiryTime);
+    }
+}
+
+public sealed partial class FederatedAwsCredentials
+{
+    /// <summary>
+    /// How long to keep serving <paramref name="last"/> before trying to renew it again, or null when
+    /// it is too close to its end to be used (then the refresh failure is thrown). The safety margin
+    /// (1/20 of the session, at most 30 s) leaves in-flight requests time to finish.
+    /// </summary>
+    private TimeSpan? KeepUsing(FederatedSession last)
+    {
+        var now = _clock.GetUtcNow();
+        var obtained = Current?.ObtainedAt ?? now;
+        var safety = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, Math.Max(0, (last.Expiration - obtained).Ticks / 20)));
+        var usable = last.Expiration - now - safety;
+        if (usable < TimeSpan.FromSeconds(1)) return null;
+        return TimeSpan.FromTicks(Math.Clamp(usable.Ticks / 2, TimeSpan.FromMilliseconds(500).Ticks, TimeSpan.FromSeconds(15).Ticks));
     }
 }
 
