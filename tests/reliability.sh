@@ -170,6 +170,11 @@ if o:
     P("- With STS back, `copy --resume` copied exactly the objects not yet committed; destination == source.")
 else:
     P("_No figures: the outage test did not run._")
+bl = fig("sts-blip")
+if bl:
+    P(f"- A short STS outage ({bl['sts_down_seconds']} s, {bl['refreshes_refused_meanwhile']} refreshes refused) under `--max-credential-age 5` while the")
+    P(f"  session in use was valid for an hour: exit {bl['exit_code']}, with the warning `{cell(bl['warning'])}`.")
+    P("  (Before the fix made for this test, the same outage ended the copy with exit 3 after 7 s.)")
 P()
 
 P("## 4. Source objects changed during a copy")
