@@ -295,7 +295,9 @@ osd memory target = 1073741824
 osd max object name len = 460
 
 [client.rgw.a]
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+# tcp_nodelay: without it every small GET waits ~40 ms (Nagle against the client's delayed ACK):
+# 16 parallel 16 KiB GETs ran at ~350 objects/s whatever the client, 5,000 in 14 s with curl.
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw data = $CEPH_DIR/rgw
 rgw sts key = $STS_KEY
 rgw s3 auth use sts = true

@@ -49,7 +49,10 @@ internal static class TransferCommands
     private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
     private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 4000MiB); objects up to one block go in one Put Blob.");
-    private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 256MiB).");
+    private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
+    private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
+        "auto (default: md5 over http, none over https, where TLS protects the bytes) | md5 | none: a transactional MD5 on every Put Block / Put Blob. " +
+        "Every copy is still proved against the source ETag by its whole-object MD5.");
     private static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
 
     // Output.
@@ -83,7 +86,7 @@ internal static class TransferCommands
             NamePolicyOption, Concurrency, Report, Progress];
         foreach (var o in common) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
-            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth, UploadChecksumOption }) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
             foreach (var o in JobCommands.TransferOptions) cmd.Options.Add(o); // --journal, --no-journal, --resume
         if (mode is RunMode.Sync or RunMode.Plan)
@@ -186,8 +189,9 @@ internal static class TransferCommands
                 BlocksPerObject = blocks,
                 AccessTier = AzureBlobDestination.ParseTier(s.Get("access-tier")),
                 CopyTags = !GetBool(parse, NoTags),
+                UploadMd5 = UploadChecksum.Resolve(s.Get("upload-checksum"), new Uri(parse.GetValue(Destination)!)),
             },
-            MaxMemory = Size(s.Get("max-memory"), "max-memory") ?? 256 * BlockPlanner.MiB,
+            MaxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory,
             MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth"),
             Delete = mode is RunMode.Sync or RunMode.Plan && GetBool(parse, Delete),
             MaxDelete = maxDelete,

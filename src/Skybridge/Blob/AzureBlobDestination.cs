@@ -11,7 +11,7 @@ namespace Skybridge.Blob;
 
 /// <summary>
 /// <see cref="IBlobDestination"/> over Azure.Storage.Blobs: flat listing with metadata, Put Blob
-/// and Put Block with transactional MD5, Put Block List with Content-MD5/properties/metadata/tags.
+/// and Put Block (with a transactional MD5 when asked), Put Block List with Content-MD5/properties/metadata/tags.
 /// The SDK's retry policy (exponential back-off) handles transient failures.
 /// </summary>
 public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination
@@ -87,7 +87,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             AccessTier = Tier(write.AccessTier),
             // Content-MD5 on the request: the service refuses the write if the bytes it got differ.
             // (The SDK computes it: it refuses a precalculated one on its partitioning upload path.)
-            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 },
+            TransferValidation = new UploadTransferValidationOptions
+            {
+                ChecksumAlgorithm = write.VerifyOnArrival ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.None,
+            },
             // One Put Blob, never split: the caller only sends objects that fit in one block. The SDK
             // uploads in one request only when length < InitialTransferSize (strictly), hence + 1;
             // with = length every object went as Put Block + Put Block List (2 requests).
@@ -96,11 +99,13 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         await container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
     }
 
-    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[] blockMd5, CancellationToken ct)
+    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
         var options = new BlockBlobStageBlockOptions
         {
-            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = blockMd5 },
+            TransferValidation = blockMd5 is null
+                ? new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None }
+                : new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = blockMd5 },
         };
         await container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
     }

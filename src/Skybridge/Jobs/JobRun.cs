@@ -233,14 +233,15 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
             cmd.Parameters.AddWithValue("$j", JobId);
             cmd.Parameters.AddWithValue("$k", source.Key);
             using var r = cmd.ExecuteReader();
-            while (r.Read()) known[r.GetString(0)] = Convert.FromHexString(r.GetString(1));
+            // "": staged without an MD5 (--upload-checksum none); the block ID and the ETag-pinned read vouch for it.
+            while (r.Read()) if (r.GetString(1) is { Length: > 0 } md5) known[r.GetString(0)] = Convert.FromHexString(md5);
         }
         var resume = ResumePlanner.Plan(plan, blockIds, staged, known);
         return resume.Keep.Count == 0 ? null : resume.Keep;
     }
 
-    public void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[] md5, bool reused)
-        => Enqueue(new Op(Kind.Block, source.Key, Index: index, BlockId: blockId, Length: length, Md5: Convert.ToHexStringLower(md5), Reused: reused));
+    public void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[]? md5, bool reused)
+        => Enqueue(new Op(Kind.Block, source.Key, Index: index, BlockId: blockId, Length: length, Md5: md5 is null ? "" : Convert.ToHexStringLower(md5), Reused: reused));
 
     // ---- lifecycle ----
 

@@ -14,7 +14,7 @@ public sealed record ResumeBlocks(IReadOnlyDictionary<int, byte[]?> Keep, IReadO
 /// A block is kept only when its ID is the one <see cref="BlockPlanner.BlockId"/> gives this index
 /// for this source ETag and block size (so a block staged for another version or another cut never
 /// is), and its size is the planned length. The ID alone proves the bytes: a block is only ever
-/// staged with a transactional MD5 of a read pinned to that ETag. Every kept range is still re-read
+/// staged from a read pinned to that ETag (If-Match), with a transactional MD5 when upload checksums are on. Every kept range is still re-read
 /// and re-hashed by the copier (the whole-object MD5 needs the bytes), and where the journal has
 /// the block's MD5 a mismatch sends it back to staging.
 /// </summary>

@@ -12,6 +12,8 @@ public sealed record BlobWrite
     public IDictionary<string, string> Metadata { get; init; } = new Dictionary<string, string>();
     public IDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
     public string? AccessTier { get; init; }
+    /// <summary>Put Blob only: send <see cref="ContentMd5"/> as a transactional MD5, so the service refuses bytes that changed on the way.</summary>
+    public bool VerifyOnArrival { get; init; } = true;
 }
 
 /// <summary>
@@ -34,8 +36,8 @@ public interface IBlobDestination
 
     Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct);
 
-    /// <summary>Put Block with a transactional MD5 (the service rejects the block if the bytes differ).</summary>
-    Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[] blockMd5, CancellationToken ct);
+    /// <summary>Put Block, with a transactional MD5 when <paramref name="blockMd5"/> is given (the service rejects the block if the bytes differ).</summary>
+    Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct);
 
     Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct);
 

@@ -67,6 +67,6 @@ public interface IBlockTracker
     Task<IReadOnlyDictionary<int, byte[]?>?> ReusableBlocksAsync(IBlobDestination destination, SourceObject source, string blobName,
         BlockPlan plan, IReadOnlyList<string> blockIds, CancellationToken ct);
 
-    /// <summary>Block <paramref name="index"/> is staged (or was kept: <paramref name="reused"/>).</summary>
-    void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[] md5, bool reused);
+    /// <summary>Block <paramref name="index"/> is staged (or was kept: <paramref name="reused"/>); its MD5 when it was computed.</summary>
+    void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[]? md5, bool reused);
 }

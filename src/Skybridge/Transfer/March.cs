@@ -11,20 +11,38 @@ public readonly record struct MarchEntry<TSource, TDest>(string Name, MarchSide 
 /// only in the source, only in the destination, or in both — holding one item of each side in
 /// memory, so the bucket can be any size and decisions flow while listing continues.
 /// A listing that goes backwards would silently produce wrong decisions, so it is an error.
+/// Like rclone, both sides are listed at the same time: each is read ahead of the merge by up to
+/// <c>readAhead</c> entries, so neither side's page requests wait for the other's.
 /// </summary>
 public static class March
 {
+    /// <summary>Entries of each side buffered ahead of the merge (one Azure listing page is up to 5,000).</summary>
+    public const int DefaultReadAhead = 5000;
+
     public static async IAsyncEnumerable<MarchEntry<TSource, TDest>> MergeAsync<TSource, TDest>(
         IAsyncEnumerable<TSource> source, Func<TSource, string> sourceName,
-        IAsyncEnumerable<TDest> destination, Func<TDest, string> destinationName,
+        IAsyncEnumerable<TDest> destination, Func<TDest, string> destinationName, int readAhead = DefaultReadAhead,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
         where TSource : class where TDest : class
     {
         var cmp = Utf8Ordinal.Instance;
-        await using var s = new OrderedCursor<TSource>(source, sourceName, "source", ct);
-        await using var d = new OrderedCursor<TDest>(destination, destinationName, "destination", ct);
-        await s.MoveAsync();
-        await d.MoveAsync();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await using var s = new OrderedCursor<TSource>(readAhead > 0 ? source.ReadAheadAsync(readAhead, stop.Token) : source, sourceName, "source", stop.Token);
+        await using var d = new OrderedCursor<TDest>(readAhead > 0 ? destination.ReadAheadAsync(readAhead, stop.Token) : destination, destinationName, "destination", stop.Token);
+        // Both first reads at once (each starts its side's read-ahead). If the source's fails, the
+        // destination's read is stopped and awaited before its enumerator is disposed.
+        var first = d.MoveAsync();
+        try
+        {
+            await s.MoveAsync();
+        }
+        catch
+        {
+            stop.Cancel();
+            try { await first; } catch { /* the source's failure is the one reported */ }
+            throw;
+        }
+        await first;
         while (s.Current is not null || d.Current is not null)
         {
             ct.ThrowIfCancellationRequested();

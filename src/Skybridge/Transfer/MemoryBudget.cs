@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Skybridge.Transfer;
 
 /// <summary>
@@ -5,12 +7,21 @@ namespace Skybridge.Transfer;
 /// buffers never exceed <see cref="Capacity"/>. Waiters are served first come, first served, so a
 /// large block cannot starve behind a stream of small ones. A request larger than the whole budget
 /// is granted once nothing else is held (it could never fit otherwise).
+/// <para>
+/// <see cref="RentAsync"/> also owns the buffers: arrays given back are kept for reuse only while
+/// held + kept bytes stay within the capacity (kept ones are dropped first when a request needs the
+/// room), so the process never holds more buffer memory than the budget. ArrayPool.Shared kept
+/// returned 8 MiB arrays per core on top of it: 410 MB peak RSS with a 256 MiB budget.
+/// </para>
 /// </summary>
 public sealed class MemoryBudget
 {
+    private sealed record Waiter(long Bytes, bool WantsArray, TaskCompletionSource<byte[]?> Ready);
+
     private readonly Lock _gate = new();
-    private readonly LinkedList<(long Bytes, TaskCompletionSource Ready)> _waiters = new();
-    private long _used;
+    private readonly LinkedList<Waiter> _waiters = new();
+    private readonly Dictionary<long, Stack<byte[]>> _kept = new();
+    private long _used, _keptBytes;
 
     public MemoryBudget(long capacity)
     {
@@ -20,18 +31,42 @@ public sealed class MemoryBudget
 
     public long Capacity { get; }
     public long Used { get { lock (_gate) return _used; } }
+    /// <summary>Held plus kept-for-reuse bytes: all the buffer memory this budget accounts for.</summary>
+    public long Footprint { get { lock (_gate) return _used + _keptBytes; } }
     /// <summary>Highest <see cref="Used"/> seen: what the run actually needed.</summary>
     public long Peak { get; private set; }
 
+    /// <summary>Charges <paramref name="bytes"/> without a buffer (the caller holds the memory).</summary>
     public async ValueTask<Lease> AcquireAsync(long bytes, CancellationToken ct)
     {
-        TaskCompletionSource ready;
-        LinkedListNode<(long, TaskCompletionSource)> node;
+        await WaitAsync(bytes, wantsArray: false, ct).ConfigureAwait(false);
+        return new Lease(this, bytes);
+    }
+
+    /// <summary>
+    /// A buffer of at least <paramref name="length"/> bytes, charged at its real size: rounded up to
+    /// a power of two (up to 1 GiB), so blocks and objects of similar sizes reuse each other's arrays.
+    /// </summary>
+    public async ValueTask<Buffer> RentAsync(int length, CancellationToken ct)
+    {
+        length = Math.Max(length, 1);
+        var size = length <= MaxRounded ? (int)BitOperations.RoundUpToPowerOf2((uint)length) : length;
+        var kept = await WaitAsync(size, wantsArray: true, ct).ConfigureAwait(false);
+        // A new array's bytes are already charged: allocating it outside the lock keeps the bound.
+        return new Buffer(this, kept ?? GC.AllocateUninitializedArray<byte>(size), length);
+    }
+
+    private const int MaxRounded = 1 << 30;
+
+    private async ValueTask<byte[]?> WaitAsync(long bytes, bool wantsArray, CancellationToken ct)
+    {
+        Waiter waiter;
+        LinkedListNode<Waiter> node;
         lock (_gate)
         {
-            if (_waiters.Count == 0 && Fits(bytes)) { Take(bytes); return new Lease(this, bytes); }
-            ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            node = _waiters.AddLast((bytes, ready));
+            if (_waiters.Count == 0 && Fits(bytes)) return Take(bytes, wantsArray);
+            waiter = new Waiter(bytes, wantsArray, new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously));
+            node = _waiters.AddLast(waiter);
         }
         using (ct.Register(() =>
         {
@@ -40,42 +75,56 @@ public sealed class MemoryBudget
                 if (node.List is null) return; // already granted
                 _waiters.Remove(node);
             }
-            ready.TrySetCanceled(ct);
+            waiter.Ready.TrySetCanceled(ct);
             Grant();
         }))
         {
-            await ready.Task.ConfigureAwait(false);
+            return await waiter.Ready.Task.ConfigureAwait(false);
         }
-        return new Lease(this, bytes);
     }
 
     private bool Fits(long bytes) => _used + bytes <= Capacity || _used == 0;
 
-    private void Take(long bytes)
+    /// <summary>Under the lock: charges the bytes, hands out a kept array of that size if any, and drops kept arrays that no longer fit.</summary>
+    private byte[]? Take(long bytes, bool wantsArray)
     {
         _used += bytes;
         if (_used > Peak) Peak = _used;
+        byte[]? reused = null;
+        if (wantsArray && _kept.TryGetValue(bytes, out var same) && same.TryPop(out reused)) _keptBytes -= bytes;
+        foreach (var stack in _kept.Values)
+            while (_used + _keptBytes > Capacity && stack.TryPop(out var dropped)) _keptBytes -= dropped.Length;
+        return reused;
     }
 
-    private void Release(long bytes)
+    private void Release(long bytes, byte[]? array)
     {
-        lock (_gate) _used -= bytes;
+        lock (_gate)
+        {
+            _used -= bytes;
+            if (array is not null && _used + _keptBytes + array.Length <= Capacity)
+            {
+                if (!_kept.TryGetValue(array.Length, out var stack)) _kept[array.Length] = stack = new Stack<byte[]>();
+                stack.Push(array);
+                _keptBytes += array.Length;
+            }
+        }
         Grant();
     }
 
     private void Grant()
     {
-        var granted = new List<TaskCompletionSource>();
+        var granted = new List<(Waiter Waiter, byte[]? Array)>();
         lock (_gate)
         {
             while (_waiters.First is { } first && Fits(first.Value.Bytes))
             {
                 _waiters.RemoveFirst();
-                Take(first.Value.Bytes);
-                granted.Add(first.Value.Ready);
+                granted.Add((first.Value, Take(first.Value.Bytes, first.Value.WantsArray)));
             }
         }
-        foreach (var g in granted) g.TrySetResult();
+        // (A cancelled waiter is off the list before it is cancelled: every grant is delivered.)
+        foreach (var (waiter, array) in granted) waiter.Ready.TrySetResult(array);
     }
 
     /// <summary>Held bytes; disposing gives them back.</summary>
@@ -85,7 +134,19 @@ public sealed class MemoryBudget
         public long Bytes => bytes;
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Release(bytes);
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Release(bytes, null);
+        }
+    }
+
+    /// <summary>A rented buffer: <see cref="Memory"/> is exactly the length asked for; disposing gives the array and its bytes back.</summary>
+    public sealed class Buffer(MemoryBudget owner, byte[] array, int length) : IDisposable
+    {
+        private int _disposed;
+        public Memory<byte> Memory => array.AsMemory(0, length);
+        public Span<byte> Span => array.AsSpan(0, length);
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Release(array.Length, array);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using Skybridge.Blob;
 
@@ -13,6 +12,27 @@ public sealed record CopySettings
     public int BlocksPerObject { get; init; } = 8;
     public string? AccessTier { get; init; }
     public bool CopyTags { get; init; } = true;
+    /// <summary>
+    /// Send a transactional MD5 with every Put Block / Put Blob, so the service refuses bytes that
+    /// changed on the way. Costs one more MD5 pass over every byte on each side (the whole-object MD5
+    /// that proves the copy against the source ETag is computed either way); over https, TLS
+    /// already protects the hop (see <see cref="UploadChecksum"/>).
+    /// </summary>
+    public bool UploadMd5 { get; init; } = true;
+}
+
+/// <summary>--upload-checksum: whether Put Block / Put Blob carry a transactional MD5.</summary>
+public static class UploadChecksum
+{
+    /// <summary>auto: md5 over plain http (nothing else protects the bytes on the wire), none over https.</summary>
+    public static bool Resolve(string? value, Uri destination) => value?.ToLowerInvariant() switch
+    {
+        null or "" or "auto" => destination.Scheme != Uri.UriSchemeHttps,
+        "md5" => true,
+        "none" => false,
+        _ => throw SkybridgeException.Usage($"--upload-checksum '{value}' is not valid.",
+            "Use auto (md5 over http, none over https), md5 or none."),
+    };
 }
 
 /// <summary>What a successful copy proved and wrote (<paramref name="Md5"/> null: not known, a multipart source copied service-side).</summary>
@@ -39,8 +59,8 @@ public interface IObjectTransfer
 public sealed class IntegrityException(string message) : Exception(message);
 
 /// <summary>
-/// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block with a
-/// transactional MD5 -> (after proving the whole-object MD5 or the rebuilt multipart ETag equals the
+/// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block (with a
+/// transactional MD5 when <see cref="CopySettings.UploadMd5"/>) -> (after proving the whole-object MD5 or the rebuilt multipart ETag equals the
 /// source's) Put Block List carrying Content-MD5, properties, metadata and tags. Small objects go in
 /// one Put Blob. Every buffer is charged to the shared <see cref="MemoryBudget"/>, so memory stays
 /// bounded whatever the object sizes. A failed check means no commit: the old blob (if any) stays.
@@ -63,25 +83,18 @@ public sealed class ObjectCopier(
     private async Task<CopyResult> CopySingleShotAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         var size = (int)obj.Size;
-        using var lease = await budget.AcquireAsync(Math.Max(size, 1), ct).ConfigureAwait(false);
-        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(size, 1));
-        try
-        {
-            if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
-            var props = await source.ReadAsync(obj, 0, buffer.AsMemory(0, size), ct).ConfigureAwait(false);
-            var md5 = MD5.HashData(buffer.AsSpan(0, size));
-            var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
-            composite?.Append(buffer.AsSpan(0, size));
-            var (check, notes) = Prove(obj, props, md5, composite);
-            var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
-            await destination.PutAsync(blobName, buffer.AsMemory(0, size), write, ct).ConfigureAwait(false);
-            stats.OnBytes(size); // counted when written: progress follows the slower side
-            return new CopyResult(md5, props.VersionId, check, notes);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var buffer = await budget.RentAsync(size, ct).ConfigureAwait(false);
+        var content = buffer.Memory[..size];
+        if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
+        var props = await source.ReadAsync(obj, 0, content, ct).ConfigureAwait(false);
+        var md5 = MD5.HashData(content.Span);
+        var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
+        composite?.Append(content.Span);
+        var (check, notes) = Prove(obj, props, md5, composite);
+        var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
+        await destination.PutAsync(blobName, content, write with { VerifyOnArrival = settings.UploadMd5 }, ct).ConfigureAwait(false);
+        stats.OnBytes(size); // counted when written: progress follows the slower side
+        return new CopyResult(md5, props.VersionId, check, notes);
     }
 
     private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, CancellationToken ct)
@@ -105,8 +118,8 @@ public sealed class ObjectCopier(
             {
                 await window.WaitAsync(failed.Token).ConfigureAwait(false);
                 // Acquired in block order, so an earlier block never waits for memory held by a later one.
-                MemoryBudget.Lease lease;
-                try { lease = await budget.AcquireAsync(plan.LengthOf(i), failed.Token).ConfigureAwait(false); }
+                MemoryBudget.Buffer buffer;
+                try { buffer = await budget.RentAsync(plan.LengthOf(i), failed.Token).ConfigureAwait(false); }
                 catch { window.Release(); throw; }
                 var hashed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 var index = i;
@@ -115,18 +128,22 @@ public sealed class ObjectCopier(
                 tasks.Add(Task.Run(async () =>
                 {
                     var length = plan.LengthOf(index);
-                    var buffer = ArrayPool<byte>.Shared.Rent(length);
+                    var block = buffer.Memory;
                     try
                     {
                         if (limiter is not null) await limiter.WaitAsync(length, failed.Token).ConfigureAwait(false);
-                        var p = await source.ReadAsync(obj, plan.OffsetOf(index), buffer.AsMemory(0, length), failed.Token).ConfigureAwait(false);
-                        var blockMd5 = MD5.HashData(buffer.AsSpan(0, length));
-                        var keep = reuse is not null && reuse.TryGetValue(index, out var known) && (known is null || known.AsSpan().SequenceEqual(blockMd5));
-                        var stage = keep ? Task.CompletedTask : destination.StageBlockAsync(blobName, ids[index], buffer.AsMemory(0, length), blockMd5, failed.Token);
+                        var p = await source.ReadAsync(obj, plan.OffsetOf(index), block, failed.Token).ConfigureAwait(false);
+                        byte[]? known = null;
+                        var reusable = reuse is not null && reuse.TryGetValue(index, out known);
+                        // The block's own MD5 only when something needs it: the service's check on
+                        // arrival, or the journal's record of a block staged by an earlier run.
+                        var blockMd5 = settings.UploadMd5 || known is not null ? MD5.HashData(block.Span) : null;
+                        var keep = reusable && (known is null || known.AsSpan().SequenceEqual(blockMd5!));
+                        var stage = keep ? Task.CompletedTask : destination.StageBlockAsync(blobName, ids[index], block, settings.UploadMd5 ? blockMd5 : null, failed.Token);
                         await before.ConfigureAwait(false);
                         if (index == 0) props = p;
-                        whole.AppendData(buffer.AsSpan(0, length));
-                        composite?.Append(buffer.AsSpan(0, length));
+                        whole.AppendData(block.Span);
+                        composite?.Append(block.Span);
                         hashed.TrySetResult();
                         await stage.ConfigureAwait(false);
                         Blocks?.BlockStaged(obj, blobName, index, ids[index], length, blockMd5, reused: keep);
@@ -140,8 +157,7 @@ public sealed class ObjectCopier(
                     }
                     finally
                     {
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        lease.Dispose();
+                        buffer.Dispose();
                         window.Release();
                     }
                 }, CancellationToken.None));

@@ -78,7 +78,7 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination
 {
     public readonly SortedDictionary<string, (byte[] Data, BlobWrite Write, DateTimeOffset Modified)> Blobs = new(Utf8Ordinal.Instance);
     private readonly ConcurrentDictionary<(string, string), byte[]> _staged = new();
-    public int Puts, Commits, StagedBlocks, Deletes;
+    public int Puts, Commits, StagedBlocks, StagedWithoutMd5, Deletes;
     public Func<string, Exception?>? FailWrite;
     public readonly List<List<string>> CommittedIds = [];
 
@@ -109,11 +109,12 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination
         return Task.CompletedTask;
     }
 
-    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[] blockMd5, CancellationToken ct)
+    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
         await Task.Yield();
         if (FailWrite?.Invoke(name) is { } e) throw e;
-        if (!MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
+        if (blockMd5 is not null && !MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
+        if (blockMd5 is null) Interlocked.Increment(ref StagedWithoutMd5);
         Interlocked.Increment(ref StagedBlocks);
         _staged[(name, blockId)] = content.ToArray();
     }

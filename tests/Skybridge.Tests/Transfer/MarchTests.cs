@@ -18,6 +18,50 @@ public class MarchTests
     }
 
     [Fact]
+    public async Task Both_listings_are_read_ahead_of_the_merge()
+    {
+        // The destination's listing runs on its own while the merge is still waiting for the first source entry.
+        var destinationRead = 0;
+        var sourceGate = new TaskCompletionSource();
+        async IAsyncEnumerable<string> Source()
+        {
+            await sourceGate.Task;
+            yield return "a";
+        }
+        async IAsyncEnumerable<string> Destination()
+        {
+            foreach (var n in new[] { "b", "c", "d" }) { await Task.Yield(); Interlocked.Increment(ref destinationRead); yield return n; }
+        }
+        var merged = Task.Run(async () =>
+        {
+            var names = new List<string>();
+            await foreach (var e in March.MergeAsync(Source(), s => s, Destination(), d => d)) names.Add(e.Name);
+            return names;
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref destinationRead) < 3 && DateTime.UtcNow < deadline) await Task.Delay(10);
+        Assert.Equal(3, Volatile.Read(ref destinationRead));
+        sourceGate.SetResult();
+        Assert.Equal(["a", "b", "c", "d"], await merged);
+    }
+
+    [Fact]
+    public async Task A_failing_listing_fails_the_merge_with_its_own_exception()
+    {
+        async IAsyncEnumerable<string> Failing()
+        {
+            yield return "a";
+            await Task.Yield();
+            throw new InvalidDataException("page 2 could not be read");
+        }
+        var e = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+        {
+            await foreach (var _ in March.MergeAsync(Failing(), s => s, Items("a", "b"), d => d)) { }
+        });
+        Assert.Contains("page 2", e.Message);
+    }
+
+    [Fact]
     public async Task Merges_two_sorted_listings_into_source_only_destination_only_and_both()
     {
         var result = await Merge(["a", "b", "d", "e"], ["b", "c", "e", "f"]);

@@ -52,6 +52,45 @@ public class MemoryBudgetTests
         Assert.Equal(1, budget.Used);
     }
 
+    [Fact]
+    public async Task Rented_buffers_are_reused_and_charged_at_their_real_size()
+    {
+        var budget = new MemoryBudget(1 << 20);
+        byte[] first;
+        using (var a = await budget.RentAsync(1000, default))
+        {
+            Assert.Equal(1000, a.Memory.Length);
+            Assert.Equal(1024, budget.Used); // the array is 1024 bytes: that is what memory holds
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(a.Memory, out var seg));
+            first = seg.Array!;
+        }
+        Assert.Equal(0, budget.Used);
+        Assert.Equal(1024, budget.Footprint);
+        using var b = await budget.RentAsync(900, default);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray<byte>(b.Memory, out var again));
+        Assert.Same(first, again.Array);
+        Assert.Equal(1024, budget.Footprint);
+    }
+
+    [Fact]
+    public async Task Held_and_kept_buffers_together_never_exceed_the_capacity()
+    {
+        var budget = new MemoryBudget(64 * 1024);
+        var rng = new Random(5);
+        var sizes = Enumerable.Range(0, 300).Select(_ => rng.Next(1, 20_000)).ToArray();
+        long worst = 0;
+        await Parallel.ForEachAsync(sizes, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (size, ct) =>
+        {
+            using var buffer = await budget.RentAsync(size, ct);
+            buffer.Span.Fill(1);
+            InterlockedMax(ref worst, budget.Footprint);
+            await Task.Yield();
+        });
+        Assert.True(worst <= 64 * 1024, $"held + kept reached {worst}");
+        Assert.True(budget.Footprint <= 64 * 1024);
+        Assert.Equal(0, budget.Used);
+    }
+
     private static void InterlockedMax(ref long target, long value)
     {
         long seen;

@@ -44,6 +44,23 @@ public class TransferCommandOptionsTests
     public void Dates_without_offset_are_utc()
         => Assert.Equal(new DateTimeOffset(2024, 6, 1, 0, 0, 0, TimeSpan.Zero), TransferCommands.Date("2024-06-01", "d"));
 
+    [Theory]
+    [InlineData("https://a.blob.core.windows.net/c", null, false)]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1/c", null, true)]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1/c", "auto", true)]
+    [InlineData("https://a.blob.core.windows.net/c", "MD5", true)]
+    [InlineData("http://127.0.0.1:10000/devstoreaccount1/c", "none", false)]
+    public void Upload_checksum_auto_sends_md5_only_where_tls_does_not_protect_the_bytes(string url, string? value, bool md5)
+        => Assert.Equal(md5, UploadChecksum.Resolve(value, new Uri(url)));
+
+    [Fact]
+    public void Unknown_upload_checksum_is_a_usage_error()
+    {
+        var e = Assert.Throws<SkybridgeException>(() => UploadChecksum.Resolve("crc64", new Uri("https://a.blob.core.windows.net/c")));
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Contains("crc64", e.Message);
+    }
+
     [Fact]
     public void Defaults_match_the_documentation()
     {
@@ -51,7 +68,8 @@ public class TransferCommandOptionsTests
         Assert.Equal(16, o.Concurrency);
         Assert.Equal(8, o.Copy.BlocksPerObject);
         Assert.Null(o.Copy.BlockSize);
-        Assert.Equal(256L << 20, o.MaxMemory);
+        Assert.Equal(128L << 20, o.MaxMemory);
+        Assert.False(o.Copy.UploadMd5); // https: TLS protects the hop
         Assert.Equal(NamePolicy.Skip, o.NamePolicy);
         Assert.Equal(CompareMode.Etag, o.Decider.Compare);
         Assert.Equal(OverwriteMode.IfChanged, o.Decider.Overwrite);

@@ -174,6 +174,29 @@ public class TransferEngineTests
     }
 
     [Fact]
+    public async Task Without_upload_checksums_blocks_go_without_md5_and_every_copy_is_still_proved_against_the_source()
+    {
+        var src = new FakeSource();
+        src.Put("big", Bytes(3500));
+        src.Put("small", Bytes(10));
+        var dst = new FakeDestination();
+        var options = Small() with { Copy = new CopySettings { BlockSize = 1000, BlocksPerObject = 4, UploadMd5 = false } };
+        var (result, report) = await Run(src, dst, RunMode.Copy, options);
+        Assert.Equal(2, result.Stats.Copied);
+        Assert.Equal(4, dst.StagedBlocks);
+        Assert.Equal(4, dst.StagedWithoutMd5);
+        Assert.False(dst.Blobs["small"].Write.VerifyOnArrival);
+        Assert.Equal(MD5.HashData(Bytes(3500)), dst.Blobs["big"].Write.ContentMd5);
+        Assert.Contains("verified by md5", report.For("big").Reason);
+
+        // The whole-object MD5 still catches bytes that differ from the source.
+        src.Corrupt = true;
+        var (corrupt, again) = await Run(src, new FakeDestination(), RunMode.Copy, options);
+        Assert.Equal(2, corrupt.Stats.Failed);
+        Assert.Contains("MD5 check failed", again.For("big").Reason);
+    }
+
+    [Fact]
     public async Task Corrupted_reads_fail_the_object_and_commit_nothing()
     {
         var src = new FakeSource();
