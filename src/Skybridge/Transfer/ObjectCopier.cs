@@ -44,7 +44,7 @@ public sealed record CopyResult(byte[]? Md5, string? VersionId, string Integrity
     public string? ModeReason { get; init; }
     /// <summary>Set when nothing compared the written bytes with the source (then <see cref="IntegrityCheck"/> says why).</summary>
     public bool Unverified { get; init; }
-    public bool IsUnverified => Unverified || IntegrityCheck == ObjectCopier.UnverifiedCheck;
+    public bool IsUnverified => Unverified || IntegrityCheck is ObjectCopier.UnverifiedCheck or ObjectCopier.UncheckedCheck;
     /// <summary>The report's wording: "verified by md5", or the unverified explanation.</summary>
     public string Verification => IntegrityCheck.StartsWith("unverified", StringComparison.Ordinal) ? IntegrityCheck : "verified by " + IntegrityCheck;
 }
@@ -90,7 +90,7 @@ public sealed class ObjectCopier(
         var md5 = MD5.HashData(content.Span);
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
-        var (check, notes) = Prove(obj, props, md5, composite);
+        var (check, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
         var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write with { VerifyOnArrival = settings.UploadMd5 }, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
@@ -188,7 +188,7 @@ public sealed class ObjectCopier(
         ct.ThrowIfCancellationRequested();
 
         var md5 = whole.GetHashAndReset();
-        var (check, notes) = Prove(obj, props!, md5, composite);
+        var (check, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
         var write = await BuildWriteAsync(obj, props!, md5, notes, ct).ConfigureAwait(false);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
         return new CopyResult(md5, props!.VersionId, check, notes);
@@ -206,14 +206,17 @@ public sealed class ObjectCopier(
     }
 
     /// <summary>Compares what was read with the source's ETag; throws when they differ.</summary>
-    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart)
+    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart, bool blockMd5)
     {
         var notes = new List<string>();
+        // What else vouched for the bytes when the source's ETag cannot.
+        var fallback = blockMd5 ? "checked by per-block MD5 only" : "not compared with the source (no per-block MD5 either: --upload-checksum none)";
+        var unverified = blockMd5 ? UnverifiedCheck : UncheckedCheck;
         var expected = CompositeEtag.Normalize(obj.ETag);
         if (props.EtagIsNotDigest)
         {
-            notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: checked by per-block MD5 only");
-            return (UnverifiedCheck, notes);
+            notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: " + fallback);
+            return (unverified, notes);
         }
         if (multipart is not null)
         {
@@ -226,8 +229,8 @@ public sealed class ObjectCopier(
             if (!multipart.IsInferred)
                 throw new IntegrityException($"multipart ETag check failed: bytes read give {rebuilt}, source has {expected}");
             notes.Add("multipart ETag not rebuilt: the source does not report part sizes and none of the usual ones (" +
-                string.Join(", ", multipart.CandidatePartSizes) + " bytes) matches; checked by per-block MD5 only");
-            return (UnverifiedCheck, notes);
+                string.Join(", ", multipart.CandidatePartSizes) + " bytes) matches; " + fallback);
+            return (unverified, notes);
         }
         if (obj.ETagIsMd5)
         {
@@ -235,12 +238,14 @@ public sealed class ObjectCopier(
             if (actual != expected) throw new IntegrityException($"MD5 check failed: bytes read give {actual}, source ETag is {expected}");
             return ("md5", notes);
         }
-        notes.Add($"ETag '{expected}' is neither an MD5 nor a multipart ETag: checked by per-block MD5 only");
-        return (UnverifiedCheck, notes);
+        notes.Add($"ETag '{expected}' is neither an MD5 nor a multipart ETag: " + fallback);
+        return (unverified, notes);
     }
 
     /// <summary>The check name of a copy whose bytes could not be compared with the source's ETag.</summary>
     public const string UnverifiedCheck = "block-md5 only (unverified against the source ETag)";
+    /// <summary>The same without per-block MD5s (--upload-checksum none).</summary>
+    public const string UncheckedCheck = "unverified against the source ETag";
 
     private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[] md5, List<string> notes, CancellationToken ct)
     {

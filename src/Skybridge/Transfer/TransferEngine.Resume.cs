@@ -34,19 +34,13 @@ public sealed partial class TransferEngine
         }
     }
 
-    /// <summary>
-    /// Re-decides the objects an earlier run left unfinished (the destination may have changed, or have
-    /// the blob already). Returns those past the watermark (decided, but interrupted before the listing
-    /// moved on: at most a queue's worth), which the listing will meet again and must not decide twice.
-    /// </summary>
-    private async Task<HashSet<string>> ResumeUnfinishedAsync(RunMode mode, ResumePoint resume, ChannelWriter<WorkItem> work, List<DestinationBlob> extras,
+    /// <summary>Re-decides the objects an earlier run left unfinished (the destination may have changed, or have the blob already).</summary>
+    private async Task ResumeUnfinishedAsync(RunMode mode, ResumePoint resume, ChannelWriter<WorkItem> work, List<DestinationBlob> extras,
         HashSet<string> renamed, CancellationToken ct)
     {
-        var pastWatermark = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var u in _journal!.UnfinishedAsync(ct).ConfigureAwait(false))
         {
             var src = u.Source;
-            if (resume.ListedThrough is null || Utf8Ordinal.Instance.Compare(src.Key, resume.ListedThrough) > 0) pastWatermark.Add(src.Key);
             var rel = Relative(src.Key);
             DestinationBlob? existing = null;
             try
@@ -76,7 +70,6 @@ public sealed partial class TransferEngine
             await foreach (var d in _journal.PendingExtrasAsync(ct).ConfigureAwait(false))
                 if (Utf8Ordinal.Instance.Compare(d.Name, bound) <= 0) extras.Add(d);
         }
-        return pastWatermark;
     }
 
     private IAsyncEnumerable<SourceObject> ListSource(string? after, CancellationToken ct)

@@ -91,15 +91,13 @@ public sealed partial class TransferEngine
         long sourcesInScope = resume?.SourcesInScope ?? 0;
         try
         {
-            var resumed = resume is null ? null : await ResumeUnfinishedAsync(mode, resume, channel.Writer, extras, renamed, abort.Token).ConfigureAwait(false);
+            if (resume is not null) await ResumeUnfinishedAsync(mode, resume, channel.Writer, extras, renamed, abort.Token).ConfigureAwait(false);
             await foreach (var entry in March.MergeAsync(
                 ListSource(resume?.ListedThrough, abort.Token), s => _destination.Prefix + Relative(s.Key),
                 ListDestination(resume?.ListedThrough, abort.Token), d => d.Name, _options.ListingReadAhead, abort.Token).ConfigureAwait(false))
             {
                 if (entry.Source is { } src)
                 {
-                    // Decided again just above (interrupted after its decision, before the watermark passed it).
-                    if (resumed?.Contains(src.Key) == true) { _journal?.ListedThrough(src.Key); continue; }
                     _stats.OnListed();
                     var rel = Relative(src.Key);
                     if (_options.Filter.Includes(rel, src.Size, src.LastModified))

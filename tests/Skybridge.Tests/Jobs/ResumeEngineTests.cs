@@ -153,6 +153,38 @@ public sealed class ResumeEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task An_object_decided_before_the_interruption_but_not_yet_passed_by_the_watermark_is_copied_once()
+    {
+        var fake = new FakeSource();
+        var a = fake.Put("a", Bytes(100, 1));
+        var b = fake.Put("b", Bytes(100, 2));
+        fake.Put("c", Bytes(100, 3));
+        var src = new ResumableSource(fake);
+        var dst = new FakeDestination();
+        var journal = JobJournal.Open(Path.Combine(_dir, "twice.db"));
+        var job = journal.CreateJob("copy", src.Describe, dst.Describe, []);
+        // Run 1 as a Ctrl-C can leave it: "b" was decided (and queued) while the queue was full, so the
+        // watermark never moved past "a".
+        await using (var run = journal.StartRun(job.Id, resume: false))
+        {
+            run.Planned(a, "a", "new");
+            run.ListedThrough("a");
+            run.Planned(b, "b", "new");
+            await run.FinishAsync(JobJournal.Interrupted);
+        }
+
+        // Run 2: "b" is resumed from the journal, and the listing (after "a") meets it again.
+        await using (var run = journal.StartRun(job.Id, resume: true))
+        {
+            var engine = new TransferEngine(src, dst, Options, new TransferStats()) { Journal = run };
+            Assert.Equal(ExitCodes.Ok, (await engine.RunAsync(RunMode.Copy, CancellationToken.None)).ExitCode);
+            await run.FinishAsync(JobJournal.Completed);
+        }
+        Assert.Equal(3, dst.Puts); // a, b and c once each
+        Assert.All(journal.Objects(job.Id), o => Assert.Equal((JobJournal.Committed, "copy"), (o.State, o.Decision)));
+    }
+
+    [Fact]
     public async Task Staged_blocks_of_an_object_that_changed_since_are_not_reused()
     {
         var fake = new FakeSource();

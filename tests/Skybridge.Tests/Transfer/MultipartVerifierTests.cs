@@ -72,6 +72,15 @@ public class HiddenPartSizesEngineTests
         Assert.Contains("inferred", report.For("usual").Reason);
         Assert.DoesNotContain("verified by multipart-etag", report.For("odd").Reason);
         Assert.Contains("unverified", report.For("odd").Reason);
+        Assert.Contains("checked by per-block MD5 only", report.For("odd").Reason);
+
+        // Without per-block MD5s nothing else vouched for the odd one: the report must not claim it.
+        var withoutBlockMd5 = new ListReport();
+        var none = options with { Copy = options.Copy with { UploadMd5 = false } };
+        var again = await new TransferEngine(src, new FakeDestination(), none, new TransferStats(), withoutBlockMd5).RunAsync(RunMode.Copy, CancellationToken.None);
+        Assert.Equal(1, again.Stats.Unverified);
+        Assert.DoesNotContain("per-block MD5 only", withoutBlockMd5.For("odd").Reason);
+        Assert.Contains("no per-block MD5 either", withoutBlockMd5.For("odd").Reason);
     }
 
     [Fact]
