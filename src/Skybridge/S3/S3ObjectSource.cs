@@ -84,7 +84,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
                     throw new SourceChangedException(obj.Key);
                 await using var body = response.ResponseStream;
                 await body.ReadExactlyAsync(destination, ct).ConfigureAwait(false);
-                return Properties(response);
+                return S3ObjectProperties.From(response);
             }
             catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
             {
@@ -138,30 +138,6 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         return tags;
     }
 
-    private static SourceProperties Properties(GetObjectResponse r)
-    {
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in r.Metadata.Keys)
-        {
-            var name = key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? key["x-amz-meta-".Length..] : key;
-            meta[name] = r.Metadata[key];
-        }
-        var sse = r.ServerSideEncryptionMethod?.Value;
-        return new SourceProperties
-        {
-            ContentType = Empty(r.Headers.ContentType),
-            ContentEncoding = Empty(r.Headers.ContentEncoding),
-            ContentLanguage = Empty(r.ContentLanguage),
-            ContentDisposition = Empty(r.Headers.ContentDisposition),
-            CacheControl = Empty(r.Headers.CacheControl),
-            UserMetadata = meta,
-            TagCount = r.TagCount ?? 0,
-            VersionId = Empty(r.VersionId),
-            EtagIsNotDigest = sse is "aws:kms" or "aws:kms:dsse"
-                || (r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 } c && c != "None"),
-        };
-    }
-
     /// <summary>The SDK may hand back local or unspecified kinds; S3 times are UTC.</summary>
     internal static DateTimeOffset Utc(DateTime? t) => t switch
     {
@@ -170,6 +146,5 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         { } k => new DateTimeOffset(k.ToUniversalTime()),
     };
 
-    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
     private static string Quote(string etag) => "\"" + CompositeEtag.Normalize(etag) + "\"";
 }

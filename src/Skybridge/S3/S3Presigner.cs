@@ -89,27 +89,6 @@ public sealed class S3Presigner : IPresigningSource
         }
         if (CompositeEtag.Normalize(r.ETag) is { Length: > 0 } etag && etag != CompositeEtag.Normalize(obj.ETag))
             throw new SourceChangedException(obj.Key);
-        var meta = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var key in r.Metadata.Keys)
-        {
-            var name = key.StartsWith("x-amz-meta-", StringComparison.OrdinalIgnoreCase) ? key["x-amz-meta-".Length..] : key;
-            meta[name] = r.Metadata[key];
-        }
-        var sse = r.ServerSideEncryptionMethod?.Value;
-        return new SourceProperties
-        {
-            ContentType = Empty(r.Headers.ContentType),
-            ContentEncoding = Empty(r.Headers.ContentEncoding),
-            ContentLanguage = Empty(r.ContentLanguage),
-            ContentDisposition = Empty(r.Headers.ContentDisposition),
-            CacheControl = Empty(r.Headers.CacheControl),
-            UserMetadata = meta,
-            TagCount = r.TagsCount ?? -1, // -1: not reported (RGW omits x-amz-tagging-count on HEAD): look the tags up
-            VersionId = Empty(r.VersionId),
-            EtagIsNotDigest = sse is "aws:kms" or "aws:kms:dsse"
-                || (r.ServerSideEncryptionCustomerMethod?.Value is { Length: > 0 } c && c != "None"),
-        };
+        return S3ObjectProperties.From(r);
     }
-
-    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

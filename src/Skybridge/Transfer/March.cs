@@ -8,8 +8,8 @@ public readonly record struct MarchEntry<TSource, TDest>(string Name, MarchSide 
 
 /// <summary>
 /// rclone's march: walks two listings that are both sorted by name and yields, in order, what is
-/// only in the source, only in the destination, or in both — holding one item of each side in
-/// memory, so the bucket can be any size and decisions flow while listing continues.
+/// only in the source, only in the destination, or in both — holding a bounded number of entries of
+/// each side in memory, so the bucket can be any size and decisions flow while listing continues.
 /// A listing that goes backwards would silently produce wrong decisions, so it is an error.
 /// Like rclone, both sides are listed at the same time: each is read ahead of the merge by up to
 /// <c>readAhead</c> entries, so neither side's page requests wait for the other's.
