@@ -220,9 +220,6 @@ else:
 P()
 P("## Open issues (not fixed here)")
 P()
-P("- `--mode auto` stops the whole run with exit 3 when the AWS session has less than 45 s left to presign a URL, instead of")
-P("  streaming (seen with the proxy's shortened sessions; real STS sessions are 15 min or longer, so it needs a very short")
-P("  `--duration` and bad timing to matter). The credential tests use `--mode stream` for that reason.")
 P("- Entra tokens shorter than 5 minutes are fetched again for nearly every storage request (Azure.Core/MSAL keep a 5 min")
 P("  reserve); harmless with real token lifetimes, heavy on the token endpoint otherwise.")
 PY

@@ -52,9 +52,7 @@ public sealed class S3Presigner : IPresigningSource
             await _credentials.GetCredentialsAsync().ConfigureAwait(false);
             expiry = PresignPolicy.Expiry(_clock.GetUtcNow(), Lifetime, SessionExpiration);
         }
-        if (expiry is null)
-            throw SkybridgeException.Auth($"The AWS session ends at {SessionExpiration:u}: too soon to presign a URL for service-side copy.",
-                "Use a longer --duration (STS DurationSeconds) or --mode stream.");
+        if (expiry is null) throw PresignPolicy.SessionTooShort(SessionExpiration);
         var url = await _s3.GetPreSignedURLAsync(new GetPreSignedUrlRequest
         {
             BucketName = _location.Bucket,

@@ -47,6 +47,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("block-size-huge", ["copy", "{SRC}", "{DST}", "--block-size", "5000MiB"], 2, ["--block-size", "out of range"]),
         new("block-size-unit", ["copy", "{SRC}", "{DST}", "--block-size", "12XB"], 2, ["--block-size", "not a size"]),
         new("max-memory-text", ["copy", "{SRC}", "{DST}", "--max-memory", "lots"], 2, ["--max-memory"]),
+        new("upload-checksum-unknown", ["copy", "{SRC}", "{DST}", "--upload-checksum", "crc64"], 2, ["--upload-checksum", "crc64"]),
         new("max-bandwidth-negative", ["copy", "{SRC}", "{DST}", "--max-bandwidth", "-5MiB"], 2, ["--max-bandwidth"]),
         new("compare-unknown", ["copy", "{SRC}", "{DST}", "--compare", "sha1"], 2, ["--compare"]),
         new("overwrite-unknown", ["copy", "{SRC}", "{DST}", "--overwrite", "sometimes"], 2, ["--overwrite"]),

@@ -50,6 +50,15 @@ public static class PresignPolicy
         return expiry - now < MinLifetime ? null : expiry;
     }
 
+    /// <summary>
+    /// Even a freshly refreshed session ends too soon to presign (sessions shortened below a minute):
+    /// auto mode streams the object; service mode fails it with the fix.
+    /// </summary>
+    public static CopySourceException SessionTooShort(DateTimeOffset? sessionEnd)
+        => new($"The AWS session ends at {sessionEnd:u}, too soon to presign a URL for a service-side copy (URLs need " +
+               $"{(SessionMargin + MinLifetime).TotalSeconds:0} s of session left). Use a longer --duration (STS DurationSeconds) or --mode stream.",
+            streamInstead: "AWS session too short to presign a URL: streamed");
+
     /// <summary>Null when the URL fits in x-ms-copy-source; else the reason the object is streamed instead.</summary>
     public static string? TooLong(PresignedUrl url, int limit = CopySourceLimit)
         => url.Length <= limit ? null : $"presigned URL {url.Length} chars > {limit}: streamed";

@@ -95,7 +95,15 @@ public sealed class ServiceSideCopier : IObjectTransfer
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         if (StreamingAllBecause is { } all) return await StreamAsync(obj, blobName, all, ct).ConfigureAwait(false);
-        var url = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
+        PresignedUrl url;
+        try
+        {
+            url = await _presigner.PresignAsync(obj, ct).ConfigureAwait(false);
+        }
+        catch (CopySourceException e) when (_mode == CopyMode.Auto && e.StreamInstead is { } reason && !ct.IsCancellationRequested)
+        {
+            return await StreamAsync(obj, blobName, reason, ct).ConfigureAwait(false); // the session is too short to presign
+        }
         if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) return await StreamAsync(obj, blobName, tooLong, ct).ConfigureAwait(false);
         if (Interlocked.CompareExchange(ref _probing, 1, 0) != 0)
         {

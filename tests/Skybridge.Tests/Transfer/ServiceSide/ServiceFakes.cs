@@ -51,11 +51,13 @@ internal sealed class FakePresigner(FakeSource source, Uri? endpoint = null) : I
 {
     public int Presigned;
     public int PadTo;                       // pad URLs to this length (URL-length decisions)
+    public bool SessionsTooShort;           // like S3Presigner when even a fresh session ends within a minute
     public readonly ConcurrentDictionary<string, SourceObject> Urls = new();
     public Uri Endpoint { get; } = endpoint ?? new Uri("https://s3.eu-west-1.amazonaws.com/");
 
     public Task<PresignedUrl> PresignAsync(SourceObject obj, CancellationToken ct)
     {
+        if (SessionsTooShort) throw PresignPolicy.SessionTooShort(DateTimeOffset.UtcNow.AddSeconds(20));
         var n = Interlocked.Increment(ref Presigned);
         var url = $"{Endpoint}{source.Bucket}/{Uri.EscapeDataString(obj.Key)}?X-Amz-Signature=sig{n}&X-Amz-Security-Token=token";
         if (url.Length < PadTo) url += "&pad=" + new string('p', PadTo - url.Length - 5);

@@ -137,6 +137,27 @@ public class ServiceSideCopierTests
     }
 
     [Fact]
+    public async Task Sessions_too_short_to_presign_stream_in_auto_mode_and_fail_each_object_with_the_fix_in_service_mode()
+    {
+        var rig = Seed();
+        rig.Presigner.SessionsTooShort = true;
+        var (auto, report) = await Run(rig, CopyMode.Auto);
+        Assert.Equal(ExitCodes.Ok, auto.ExitCode);
+        Assert.Equal(5, auto.Stats.Streamed);
+        Assert.Contains("session too short to presign", report.For("big.bin").Reason);
+        Assert.Equal(5, rig.Blobs.Blobs.Count);
+        Assert.Equal(Bytes(5500), rig.Blobs.Blobs["big.bin"].Data);
+
+        var other = Seed();
+        other.Presigner.SessionsTooShort = true;
+        var (service, failures) = await Run(other, CopyMode.Service);
+        Assert.Equal(ExitCodes.SomeFailed, service.ExitCode);
+        Assert.Equal(5, service.Stats.Failed);
+        Assert.Contains("--duration", failures.For("big.bin").Reason);
+        Assert.Empty(other.Blobs.Blobs);
+    }
+
+    [Fact]
     public async Task A_refused_url_is_presigned_again_once_and_the_copy_succeeds()
     {
         var rig = Seed();
