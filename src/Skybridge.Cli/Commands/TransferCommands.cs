@@ -48,7 +48,7 @@ internal static class TransferCommands
     // Resources.
     private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
-    private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 4000MiB); objects up to one block go in one Put Blob.");
+    private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 1024MiB: a block is held in memory); objects up to one block go in one Put Blob.");
     private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
         "auto (default: md5 over http, none over https, where TLS protects the bytes) | md5 | none: a transactional MD5 on every Put Block / Put Blob. " +
@@ -171,8 +171,10 @@ internal static class TransferCommands
         var concurrency = Positive(s.GetInt("concurrency"), "concurrency") ?? 16;
         var blocks = Positive(s.GetInt("block-concurrency"), "block-concurrency") ?? 8;
         var blockSize = Size(s.Get("block-size"), "block-size");
-        if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBlockSize))
-            throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 4000MiB (default 8MiB).");
+        // Azure takes blocks up to 4000 MiB, but a streamed block is one buffer (arrays stop at 2 GiB):
+        // larger ones would fail every object later, so refuse them here.
+        if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBufferedBlockSize))
+            throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 1024MiB (default 8MiB).");
         var maxDelete = s.GetLong("max-delete");
         if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.", "Pass the largest number of blobs a sync may delete, e.g. --max-delete 100 (0: none).");
         return new TransferOptions

@@ -53,6 +53,21 @@ public class TransferCommandOptionsTests
     public void Upload_checksum_auto_sends_md5_only_where_tls_does_not_protect_the_bytes(string url, string? value, bool md5)
         => Assert.Equal(md5, UploadChecksum.Resolve(value, new Uri(url)));
 
+    [Theory]
+    [InlineData("512")]
+    [InlineData("2000MiB")]
+    public void Block_sizes_no_buffer_can_hold_or_below_1KiB_are_usage_errors(string size)
+    {
+        var root = new RootCommand();
+        foreach (var c in TransferCommands.Create()) root.Subcommands.Add(c);
+        var parse = root.Parse(["copy", "s3://bucket/p", "https://a.blob.core.windows.net/cont", "--block-size", size]);
+        var settings = new Settings(new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["block-size"] = size },
+            new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), null, null);
+        var e = Assert.Throws<SkybridgeException>(() => TransferCommands.Options(settings, parse, RunMode.Copy));
+        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Contains("1024MiB", e.Fix);
+    }
+
     [Fact]
     public void Unknown_upload_checksum_is_a_usage_error()
     {
