@@ -86,7 +86,8 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
             // When asked, Content-MD5 on the request: the service refuses the write if the bytes it got
-            // differ (the blob's own Content-MD5 is set either way, by the headers). (The SDK computes it: it refuses a precalculated one on its partitioning upload path.)
+            // differ (the blob's own Content-MD5 is set either way, by the headers). The SDK computes
+            // it: it refuses a precalculated one on its partitioning upload path.
             TransferValidation = new UploadTransferValidationOptions
             {
                 ChecksumAlgorithm = write.VerifyOnArrival ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.None,

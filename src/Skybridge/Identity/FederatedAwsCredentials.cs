@@ -14,7 +14,7 @@ namespace Skybridge.Identity;
 /// round trip per refresh; while a refresh runs in the background the current credentials are still
 /// served. Refreshes happen well before the session ends, so long jobs never see an expired key.
 /// </summary>
-public sealed partial class FederatedAwsCredentials : RefreshingAWSCredentials
+public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
 {
     private readonly FederationOptions _options;
     private readonly TokenCredential _azure;
@@ -118,10 +118,7 @@ public sealed partial class FederatedAwsCredentials : RefreshingAWSCredentials
         // clock's "refresh in X" into that clock so both agree on when to refresh.
         return new CredentialsRefreshState(session.Credentials, DateTime.UtcNow + untilRefresh + PreemptExpiryTime);
     }
-}
 
-public sealed partial class FederatedAwsCredentials
-{
     /// <summary>
     /// How long to keep serving <paramref name="last"/> before trying to renew it again, or null when
     /// it is too close to its end to be used (then the refresh failure is thrown). The safety margin

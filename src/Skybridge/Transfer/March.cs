@@ -27,8 +27,8 @@ public static class March
     {
         var cmp = Utf8Ordinal.Instance;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        await using var s = new OrderedCursor<TSource>(readAhead > 0 ? source.ReadAheadAsync(readAhead, stop.Token) : source, sourceName, "source", stop.Token);
-        await using var d = new OrderedCursor<TDest>(readAhead > 0 ? destination.ReadAheadAsync(readAhead, stop.Token) : destination, destinationName, "destination", stop.Token);
+        await using var s = new OrderedCursor<TSource>(source.ReadAheadAsync(readAhead, stop.Token), sourceName, "source", stop.Token);
+        await using var d = new OrderedCursor<TDest>(destination.ReadAheadAsync(readAhead, stop.Token), destinationName, "destination", stop.Token);
         // Both first reads at once (each starts its side's read-ahead). If the source's fails, the
         // destination's read is stopped and awaited before its enumerator is disposed.
         var first = d.MoveAsync();

@@ -92,7 +92,7 @@ public sealed class ObjectCopier(
         composite?.Append(content.Span);
         var (check, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
         var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
-        await destination.PutAsync(blobName, content, write with { VerifyOnArrival = settings.UploadMd5 }, ct).ConfigureAwait(false);
+        await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
         return new CopyResult(md5, props.VersionId, check, notes);
     }
@@ -267,6 +267,7 @@ public sealed class ObjectCopier(
             Metadata = MetadataMapper.Build(source.Bucket, obj, props, props.VersionId ?? obj.VersionId),
             Tags = tags,
             AccessTier = settings.AccessTier,
+            VerifyOnArrival = settings.UploadMd5,
         };
     }
 }

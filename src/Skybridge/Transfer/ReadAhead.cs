@@ -11,8 +11,11 @@ namespace Skybridge.Transfer;
 /// </summary>
 public static class ReadAhead
 {
-    public static async IAsyncEnumerable<T> ReadAheadAsync<T>(this IAsyncEnumerable<T> items, int capacity,
-        [EnumeratorCancellation] CancellationToken ct = default)
+    /// <summary>The sequence read up to <paramref name="capacity"/> items ahead; 0 or less: the sequence itself (read only when asked).</summary>
+    public static IAsyncEnumerable<T> ReadAheadAsync<T>(this IAsyncEnumerable<T> items, int capacity, CancellationToken ct = default)
+        => capacity > 0 ? Buffered(items, capacity, ct) : items;
+
+    private static async IAsyncEnumerable<T> Buffered<T>(IAsyncEnumerable<T> items, int capacity, [EnumeratorCancellation] CancellationToken ct)
     {
         var buffer = Channel.CreateBounded<T>(new BoundedChannelOptions(capacity) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);

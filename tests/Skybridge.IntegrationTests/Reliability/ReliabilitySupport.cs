@@ -67,24 +67,6 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
         }
     }
 
-    /// <summary>A multipart object (parts of the given sizes) so the ETag is "…-N".</summary>
-    public async Task PutMultipartAsync(string key, byte[] data, int[] partSizes)
-    {
-        var s3 = sandbox.AdminS3();
-        var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key });
-        var parts = new List<PartETag>();
-        for (int i = 0, offset = 0; i < partSizes.Length; offset += partSizes[i], i++)
-        {
-            var up = await s3.UploadPartAsync(new UploadPartRequest
-            {
-                BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartNumber = i + 1,
-                InputStream = new MemoryStream(data, offset, partSizes[i]), UseChunkEncoding = false,
-            });
-            parts.Add(new PartETag(i + 1, up.ETag));
-        }
-        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartETags = parts });
-    }
-
     /// <summary>
     /// A mixed data set: <paramref name="small"/> objects of 0..48 KiB in a few folders, a few
     /// multi-block ones (3-5 MiB, 1 MiB blocks), some with metadata and tags, and two multipart
@@ -112,7 +94,7 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
             for (int i = 0; i < 2; i++)
             {
                 var data = RandomBytes(5 * MiB + 300 * 1024, seed * 10_000 + 9500 + i);
-                await PutMultipartAsync($"{prefix}multipart/mp-{i}.bin", data, [5 * MiB, 300 * 1024]);
+                await sandbox.PutMultipartAsync($"{prefix}multipart/mp-{i}.bin", data, [5 * MiB, 300 * 1024]);
                 objects[$"multipart/mp-{i}.bin"] = data;
             }
         }

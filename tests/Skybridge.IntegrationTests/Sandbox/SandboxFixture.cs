@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Amazon.Runtime;
 using Amazon.S3;
+using Amazon.S3.Model;
 using Amazon.SecurityToken;
 
 namespace Skybridge.IntegrationTests.Sandbox;
@@ -87,6 +88,24 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
 
     /// <summary>S3 client with the RGW admin key, configured for RGW (see sandbox-notes).</summary>
     public IAmazonS3 AdminS3() => S3Client(new BasicAWSCredentials(AdminAccessKey, AdminSecretKey));
+
+    /// <summary>Uploads <paramref name="data"/> to the sandbox bucket as a multipart object (parts of the given sizes), so its ETag is "…-N".</summary>
+    public async Task PutMultipartAsync(string key, byte[] data, int[] partSizes, string? contentType = null)
+    {
+        var s3 = AdminS3();
+        var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = Bucket, Key = key, ContentType = contentType });
+        var parts = new List<PartETag>();
+        for (int i = 0, offset = 0; i < partSizes.Length; offset += partSizes[i], i++)
+        {
+            var up = await s3.UploadPartAsync(new UploadPartRequest
+            {
+                BucketName = Bucket, Key = key, UploadId = init.UploadId, PartNumber = i + 1,
+                InputStream = new MemoryStream(data, offset, partSizes[i]), UseChunkEncoding = false,
+            });
+            parts.Add(new PartETag(i + 1, up.ETag));
+        }
+        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = Bucket, Key = key, UploadId = init.UploadId, PartETags = parts });
+    }
 
     /// <summary>S3 client for RGW with the given credentials (e.g. temporary ones from STS).</summary>
     public IAmazonS3 S3Client(AWSCredentials credentials) => new AmazonS3Client(credentials, new AmazonS3Config

@@ -73,19 +73,7 @@ public sealed partial class ServiceSideCopyTests(SandboxFixture sandbox, ITestOu
 
         var multipart = Random(20 * MiB, 2);
         var key = prefix + "data/large-multipart.bin";
-        var init = await s3.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key, ContentType = "application/octet-stream" });
-        var parts = new List<PartETag>();
-        int[] sizes = [8 * MiB, 8 * MiB, 4 * MiB]; // like boto3's 8 MiB chunks in demo/seed.py
-        for (int i = 0, offset = 0; i < sizes.Length; offset += sizes[i], i++)
-        {
-            var up = await s3.UploadPartAsync(new UploadPartRequest
-            {
-                BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartNumber = i + 1,
-                InputStream = new MemoryStream(multipart, offset, sizes[i]), UseChunkEncoding = false,
-            });
-            parts.Add(new PartETag(i + 1, up.ETag));
-        }
-        await s3.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = sandbox.Bucket, Key = key, UploadId = init.UploadId, PartETags = parts });
+        await sandbox.PutMultipartAsync(key, multipart, [8 * MiB, 8 * MiB, 4 * MiB], "application/octet-stream"); // like boto3's 8 MiB chunks in demo/seed.py
         objects["data/large-multipart.bin"] = multipart;
         Assert.EndsWith("-3", (await s3.GetObjectMetadataAsync(sandbox.Bucket, prefix + "data/large-multipart.bin")).ETag.Trim('"'));
         return new Seeded(prefix, objects);
