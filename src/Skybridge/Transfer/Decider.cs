@@ -1,3 +1,5 @@
+using Skybridge.Transfer.Planning;
+
 namespace Skybridge.Transfer;
 
 /// <summary>How "unchanged" is decided when the destination already has the blob.</summary>
@@ -17,11 +19,12 @@ public enum OverwriteMode { IfChanged, Always, Never, IfNewer }
 
 public enum DecisionKind { Copy, Skip, Delete }
 
-/// <summary>A decision and the reason shown to the user (in plan, summary and report).</summary>
-public readonly record struct Decision(DecisionKind Kind, string Reason)
+/// <summary>A decision and why (<see cref="Reason"/> is the wording shown in plan, summary and report).</summary>
+public readonly record struct Decision(DecisionKind Kind, ItemReason Why)
 {
-    public static Decision Copy(string reason) => new(DecisionKind.Copy, reason);
-    public static Decision Skip(string reason) => new(DecisionKind.Skip, reason);
+    public string Reason => ReasonText.Render(Why);
+    public static Decision Copy(ItemReason why) => new(DecisionKind.Copy, why);
+    public static Decision Skip(ItemReason why) => new(DecisionKind.Skip, why);
 }
 
 /// <summary>The --compare / --overwrite rules: source object + existing blob (or none) -> copy or skip, with why.</summary>
@@ -32,47 +35,47 @@ public sealed class Decider(CompareMode compare = CompareMode.Etag, OverwriteMod
 
     public Decision Decide(SourceObject source, DestinationBlob? existing)
     {
-        if (existing is null) return Decision.Copy("new");
+        if (existing is null) return Decision.Copy(ItemReason.New);
         switch (Overwrite)
         {
-            case OverwriteMode.Always: return Decision.Copy("overwrite always");
-            case OverwriteMode.Never: return Decision.Skip("exists (overwrite never)");
+            case OverwriteMode.Always: return Decision.Copy(ItemReason.OverwriteAlways);
+            case OverwriteMode.Never: return Decision.Skip(ItemReason.ExistsOverwriteNever);
             case OverwriteMode.IfNewer:
                 var destinationTime = existing.RecordedSourceLastModified ?? existing.LastModified;
                 return source.LastModified > destinationTime
-                    ? Decision.Copy("source newer")
-                    : Decision.Skip("destination not older");
+                    ? Decision.Copy(ItemReason.SourceNewer)
+                    : Decision.Skip(ItemReason.DestinationNotOlder);
         }
         return Unchanged(source, existing) is { } why ? Decision.Skip(why) : Decision.Copy(ChangedReason(source, existing));
     }
 
     /// <summary>Why the blob counts as unchanged, or null when it must be copied.</summary>
-    private string? Unchanged(SourceObject s, DestinationBlob d)
+    private ItemReason? Unchanged(SourceObject s, DestinationBlob d)
     {
         if (s.Size != d.Size) return null;
         switch (Compare)
         {
             case CompareMode.Size:
-                return "same size";
+                return ItemReason.SameSize;
             case CompareMode.Md5 when s.ETagIsMd5 && d.ContentMd5 is { } md5:
-                return md5.AsSpan().SequenceEqual(CompositeEtag.Md5FromEtag(s.ETag)) ? "same MD5" : null;
+                return md5.AsSpan().SequenceEqual(CompositeEtag.Md5FromEtag(s.ETag)) ? ItemReason.SameMd5 : null;
             case CompareMode.Mtime:
                 var copiedAt = d.RecordedSourceLastModified ?? d.LastModified;
-                return s.LastModified <= copiedAt ? "same size, not modified since" : null;
+                return s.LastModified <= copiedAt ? ItemReason.NotModifiedSince : null;
             default:
-                return d.RecordedSourceETag is { } e && e == CompositeEtag.Normalize(s.ETag) ? "unchanged (same size and ETag)" : null;
+                return d.RecordedSourceETag is { } e && e == CompositeEtag.Normalize(s.ETag) ? ItemReason.Unchanged : null;
         }
     }
 
-    private string ChangedReason(SourceObject s, DestinationBlob d)
+    private ItemReason ChangedReason(SourceObject s, DestinationBlob d)
     {
-        if (s.Size != d.Size) return "size differs";
+        if (s.Size != d.Size) return ItemReason.SizeDiffers;
         return Compare switch
         {
-            CompareMode.Md5 when s.ETagIsMd5 && d.ContentMd5 is not null => "MD5 differs",
-            CompareMode.Mtime => "source modified",
-            _ when d.RecordedSourceETag is null => "destination has no source ETag",
-            _ => "ETag differs",
+            CompareMode.Md5 when s.ETagIsMd5 && d.ContentMd5 is not null => ItemReason.Md5Differs,
+            CompareMode.Mtime => ItemReason.SourceModified,
+            _ when d.RecordedSourceETag is null => ItemReason.NoRecordedEtag,
+            _ => ItemReason.EtagDiffers,
         };
     }
 

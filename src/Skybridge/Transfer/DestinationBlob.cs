@@ -21,6 +21,9 @@ public sealed record DestinationBlob(
 
     public string? RecordedSourceBucket => Get(Blob.MetadataMapper.SourceBucketKey);
 
+    /// <summary>True when the blob records that Skybridge wrote it service-side (Azure fetched the bytes).</summary>
+    public bool WroteServiceSide => Get(ServiceSide.ServiceSideCopier.CopyModeKey) == ServiceSide.TransferModes.Service;
+
     private string? Get(string key)
     {
         foreach (var (k, v) in Metadata)

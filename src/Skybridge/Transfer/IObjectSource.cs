@@ -38,3 +38,13 @@ public interface IObjectSource
 /// <summary>The object changed (ETag no longer matches) between listing and reading, or mid-copy.</summary>
 public sealed class SourceChangedException(string key, Exception? inner = null)
     : Exception($"source object '{key}' changed during the copy (ETag no longer matches); it will be copied by the next run", inner);
+
+/// <summary>An <see cref="IObjectSource"/> that can start its listing after a key (S3 ListObjectsV2 StartAfter).</summary>
+public interface IResumableSource
+{
+    /// <summary>Objects with keys after <paramref name="startAfter"/> (UTF-8 binary order), in key order.</summary>
+    IAsyncEnumerable<SourceObject> ListAfterAsync(string startAfter, CancellationToken ct);
+
+    /// <summary>One object as a listing would show it now, or null when it no longer exists.</summary>
+    Task<SourceObject?> GetAsync(string key, CancellationToken ct);
+}

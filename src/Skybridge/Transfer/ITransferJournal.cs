@@ -13,13 +13,8 @@ public sealed record StagedBlock(string Id, long Size);
 /// <summary>An object an earlier run decided but did not finish (pending, copying or failed).</summary>
 public sealed record UnfinishedObject(SourceObject Source);
 
-/// <summary>
-/// What the engine tells a job journal as it goes, and what a resumed run reads back from it. The
-/// engine only calls it; the SQLite implementation (<see cref="Skybridge.Jobs.JobJournal"/>) queues
-/// the writes and commits them in short batched transactions, so these calls never wait on disk.
-/// Calls come from the producer and from every worker at once: implementations are thread-safe.
-/// </summary>
-public interface ITransferJournal
+/// <summary>What a resumed job's planner reads back: where listing continues and what is unfinished.</summary>
+public interface IResumeState
 {
     /// <summary>Null for a new job; for a resumed one, where listing continues.</summary>
     ResumePoint? Resume { get; }
@@ -29,6 +24,16 @@ public interface ITransferJournal
 
     /// <summary>A resumed sync --delete job's destination-only blobs found earlier and not deleted yet.</summary>
     IAsyncEnumerable<DestinationBlob> PendingExtrasAsync(CancellationToken ct);
+}
+
+/// <summary>
+/// What the engine tells a job journal as it goes, and what a resumed run reads back from it. The
+/// engine only calls it; the SQLite implementation (<see cref="Skybridge.Jobs.JobJournal"/>) queues
+/// the writes and commits them in short batched transactions, so these calls never wait on disk.
+/// Calls come from the producer and from every worker at once: implementations are thread-safe.
+/// </summary>
+public interface ITransferJournal : IResumeState
+{
 
     /// <summary>Decided "copy": pending until a worker takes it.</summary>
     void Planned(SourceObject source, string blobName, string reason);

@@ -38,15 +38,16 @@ public static class UploadChecksum
 /// <summary>What a successful copy proved and wrote (<paramref name="Md5"/> null: not known, a multipart source copied service-side).</summary>
 public sealed record CopyResult(byte[]? Md5, string? VersionId, string IntegrityCheck, IReadOnlyList<string> Notes)
 {
+    /// <summary>What proved the copy (<see cref="IntegrityCheck"/> says it in words).</summary>
+    public Execution.ProofKind Proof { get; init; }
     /// <summary>How the bytes travelled: "stream" (through this host) or "service" (Azure fetched them).</summary>
     public string Mode { get; init; } = ServiceSide.TransferModes.Stream;
     /// <summary>Why an object went the way it did when that was not the requested mode (e.g. "presigned URL 2210 chars > 2048: streamed").</summary>
     public string? ModeReason { get; init; }
-    /// <summary>Set when nothing compared the written bytes with the source (then <see cref="IntegrityCheck"/> says why).</summary>
-    public bool Unverified { get; init; }
-    public bool IsUnverified => Unverified || IntegrityCheck is ObjectCopier.UnverifiedCheck or ObjectCopier.UncheckedCheck;
+    /// <summary>Nothing compared the written bytes with the source (then <see cref="IntegrityCheck"/> says why).</summary>
+    public bool IsUnverified => Proof is Execution.ProofKind.None or Execution.ProofKind.BlockMd5Only or Execution.ProofKind.ServiceUnverified;
     /// <summary>The report's wording: "verified by md5", or the unverified explanation.</summary>
-    public string Verification => IntegrityCheck.StartsWith("unverified", StringComparison.Ordinal) ? IntegrityCheck : "verified by " + IntegrityCheck;
+    public string Verification => Proof is Execution.ProofKind.None or Execution.ProofKind.ServiceUnverified ? IntegrityCheck : "verified by " + IntegrityCheck;
 }
 
 /// <summary>How the engine transfers one object: streamed (<see cref="ObjectCopier"/>) or service-side (<see cref="ServiceSide.ServiceSideCopier"/>).</summary>
@@ -67,7 +68,7 @@ public sealed class IntegrityException(string message) : Exception(message);
 /// </summary>
 public sealed class ObjectCopier(
     IObjectSource source, IBlobDestination destination, CopySettings settings,
-    MemoryBudget budget, TransferStats stats, BandwidthLimiter? limiter = null) : IObjectTransfer
+    MemoryBudget budget, ITransferProgress stats, BandwidthLimiter? limiter = null) : IObjectTransfer
 {
     /// <summary>Optional (the job journal): keeps blocks an interrupted run staged, records the ones staged now.</summary>
     public IBlockTracker? Blocks { get; set; }
@@ -90,11 +91,11 @@ public sealed class ObjectCopier(
         var md5 = MD5.HashData(content.Span);
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
-        var (check, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
+        var (check, proof, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
         var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
-        return new CopyResult(md5, props.VersionId, check, notes);
+        return new CopyResult(md5, props.VersionId, check, notes) { Proof = proof };
     }
 
     private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, CancellationToken ct)
@@ -188,10 +189,10 @@ public sealed class ObjectCopier(
         ct.ThrowIfCancellationRequested();
 
         var md5 = whole.GetHashAndReset();
-        var (check, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
+        var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
         var write = await BuildWriteAsync(obj, props!, md5, notes, ct).ConfigureAwait(false);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
-        return new CopyResult(md5, props!.VersionId, check, notes);
+        return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }
 
     /// <summary>For a multipart source, what rebuilds its ETag: exact part sizes when the source reports them, else inferred ones.</summary>
@@ -206,17 +207,17 @@ public sealed class ObjectCopier(
     }
 
     /// <summary>Compares what was read with the source's ETag; throws when they differ.</summary>
-    private static (string Check, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart, bool blockMd5)
+    private static (string Check, Execution.ProofKind Proof, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart, bool blockMd5)
     {
         var notes = new List<string>();
         // What else vouched for the bytes when the source's ETag cannot.
         var fallback = blockMd5 ? "checked by per-block MD5 only" : "not compared with the source (no per-block MD5 either: --upload-checksum none)";
-        var unverified = blockMd5 ? UnverifiedCheck : UncheckedCheck;
+        (string Check, Execution.ProofKind Proof) unverified = blockMd5 ? (UnverifiedCheck, Execution.ProofKind.BlockMd5Only) : (UncheckedCheck, Execution.ProofKind.None);
         var expected = CompositeEtag.Normalize(obj.ETag);
         if (props.EtagIsNotDigest)
         {
             notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: " + fallback);
-            return (unverified, notes);
+            return (unverified.Check, unverified.Proof, notes);
         }
         if (multipart is not null)
         {
@@ -224,22 +225,22 @@ public sealed class ObjectCopier(
             if (matched is { } partSize)
             {
                 if (multipart.IsInferred) notes.Add($"part size {partSize} inferred (the source does not report part sizes)");
-                return ("multipart-etag", notes);
+                return ("multipart-etag", Execution.ProofKind.MultipartEtag, notes);
             }
             if (!multipart.IsInferred)
                 throw new IntegrityException($"multipart ETag check failed: bytes read give {rebuilt}, source has {expected}");
             notes.Add("multipart ETag not rebuilt: the source does not report part sizes and none of the usual ones (" +
                 string.Join(", ", multipart.CandidatePartSizes) + " bytes) matches; " + fallback);
-            return (unverified, notes);
+            return (unverified.Check, unverified.Proof, notes);
         }
         if (obj.ETagIsMd5)
         {
             var actual = Convert.ToHexStringLower(md5);
             if (actual != expected) throw new IntegrityException($"MD5 check failed: bytes read give {actual}, source ETag is {expected}");
-            return ("md5", notes);
+            return ("md5", Execution.ProofKind.Md5, notes);
         }
         notes.Add($"ETag '{expected}' is neither an MD5 nor a multipart ETag: " + fallback);
-        return (unverified, notes);
+        return (unverified.Check, unverified.Proof, notes);
     }
 
     /// <summary>The check name of a copy whose bytes could not be compared with the source's ETag.</summary>

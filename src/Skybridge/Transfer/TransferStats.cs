@@ -4,10 +4,24 @@ using System.Diagnostics;
 namespace Skybridge.Transfer;
 
 /// <summary>
+/// Live byte progress, as the copiers report it while an object is in flight (outcomes arrive
+/// through <see cref="Outcomes.ITransferObserver"/> instead).
+/// </summary>
+public interface ITransferProgress
+{
+    /// <summary>Bytes read from the source (or destination) through this host.</summary>
+    void OnBytes(long bytes);
+    /// <summary>Bytes Azure fetched from the source itself.</summary>
+    void OnServiceSideBytes(long bytes);
+    /// <summary>A presigned URL was made again because the source refused one.</summary>
+    void OnRepresigned();
+}
+
+/// <summary>
 /// The single set of counters of a run (rclone's accounting): the progress display, the summary and
 /// the exit code all read this one object, so they can never disagree. Thread-safe.
 /// </summary>
-public sealed class TransferStats
+public sealed class TransferStats : ITransferProgress
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private long _listed, _toCopy, _bytesToCopy, _copied, _bytesCopied, _bytesTransferred, _skipped, _failed, _deleted,

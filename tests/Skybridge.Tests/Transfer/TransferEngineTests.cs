@@ -342,7 +342,7 @@ public class TransferEngineTests
         var engine = new TransferEngine(src, dst, Small(), new TransferStats());
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => engine.RunAsync(RunMode.Copy, CancellationToken.None));
         Assert.Equal(403, e.Status);
-        Assert.True(TransferEngine.IsFatal(e));
+        Assert.True(TransferErrors.IsFatal(e));
     }
 
     [Fact]

@@ -36,7 +36,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
     private readonly IObjectTransfer _streamed;
     private readonly CopySettings _copy;
     private readonly CopyMode _mode;
-    private readonly TransferStats _stats;
+    private readonly ITransferProgress _stats;
     private readonly ILogger _log;
     private string? _streamAll;
     // The run's first from-URL call is a probe: the others wait for its answer, so that a
@@ -48,7 +48,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
     public const int DestinationFailuresBeforeStreamingAll = 3;
 
     public ServiceSideCopier(IObjectSource source, IPresigningSource presigner, ICopyFromUrlDestination destination,
-        IObjectTransfer streamed, CopySettings copy, CopyMode mode, TransferStats stats, ILogger? logger = null)
+        IObjectTransfer streamed, CopySettings copy, CopyMode mode, ITransferProgress stats, ILogger? logger = null)
     {
         if (mode == CopyMode.Stream) throw new ArgumentException("stream mode does not need a service-side copier", nameof(mode));
         _source = source;
@@ -61,10 +61,6 @@ public sealed class ServiceSideCopier : IObjectTransfer
         _log = logger ?? NullLogger.Instance;
         if (mode == CopyMode.Auto) _streamAll = Unreachable(presigner.Endpoint, destination.Endpoint);
     }
-
-    /// <summary>True when the blob records that Skybridge wrote it service-side.</summary>
-    public static bool WroteServiceSide(DestinationBlob blob)
-        => blob.Metadata.Any(m => string.Equals(m.Key, CopyModeKey, StringComparison.OrdinalIgnoreCase) && m.Value == TransferModes.Service);
 
     /// <summary>Longest x-ms-copy-source accepted (Azure: 2048).</summary>
     public int UrlLimit { get; init; } = PresignPolicy.CopySourceLimit;
@@ -151,15 +147,15 @@ public sealed class ServiceSideCopier : IObjectTransfer
         var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
 
         string check;
-        bool unverified;
+        Execution.ProofKind proof;
         if (plan.SingleShot)
         {
             // Azure compares x-ms-source-content-md5 with the bytes it fetched: a real check.
             await WithRepresignAsync(obj, first, u => _destination.PutFromUrlAsync(blobName, u, obj.ETag, md5, write, ct), ct).ConfigureAwait(false);
             _stats.OnServiceSideBytes(obj.Size);
-            (check, unverified) = md5 is not null
-                ? ("md5 (Azure compared the source MD5 with the bytes it fetched)", false)
-                : (obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest, true);
+            (check, proof) = md5 is not null
+                ? ("md5 (Azure compared the source MD5 with the bytes it fetched)", Execution.ProofKind.ServiceMd5)
+                : (obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest, Execution.ProofKind.ServiceUnverified);
         }
         else
         {
@@ -167,9 +163,9 @@ public sealed class ServiceSideCopier : IObjectTransfer
             await _destination.CommitAsync(blobName, Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToList(),
                 write, ct).ConfigureAwait(false);
             check = md5 is not null ? UnverifiedBlocks : obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest;
-            unverified = true;
+            proof = Execution.ProofKind.ServiceUnverified;
         }
-        return new CopyResult(md5, props.VersionId, check, notes) { Mode = TransferModes.Service, Unverified = unverified };
+        return new CopyResult(md5, props.VersionId, check, notes) { Mode = TransferModes.Service, Proof = proof };
     }
 
     private async Task StageBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, PresignedUrl first, CancellationToken ct)

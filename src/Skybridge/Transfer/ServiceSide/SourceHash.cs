@@ -13,7 +13,7 @@ public static class SourceHash
 {
     private const int Chunk = 8 * 1024 * 1024;
 
-    public static async Task<byte[]> Md5Async(IObjectSource source, SourceObject obj, BandwidthLimiter? limiter, TransferStats stats, CancellationToken ct)
+    public static async Task<byte[]> Md5Async(IObjectSource source, SourceObject obj, BandwidthLimiter? limiter, ITransferProgress stats, CancellationToken ct)
     {
         using var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Min(Chunk, Math.Max(1, obj.Size)));

@@ -49,7 +49,7 @@ public class CopySourceFailureTests
         Assert.Null(missing.StreamInstead); // streaming would not find it either
         var denied = Assert.IsType<SkybridgeException>(ServiceSideCopier.Map(Obj, FakeResponse.CopySourceError(403, "AccessDenied", 403)));
         Assert.Equal(ExitCodes.Auth, denied.ExitCode);
-        Assert.True(TransferEngine.IsFatal(denied)); // like a refused GET in stream mode: the run stops
+        Assert.True(TransferErrors.IsFatal(denied)); // like a refused GET in stream mode: the run stops
 
         var unreachable = Assert.IsType<CopySourceException>(ServiceSideCopier.Map(Obj, FakeResponse.CopySourceError(null)));
         Assert.True(unreachable.DestinationCannotFetch);

@@ -1,0 +1,46 @@
+namespace Skybridge.Transfer.Execution;
+
+/// <summary>What proved a copied object equal to its source (the strongest check that applied).</summary>
+public enum ProofKind
+{
+    /// <summary>Not a copy, or nothing compared the written bytes with anything.</summary>
+    None,
+    /// <summary>Only the per-block transactional MD5s: each hop was checked, not the source's identity.</summary>
+    BlockMd5Only,
+    /// <summary>Copied service-side without a digest Azure could check (multi-block or multipart source).</summary>
+    ServiceUnverified,
+    /// <summary>The whole-object MD5 computed here equals the source's plain-MD5 ETag.</summary>
+    Md5,
+    /// <summary>The multipart ETag rebuilt from the bytes read equals the source's.</summary>
+    MultipartEtag,
+    /// <summary>Azure compared the source MD5 with the bytes it fetched (Put Blob From URL).</summary>
+    ServiceMd5,
+}
+
+/// <summary>
+/// The result of one <see cref="Planning.TransferItem"/>: its final state, the report's wording, what
+/// proved it and how the bytes travelled. Serializable with the item (<see cref="Planning.TransferItemJson"/>).
+/// </summary>
+public sealed record ItemOutcome
+{
+    public int Version { get; init; } = Planning.TransferItem.CurrentVersion;
+    public required Outcome Status { get; init; }
+    /// <summary>The full, secret-free wording for the report and the summary.</summary>
+    public required string Reason { get; init; }
+    /// <summary>The MD5 the report shows: what the copy wrote, or the blob's Content-MD5.</summary>
+    public byte[]? Md5 { get; init; }
+    /// <summary>The source version copied (when the source has versions).</summary>
+    public string? VersionId { get; init; }
+    /// <summary>Copies: what the copier proved and wrote (the journal records it).</summary>
+    public CopyResult? Copy { get; init; }
+    public ProofKind Proof => Copy?.Proof ?? ProofKind.None;
+    /// <summary>Bytes this host read from the source or the destination for the item.</summary>
+    public long BytesThroughHost { get; init; }
+    /// <summary>Bytes Azure fetched from the source itself for the item.</summary>
+    public long BytesServiceSide { get; init; }
+
+    /// <summary>A terminal outcome decided without executing anything.</summary>
+    public static ItemOutcome Settled(Outcome status, string reason, byte[]? md5 = null) => new() { Status = status, Reason = reason, Md5 = md5 };
+
+    public static ItemOutcome Failed(string reason) => Settled(Outcome.Failed, reason);
+}

@@ -1,0 +1,162 @@
+using System.Runtime.CompilerServices;
+using Skybridge.Blob;
+
+namespace Skybridge.Transfer.Planning;
+
+/// <summary>
+/// Turns one source prefix and its destination into <see cref="TransferItem"/>s: the two listings
+/// merged (<see cref="March"/>), the filter, blob naming and collisions, then the decision (copy /
+/// skip / fail, or for verify match / missing / mismatch / deep-verify), and the destination-only
+/// blobs. It reads the listings, and the destination for an encoded name (which sorts apart from its
+/// key); it writes nothing and reports nothing: whoever consumes the items records them. A resumed
+/// job's unfinished objects (<see cref="IResumeState"/>) are re-decided first, then the listing
+/// continues after the watermark. Items come out in decision order; the caller must consume each
+/// before asking for the next (collision checks depend on what was claimed before).
+/// </summary>
+public sealed class Planner(IObjectSource source, IBlobDestination destination, TransferOptions options, RunMode mode, IResumeState? resume = null)
+{
+    private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _renamed = new(StringComparer.Ordinal);
+    private bool Verify => mode == RunMode.Verify;
+    private bool WantsExtras => Verify || options.Delete;
+    private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Resume : null;
+
+    /// <summary>Source objects that passed the filter, this run and (resumed) the job's earlier runs: the delete guard's "is the source empty?".</summary>
+    public long SourcesInScope { get; private set; }
+
+    /// <summary>True when <paramref name="blobName"/> is the encoded name of a source key of this run (so it is not an extra).</summary>
+    public bool IsRenamedTarget(string blobName) => _renamed.Contains(blobName);
+
+    private string Relative(string key) => key[source.Prefix.Length..];
+
+    public async IAsyncEnumerable<TransferItem> PlanAsync([EnumeratorCancellation] CancellationToken ct)
+    {
+        var point = Point;
+        SourcesInScope = point?.SourcesInScope ?? 0;
+        if (point is not null)
+        {
+            await foreach (var item in ResumedAsync(point, ct).ConfigureAwait(false)) yield return item;
+        }
+        await foreach (var entry in March.MergeAsync(
+            ListSource(point?.ListedThrough, ct), s => destination.Prefix + Relative(s.Key),
+            ListDestination(point?.ListedThrough, ct), d => d.Name, options.ListingReadAhead, ct).ConfigureAwait(false))
+        {
+            if (entry.Source is { } src)
+            {
+                var rel = Relative(src.Key);
+                if (!options.Filter.Includes(rel, src.Size, src.LastModified))
+                {
+                    yield return new TransferItem { Action = ItemAction.Excluded, Reason = ItemReason.OutsideFilters, Source = src };
+                    continue;
+                }
+                SourcesInScope++;
+                yield return await DecideAsync(src, rel, entry.Destination, ItemOrigin.Listing, ct).ConfigureAwait(false);
+            }
+            else if (entry.Destination is { } dst && WantsExtras && options.Filter.IncludesName(dst.Name[destination.Prefix.Length..]))
+            {
+                yield return Extra(dst, ItemOrigin.Listing);
+            }
+        }
+    }
+
+    private static TransferItem Extra(DestinationBlob dst, ItemOrigin origin)
+        => new() { Action = ItemAction.Extra, Reason = ItemReason.NotInSource, BlobName = dst.Name, Existing = dst, Origin = origin };
+
+    /// <summary>Decides one source object that passed the filter.</summary>
+    private async Task<TransferItem> DecideAsync(SourceObject src, string rel, DestinationBlob? existing, ItemOrigin origin, CancellationToken ct)
+    {
+        TransferItem Item(ItemAction action, ItemReason reason, string? detail = null, string? blob = null)
+            => new() { Action = action, Reason = reason, Detail = detail, Source = src, BlobName = blob, Origin = origin };
+
+        if (src.IsDirectoryMarker) return Item(ItemAction.Skip, ItemReason.DirectoryMarker);
+        if (src.IsArchived) return Item(ItemAction.Skip, ItemReason.Archived, src.StorageClass);
+
+        var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+        if (!name.Accepted)
+            return Item(options.NamePolicy == NamePolicy.Fail ? ItemAction.Fail : ItemAction.Skip, ItemReason.InvalidName, name.Problem);
+        var blob = name.BlobName!;
+        string? renamedBecause = null;
+        if (name.Renamed)
+        {
+            _renamed.Add(blob);
+            renamedBecause = name.Problem;
+            existing = await destination.GetAsync(blob, ct).ConfigureAwait(false);
+        }
+
+        // Encoded names are injective among themselves but can meet a valid key spelled like an
+        // escape ("a." -> "a%2E" vs a real key "a%2E"): never let one overwrite the other.
+        // Within this run, copies are still in flight, so remember the names that could meet:
+        // encoded names, and valid names containing '%' (every encoded name contains one).
+        if ((name.Renamed || blob.Contains('%')) && !_claimedNames.TryAdd(blob, src.Key))
+            return Item(ItemAction.Fail, ItemReason.CollidesInRun, _claimedNames[blob], blob);
+        if (existing?.RecordedSourceKey is { } holder && holder != src.Key && existing.RecordedSourceBucket == source.Bucket
+            && (name.Renamed || BlobNamePolicy.Problem(holder) is not null))
+            return Item(ItemAction.Fail, ItemReason.CollidesWithBlob, holder, blob);
+
+        if (Verify)
+        {
+            var (action, reason, detail) = VerifyDecider.Decide(src, existing, options.DeepVerify);
+            return Item(action, reason, detail, blob) with
+            {
+                Existing = existing,
+                // A mismatch is about the bytes, not the name: its wording has no rename note.
+                RenamedBecause = action == ItemAction.Mismatch ? null : renamedBecause,
+            };
+        }
+        var decision = options.Decider.Decide(src, existing);
+        return Item(decision.Kind == DecisionKind.Skip ? ItemAction.Skip : ItemAction.Copy, decision.Why, blob: blob)
+            with { Existing = existing, RenamedBecause = renamedBecause };
+    }
+
+    /// <summary>Re-decides the objects an earlier run left unfinished (the destination may have changed, or have the blob already).</summary>
+    private async IAsyncEnumerable<TransferItem> ResumedAsync(ResumePoint point, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var u in resume!.UnfinishedAsync(ct).ConfigureAwait(false))
+        {
+            var src = u.Source;
+            var rel = Relative(src.Key);
+            DestinationBlob? existing = null;
+            TransferItem? settled = null;
+            try
+            {
+                // The journal has the object as it was listed then; it may have changed or gone since.
+                if (source is IResumableSource resumable)
+                {
+                    if (await resumable.GetAsync(src.Key, ct).ConfigureAwait(false) is not { } now)
+                        settled = new TransferItem { Action = ItemAction.Skip, Reason = ItemReason.NoLongerInSource, Source = src, Origin = ItemOrigin.Resumed };
+                    else if (!options.Filter.Includes(rel, now.Size, now.LastModified))
+                        settled = new TransferItem { Action = ItemAction.Skip, Reason = ItemReason.NoLongerMatchesFilters, Source = now, Origin = ItemOrigin.Resumed };
+                    else src = now;
+                }
+                // Killed between Put Block List and the journal write: the blob is there, and the decider skips it.
+                var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+                if (settled is null && name.Accepted && !name.Renamed) existing = await destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!TransferErrors.IsFatal(e) && e is not OperationCanceledException)
+            {
+                settled = new TransferItem { Action = ItemAction.Fail, Reason = ItemReason.Error, Detail = TransferErrors.Describe(e), Source = src, Origin = ItemOrigin.Resumed };
+            }
+            yield return settled ?? await DecideAsync(src, rel, existing, ItemOrigin.Resumed, ct).ConfigureAwait(false);
+        }
+        // Destination-only blobs found before the watermark are not listed again: take them from the journal.
+        if (mode == RunMode.Sync && options.Delete && point.ListedThrough is { } through)
+        {
+            var bound = destination.Prefix + Relative(through);
+            await foreach (var d in resume.PendingExtrasAsync(ct).ConfigureAwait(false))
+                if (Utf8Ordinal.Instance.Compare(d.Name, bound) <= 0) yield return Extra(d, ItemOrigin.Resumed);
+        }
+    }
+
+    private IAsyncEnumerable<SourceObject> ListSource(string? after, CancellationToken ct)
+        => after is null ? source.ListAsync(ct) : After(source is IResumableSource r ? r.ListAfterAsync(after, ct) : source.ListAsync(ct), o => o.Key, after, ct);
+
+    /// <summary>The destination listing has no start-after here: names up to the watermark's blob name are dropped as they stream by.</summary>
+    private IAsyncEnumerable<DestinationBlob> ListDestination(string? after, CancellationToken ct)
+        => after is null ? destination.ListAsync(ct) : After(destination.ListAsync(ct), d => d.Name, destination.Prefix + Relative(after), ct);
+
+    private static async IAsyncEnumerable<T> After<T>(IAsyncEnumerable<T> items, Func<T, string> name, string after, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+            if (Utf8Ordinal.Instance.Compare(name(item), after) > 0) yield return item;
+    }
+}
