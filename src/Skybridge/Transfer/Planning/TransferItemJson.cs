@@ -1,0 +1,46 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Skybridge.Transfer.Execution;
+
+namespace Skybridge.Transfer.Planning;
+
+/// <summary>
+/// The wire form of <see cref="TransferItem"/> and <see cref="ItemOutcome"/> (one JSON object each,
+/// e.g. a line of a batch manifest): snake_case names, enums as strings, derived properties left
+/// out (the reader recomputes them). A payload newer than this build is refused, not guessed at.
+/// </summary>
+public static class TransferItemJson
+{
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OnlySettableProperties } },
+    };
+
+    public static string Serialize(TransferItem item) => JsonSerializer.Serialize(item, Options);
+
+    public static string Serialize(ItemOutcome outcome) => JsonSerializer.Serialize(outcome, Options);
+
+    public static TransferItem ReadItem(string json) => Checked(JsonSerializer.Deserialize<TransferItem>(json, Options), i => i.Version);
+
+    public static ItemOutcome ReadOutcome(string json) => Checked(JsonSerializer.Deserialize<ItemOutcome>(json, Options), o => o.Version);
+
+    private static T Checked<T>(T? value, Func<T, int> version) where T : class
+    {
+        if (value is null) throw new JsonException($"a {typeof(T).Name} payload is null");
+        if (version(value) is var v && v is < 1 or > TransferItem.CurrentVersion)
+            throw new JsonException($"{typeof(T).Name} payload version {v} is not one this build reads (1..{TransferItem.CurrentVersion}): run the same Skybridge version on every worker");
+        return value;
+    }
+
+    /// <summary>Computed properties (no setter, not a constructor parameter) are not part of the payload.</summary>
+    private static void OnlySettableProperties(JsonTypeInfo type)
+    {
+        if (type.Kind != JsonTypeInfoKind.Object) return;
+        for (int i = type.Properties.Count - 1; i >= 0; i--)
+            if (type.Properties[i] is { Set: null, AssociatedParameter: null }) type.Properties.RemoveAt(i);
+    }
+}
