@@ -11,10 +11,13 @@ namespace Skybridge.Transfer.Planning;
 /// key); it writes nothing and reports nothing: whoever consumes the items records them. A resumed
 /// job's unfinished objects (<see cref="IResumeState"/>) are re-decided first, then the listing
 /// continues after the watermark. Items come out in decision order; the caller must consume each
-/// before asking for the next (collision checks depend on what was claimed before).
+/// before asking for the next (collision checks depend on what was claimed before). A planner can
+/// cover one <see cref="KeyRange"/> of the source, so that many planners (or processes) share a bucket.
 /// </summary>
-public sealed class Planner(IObjectSource source, IBlobDestination destination, TransferOptions options, RunMode mode, IResumeState? resume = null)
+public sealed class Planner(IObjectSource source, IBlobDestination destination, TransferOptions options, RunMode mode,
+    IResumeState? resume = null, KeyRange? range = null)
 {
+    private readonly KeyRange _range = range ?? KeyRange.All;
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _renamed = new(StringComparer.Ordinal);
     private bool Verify => mode == RunMode.Verify;
@@ -38,8 +41,8 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
             await foreach (var item in ResumedAsync(point, ct).ConfigureAwait(false)) yield return item;
         }
         await foreach (var entry in March.MergeAsync(
-            ListSource(point?.ListedThrough, ct), s => destination.Prefix + Relative(s.Key),
-            ListDestination(point?.ListedThrough, ct), d => d.Name, options.ListingReadAhead, ct).ConfigureAwait(false))
+            ListSource(_range.StartAfter(point?.ListedThrough), ct), s => destination.Prefix + Relative(s.Key),
+            ListDestination(_range.StartAfter(point?.ListedThrough), ct), d => d.Name, options.ListingReadAhead, ct).ConfigureAwait(false))
         {
             if (entry.Source is { } src)
             {
@@ -147,12 +150,29 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         }
     }
 
+    /// <summary>The source objects after <paramref name="after"/> (S3 StartAfter where the source has it), up to the range's end.</summary>
     private IAsyncEnumerable<SourceObject> ListSource(string? after, CancellationToken ct)
-        => after is null ? source.ListAsync(ct) : After(source is IResumableSource r ? r.ListAfterAsync(after, ct) : source.ListAsync(ct), o => o.Key, after, ct);
+    {
+        var listed = after is null ? source.ListAsync(ct) : After(source is IResumableSource r ? r.ListAfterAsync(after, ct) : source.ListAsync(ct), o => o.Key, after, ct);
+        return _range.Through is { } through ? Through(listed, o => o.Key, through, ct) : listed;
+    }
 
     /// <summary>The destination listing has no start-after here: names up to the watermark's blob name are dropped as they stream by.</summary>
     private IAsyncEnumerable<DestinationBlob> ListDestination(string? after, CancellationToken ct)
-        => after is null ? destination.ListAsync(ct) : After(destination.ListAsync(ct), d => d.Name, destination.Prefix + Relative(after), ct);
+    {
+        var listed = after is null ? destination.ListAsync(ct) : After(destination.ListAsync(ct), d => d.Name, destination.Prefix + Relative(after), ct);
+        return _range.Through is { } through ? Through(listed, d => d.Name, destination.Prefix + Relative(through), ct) : listed;
+    }
+
+    /// <summary>Items up to and including <paramref name="through"/>; stops listing at the first one past it (listings are sorted).</summary>
+    private static async IAsyncEnumerable<T> Through<T>(IAsyncEnumerable<T> items, Func<T, string> name, string through, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+        {
+            if (Utf8Ordinal.Instance.Compare(name(item), through) > 0) yield break;
+            yield return item;
+        }
+    }
 
     private static async IAsyncEnumerable<T> After<T>(IAsyncEnumerable<T> items, Func<T, string> name, string after, [EnumeratorCancellation] CancellationToken ct)
     {
