@@ -119,8 +119,11 @@ internal static class TransferCommands
         var keyless = sas is null && connectionString is null && target.Sas is null;
         var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
         var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
-        var objectSource = new S3ObjectSource(s3, source);
-        var copyMode = mode is RunMode.Copy or RunMode.Sync ? TransferModes.Parse(s.Get("mode")) : CopyMode.Stream;
+        // Service-side copies (auto/service) need presigned URLs: the engine uses them where Azure can fetch them.
+        var objectSource = new S3ObjectSource(s3, source)
+        {
+            Presigner = options.Mode == CopyMode.Stream ? null : new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()),
+        };
 
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
@@ -129,10 +132,6 @@ internal static class TransferCommands
         var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
         {
             Journal = job?.Run,
-            // Service-side (auto/service): Azure fetches the bytes from presigned URLs; ObjectCopier streams the rest.
-            TransferStrategy = copyMode == CopyMode.Stream ? null : streamed => new ServiceSideCopier(objectSource,
-                new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()), FromUrl(target, keyless ? ctx.AzureCredential() : null, sas, connectionString),
-                streamed, options.Copy, copyMode, stats, ctx.Logger<ServiceSideCopier>()),
         };
 
         RunResult result;
@@ -144,18 +143,6 @@ internal static class TransferCommands
         WriteSummary(ctx, result);
         return result.ExitCode;
     }
-
-    /// <summary>
-    /// The from-URL calls get their own client with short retries: in auto mode a failing from-URL
-    /// call falls back to streaming (which has the full retry policy) instead of backing off for ~30 s.
-    /// </summary>
-    private static AzureCopyFromUrlDestination FromUrl(BlobLocation target, Azure.Core.TokenCredential? credential, string? sas, string? connectionString)
-        => new(AzureBlobDestination.Create(target, credential, sas, connectionString, o =>
-        {
-            o.Retry.MaxRetries = 2;
-            o.Retry.Delay = TimeSpan.FromMilliseconds(200);
-            o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
-        }).Container);
 
     private static ReportWriter OpenReport(string path)
     {
@@ -185,6 +172,7 @@ internal static class TransferCommands
                 Date(s.Get("modified-after"), "modified-after"), Date(s.Get("modified-before"), "modified-before"),
                 Size(s.Get("min-size"), "min-size"), Size(s.Get("max-size"), "max-size")),
             Concurrency = concurrency,
+            Mode = mode is RunMode.Copy or RunMode.Sync ? TransferModes.Parse(s.Get("mode")) : CopyMode.Stream,
             Copy = new CopySettings
             {
                 BlockSize = blockSize,

@@ -14,35 +14,61 @@ namespace Skybridge.Blob;
 /// and Put Block (with a transactional MD5 when asked), Put Block List with Content-MD5/properties/metadata/tags.
 /// The SDK's retry policy (exponential back-off) handles transient failures.
 /// </summary>
-public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination
+public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing
 {
     public string Describe => location.ToString();
     public string Prefix => location.Prefix;
     public BlobContainerClient Container => container;
 
-    /// <summary>Keyless by default (TokenCredential); a SAS (in the URL or given apart) or a connection string when supplied.</summary>
+    /// <summary>
+    /// Keyless by default (TokenCredential); a SAS (in the URL or given apart) or a connection string when supplied.
+    /// The from-URL calls get their own client with short retries: in auto mode a failing from-URL call
+    /// falls back to streaming (which has the full retry policy) instead of backing off for ~30 s.
+    /// </summary>
     public static AzureBlobDestination Create(BlobLocation location, TokenCredential? credential, string? sas = null, string? connectionString = null,
         Action<BlobClientOptions>? configure = null)
     {
-        var options = new BlobClientOptions();
-        options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
-        configure?.Invoke(options);
-        BlobContainerClient client;
         if (!string.IsNullOrEmpty(connectionString) && (!string.IsNullOrEmpty(sas) || location.Sas is not null))
             throw SkybridgeException.Usage("Both a connection string and a SAS were given for the destination: it is not clear which to use.",
                 "Give one of --dest-connection-string (SKYBRIDGE_DEST_CONNECTION_STRING) and --dest-sas / a SAS in the URL (SKYBRIDGE_DEST_SAS).");
-        if (!string.IsNullOrEmpty(connectionString))
-            client = new BlobContainerClient(connectionString, location.Container, options);
-        else if (!string.IsNullOrEmpty(sas))
-            client = new BlobContainerClient(location.ContainerUri, new AzureSasCredential(sas.TrimStart('?')), options);
-        else if (location.Sas is not null)
-            client = new BlobContainerClient(location.ContainerUriWithSas, options);
-        else if (credential is not null)
-            client = new BlobContainerClient(location.ContainerUri, credential, options);
-        else
+        if (string.IsNullOrEmpty(connectionString) && string.IsNullOrEmpty(sas) && location.Sas is null && credential is null)
             throw SkybridgeException.Usage("No way to authenticate to the destination.", "Use an Azure identity (default), --dest-sas, or --dest-connection-string.");
-        return new AzureBlobDestination(client, location);
+
+        BlobContainerClient Client(Action<BlobClientOptions> retries)
+        {
+            var options = new BlobClientOptions();
+            options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+            retries(options);
+            configure?.Invoke(options);
+            if (!string.IsNullOrEmpty(connectionString)) return new BlobContainerClient(connectionString, location.Container, options);
+            if (!string.IsNullOrEmpty(sas)) return new BlobContainerClient(location.ContainerUri, new AzureSasCredential(sas.TrimStart('?')), options);
+            if (location.Sas is not null) return new BlobContainerClient(location.ContainerUriWithSas, options);
+            return new BlobContainerClient(location.ContainerUri, credential!, options);
+        }
+        return new AzureBlobDestination(Client(_ => { }), location)
+        {
+            FromUrl = new AzureCopyFromUrlDestination(Client(o =>
+            {
+                o.Retry.MaxRetries = 2;
+                o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+            })),
+        };
     }
+
+    /// <summary>Put Blob / Put Block From URL for service-side copies (null: this destination is written by streaming only).</summary>
+    public AzureCopyFromUrlDestination? FromUrl { get; init; }
+
+    /// <summary>Azure block blobs' published limits; from-URL copies and staged-block listing where configured.</summary>
+    public DestinationCapabilities Capabilities => _capabilities ??= BlockPlanner.AzureLimits with
+    {
+        CopyFromUrl = FromUrl,
+        CopySourceUrlLimit = Transfer.ServiceSide.PresignPolicy.CopySourceLimit,
+        StagedBlocks = this,
+        ListingCarriesMetadata = true,
+        TransactionalMd5 = true,
+    };
+    private DestinationCapabilities? _capabilities;
 
     public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {

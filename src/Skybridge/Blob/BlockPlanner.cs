@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Skybridge.Transfer;
 
 namespace Skybridge.Blob;
 
@@ -25,18 +26,31 @@ public static class BlockPlanner
     /// <summary>Largest block we hold in one managed buffer (arrays are limited to ~2 GiB).</summary>
     public const long MaxBufferedBlockSize = 1024 * MiB;
 
-    public static BlockPlan Plan(long objectSize, long? requestedBlockSize = null)
+    /// <summary>Azure block blobs' limits, for destinations that publish none of their own.</summary>
+    public static DestinationCapabilities AzureLimits { get; } = new()
+    {
+        MaxSinglePut = 5000 * MiB,
+        MaxBlockSize = MaxBlockSize,
+        MaxBlocks = MaxBlocks,
+    };
+
+    /// <param name="objectSize">Bytes of the object.</param>
+    /// <param name="requestedBlockSize">--block-size, or null for the 8 MiB start.</param>
+    /// <param name="limits">The destination's published limits (default: Azure's).</param>
+    public static BlockPlan Plan(long objectSize, long? requestedBlockSize = null, DestinationCapabilities? limits = null)
     {
         if (objectSize < 0) throw new ArgumentOutOfRangeException(nameof(objectSize));
+        limits ??= AzureLimits;
+        long maxBlock = Math.Min(limits.MaxBlockSize, MaxBlockSize), maxBlocks = Math.Min(limits.MaxBlocks, MaxBlocks);
         var block = requestedBlockSize ?? DefaultBlockSize;
         if (block <= 0) throw new ArgumentOutOfRangeException(nameof(requestedBlockSize), "block size must be positive");
-        while (block < MaxBlockSize && CeilDiv(objectSize, block) > MaxBlocks) block = Math.Min(block * 2, MaxBlockSize);
-        if (CeilDiv(objectSize, block) > MaxBlocks)
-            throw new ArgumentOutOfRangeException(nameof(objectSize), $"{objectSize} bytes exceed what a block blob can hold ({MaxBlocks} x {MaxBlockSize})");
+        while (block < maxBlock && CeilDiv(objectSize, block) > maxBlocks) block = Math.Min(block * 2, maxBlock);
+        if (CeilDiv(objectSize, block) > maxBlocks)
+            throw new ArgumentOutOfRangeException(nameof(objectSize), $"{objectSize} bytes exceed what a block blob can hold ({maxBlocks} x {maxBlock})");
         if (block > MaxBufferedBlockSize)
             throw new ArgumentOutOfRangeException(nameof(objectSize), $"{objectSize} bytes would need {block / MiB} MiB blocks; blocks above {MaxBufferedBlockSize / MiB} MiB are not supported by the streamed copy");
         // Like AzCopy: an object that fits in one block goes in one Put Blob.
-        if (objectSize <= block) return new BlockPlan(objectSize, block, objectSize == 0 ? 0 : 1, SingleShot: true);
+        if (objectSize <= block && objectSize <= limits.MaxSinglePut) return new BlockPlan(objectSize, block, objectSize == 0 ? 0 : 1, SingleShot: true);
         return new BlockPlan(objectSize, block, (int)CeilDiv(objectSize, block), SingleShot: false);
     }
 

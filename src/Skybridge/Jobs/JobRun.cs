@@ -218,12 +218,11 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
 
     // ---- IBlockTracker ----
 
-    public async Task<IReadOnlyDictionary<int, byte[]?>?> ReusableBlocksAsync(IBlobDestination destination, SourceObject source, string blobName,
-        BlockPlan plan, IReadOnlyList<string> blockIds, CancellationToken ct)
+    // Only objects an earlier run of this job decided and did not finish can have our blocks staged.
+    public bool MayHaveStaged(SourceObject source) => _resumed.ContainsKey(source.Key);
+
+    public IReadOnlyDictionary<int, byte[]?>? ReusableBlocks(SourceObject source, BlockPlan plan, IReadOnlyList<string> blockIds, IReadOnlyList<StagedBlock> staged)
     {
-        // Only objects an earlier run of this job decided and did not finish can have our blocks staged.
-        if (!_resumed.ContainsKey(source.Key)) return null;
-        var staged = await destination.GetUncommittedBlocksAsync(blobName, ct).ConfigureAwait(false);
         if (staged.Count == 0) return null;
         var known = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         lock (_readGate)

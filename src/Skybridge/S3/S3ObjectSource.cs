@@ -13,6 +13,19 @@ namespace Skybridge.S3;
 /// </summary>
 public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource
 {
+    /// <summary>Presigns URLs for service-side copies (null: this source is read by streaming only).</summary>
+    public Transfer.ServiceSide.IPresigningSource? Presigner { get; init; }
+
+    /// <summary>S3: listing after a key, ETags that are MD5s or multipart ETags, objects up to 5 TiB; presigning when configured.</summary>
+    public SourceCapabilities Capabilities => _capabilities ??= new SourceCapabilities
+    {
+        ListAfter = this,
+        Presigner = Presigner,
+        Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+        MaxObjectSize = 5L << 40,
+    };
+    private SourceCapabilities? _capabilities;
+
     // 3 was not enough under the reliability suite's 12% faults: with ~4.6% of GET bodies cut off,
     // three in a row for one of ~600 reads failed an object in about one run in 16. 5 attempts
     // (waits 0.2 + 0.8 + 1.8 + 3.2 s) make that ~1 in 10,000.

@@ -25,6 +25,9 @@ public interface IBlobDestination
     /// <summary>Human-readable location without any SAS or key.</summary>
     string Describe { get; }
 
+    /// <summary>What the destination offers beyond this contract (limits, from-URL copies, staged-block listing).</summary>
+    DestinationCapabilities Capabilities { get; }
+
     /// <summary>Blob-name prefix ("" or ending in '/').</summary>
     string Prefix { get; }
 
@@ -48,11 +51,4 @@ public interface IBlobDestination
 
     /// <summary>Creates the container if it does not exist (no-op when it does or when not permitted to check).</summary>
     Task EnsureContainerAsync(CancellationToken ct);
-
-    /// <summary>
-    /// The blob's uncommitted blocks (Get Block List), so a resumed copy keeps what an interrupted one
-    /// staged. Empty when there are none or the destination cannot tell (then every block is staged).
-    /// </summary>
-    Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
-        => Task.FromResult<IReadOnlyList<StagedBlock>>([]);
 }

@@ -15,6 +15,9 @@ public interface IObjectSource
     /// <summary>Key prefix listed ("" or ending in '/'); relative names are the key minus this prefix.</summary>
     string Prefix { get; }
 
+    /// <summary>What the source offers beyond this contract (resumable listing, presigning, checksums, limits).</summary>
+    SourceCapabilities Capabilities { get; }
+
     /// <summary>Every object under <see cref="Prefix"/> in UTF-8 binary key order, paged, never all in memory.</summary>
     IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct);
 
@@ -39,7 +42,7 @@ public interface IObjectSource
 public sealed class SourceChangedException(string key, Exception? inner = null)
     : Exception($"source object '{key}' changed during the copy (ETag no longer matches); it will be copied by the next run", inner);
 
-/// <summary>An <see cref="IObjectSource"/> that can start its listing after a key (S3 ListObjectsV2 StartAfter).</summary>
+/// <summary>A source's listing that can start after a key (S3 ListObjectsV2 StartAfter): <see cref="SourceCapabilities.ListAfter"/>.</summary>
 public interface IResumableSource
 {
     /// <summary>Objects with keys after <paramref name="startAfter"/> (UTF-8 binary order), in key order.</summary>

@@ -64,13 +64,15 @@ public interface ITransferJournal : IResumeState
 /// <summary>Lets <see cref="ObjectCopier"/> keep blocks staged by an earlier, interrupted run and record the ones it stages.</summary>
 public interface IBlockTracker
 {
+    /// <summary>True when an earlier run of this job may have staged blocks of <paramref name="source"/> (it decided it and did not finish it).</summary>
+    bool MayHaveStaged(SourceObject source);
+
     /// <summary>
-    /// Blocks of this object version that are already staged at the destination and may be kept:
-    /// block index -> its MD5 when known (then the copier re-hashes the range and restages on a
-    /// mismatch), or null when only the block list vouches for it. Null: stage every block.
+    /// Of the blocks the destination holds uncommitted (<paramref name="staged"/>), those of this object
+    /// version that may be kept: block index -> its MD5 when known (then the copier re-hashes the range
+    /// and restages on a mismatch), or null when only the block list vouches for it. Null: stage every block.
     /// </summary>
-    Task<IReadOnlyDictionary<int, byte[]?>?> ReusableBlocksAsync(IBlobDestination destination, SourceObject source, string blobName,
-        BlockPlan plan, IReadOnlyList<string> blockIds, CancellationToken ct);
+    IReadOnlyDictionary<int, byte[]?>? ReusableBlocks(SourceObject source, BlockPlan plan, IReadOnlyList<string> blockIds, IReadOnlyList<StagedBlock> staged);
 
     /// <summary>Block <paramref name="index"/> is staged (or was kept: <paramref name="reused"/>); its MD5 when it was computed.</summary>
     void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[]? md5, bool reused);

@@ -75,7 +75,7 @@ public sealed class ObjectCopier(
 
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
-        var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize);
+        var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize, destination.Capabilities);
         return plan.SingleShot
             ? await CopySingleShotAsync(obj, blobName, ct).ConfigureAwait(false)
             : await CopyBlocksAsync(obj, blobName, plan, ct).ConfigureAwait(false);
@@ -104,7 +104,9 @@ public sealed class ObjectCopier(
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
         // Resuming: blocks already staged for this version are re-read and hashed (the whole-object MD5 needs the bytes) but not sent again.
-        var reuse = Blocks is null ? null : await Blocks.ReusableBlocksAsync(destination, obj, blobName, plan, ids, ct).ConfigureAwait(false);
+        var reuse = Blocks is { } tracker && tracker.MayHaveStaged(obj) && destination.Capabilities.StagedBlocks is { } listing
+            ? tracker.ReusableBlocks(obj, plan, ids, await listing.GetUncommittedBlocksAsync(blobName, ct).ConfigureAwait(false))
+            : null;
         SourceProperties? props = null;
 
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Skybridge.Transfer.Execution;
 using Skybridge.Transfer.Outcomes;
 using Skybridge.Transfer.Planning;
+using Skybridge.Transfer.ServiceSide;
 
 namespace Skybridge.Transfer;
 
@@ -46,12 +47,6 @@ public sealed class TransferEngine
     public MemoryBudget Budget { get; }
 
     /// <summary>
-    /// How objects are transferred, given the streamed copier: null (default) streams every object;
-    /// e.g. <c>c => new ServiceSideCopier(..., streamed: c, ...)</c> lets Azure fetch them.
-    /// </summary>
-    public Func<ObjectCopier, IObjectTransfer>? TransferStrategy { get; init; }
-
-    /// <summary>
     /// Optional job journal (set it for copy and sync only): records every decision, object state and
     /// staged block; when it carries a <see cref="IResumeState.Resume"/> point, the run first
     /// re-decides the job's unfinished objects, then lists only what comes after the watermark.
@@ -75,7 +70,7 @@ public sealed class TransferEngine
         if (_journal is not null && writes) subscribers.Add(new JournalObserver(_journal, mode));
         var outcomes = new OutcomeStream(subscribers);
         var planner = new Planner(_source, _destination, _options, mode, writes ? _journal : null);
-        var executor = new ItemExecutor(_source, _destination, TransferStrategy?.Invoke(_copier) ?? _copier, _options, _stats, _limiter, _log);
+        var executor = new ItemExecutor(_source, _destination, writes ? Strategy() : _copier, _options, _stats, _limiter, _log);
 
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var channel = Channel.CreateBounded<TransferItem>(new BoundedChannelOptions(Math.Max(1, _options.Concurrency) * 2)
@@ -163,6 +158,25 @@ public sealed class TransferEngine
             DeleteRefused = refused,
             PeakBufferBytes = Budget.Peak,
         };
+    }
+
+    /// <summary>
+    /// How copies move bytes, from what the two sides offer: service-side (Azure fetches presigned
+    /// URLs, the streamed copier as fallback) when the source presigns and the destination copies
+    /// from URLs and the mode allows it; streamed otherwise.
+    /// </summary>
+    private IObjectTransfer Strategy()
+    {
+        if (_options.Mode == CopyMode.Stream) return _copier;
+        if (_source.Capabilities.Presigner is { } presigner && _destination.Capabilities.CopyFromUrl is { } fromUrl)
+            return new ServiceSideCopier(_source, presigner, fromUrl, _copier, _options.Copy, _options.Mode, _stats, _log)
+            {
+                UrlLimit = _destination.Capabilities.CopySourceUrlLimit,
+            };
+        if (_options.Mode == CopyMode.Service)
+            throw SkybridgeException.Usage($"Service-side copy is not possible from {_source.Describe} to {_destination.Describe}: the source cannot presign URLs or the destination cannot copy from a URL.",
+                "Copy in auto or stream mode: the bytes then go through this host.");
+        return _copier;
     }
 
     /// <summary>The outcome of an item the planner settled (nothing to execute).</summary>

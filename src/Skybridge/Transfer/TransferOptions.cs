@@ -16,6 +16,8 @@ public sealed record TransferOptions
     /// <summary>Listing entries of each side read ahead of the merge (0: read only when the merge asks).</summary>
     public int ListingReadAhead { get; init; } = March.DefaultReadAhead;
     public CopySettings Copy { get; init; } = new();
+    /// <summary>How bytes travel: service-side where the source presigns and the destination copies from URLs (auto), always, or never (stream).</summary>
+    public ServiceSide.CopyMode Mode { get; init; } = ServiceSide.CopyMode.Auto;
     /// <summary>Bytes of block buffers in use at once, across all objects.</summary>
     public long MaxMemory { get; init; } = DefaultMaxMemory;
 

@@ -35,6 +35,7 @@ public sealed class ResumeEngineTests : IDisposable
         public string Describe => inner.Describe;
         public string Bucket => inner.Bucket;
         public string Prefix => inner.Prefix;
+        public SourceCapabilities Capabilities => inner.Capabilities with { ListAfter = this };
 
         public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
         {

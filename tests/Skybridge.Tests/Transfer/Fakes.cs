@@ -14,6 +14,9 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
     public string Describe => $"s3://{bucket}/{prefix}";
     public string Bucket => bucket;
     public string Prefix => prefix;
+    /// <summary>Set to offer service-side copies (a FakePresigner over this source).</summary>
+    public Skybridge.Transfer.ServiceSide.IPresigningSource? Presigner { get; set; }
+    public SourceCapabilities Capabilities => new() { Presigner = Presigner, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag };
     public int Reads;
     /// <summary>Called before each ranged read (to simulate an overwrite mid-copy).</summary>
     public Action<SourceObject, long>? BeforeRead;
@@ -74,8 +77,16 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
 }
 
 /// <summary>An in-memory container that checks transactional MD5s like the service does.</summary>
-internal sealed class FakeDestination(string prefix = "") : IBlobDestination
+internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IStagedBlockListing
 {
+    /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
+    public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
+    public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
+    public DestinationCapabilities Capabilities => Skybridge.Blob.BlockPlanner.AzureLimits with
+    {
+        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
+    };
+
     public readonly SortedDictionary<string, (byte[] Data, BlobWrite Write, DateTimeOffset Modified)> Blobs = new(Utf8Ordinal.Instance);
     private readonly ConcurrentDictionary<(string, string), byte[]> _staged = new();
     public int Puts, Commits, StagedBlocks, StagedWithoutMd5, Deletes;

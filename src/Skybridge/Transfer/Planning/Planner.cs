@@ -123,7 +123,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
             try
             {
                 // The journal has the object as it was listed then; it may have changed or gone since.
-                if (source is IResumableSource resumable)
+                if (source.Capabilities.ListAfter is { } resumable)
                 {
                     if (await resumable.GetAsync(src.Key, ct).ConfigureAwait(false) is not { } now)
                         settled = new TransferItem { Action = ItemAction.Skip, Reason = ItemReason.NoLongerInSource, Source = src, Origin = ItemOrigin.Resumed };
@@ -153,7 +153,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     /// <summary>The source objects after <paramref name="after"/> (S3 StartAfter where the source has it), up to the range's end.</summary>
     private IAsyncEnumerable<SourceObject> ListSource(string? after, CancellationToken ct)
     {
-        var listed = after is null ? source.ListAsync(ct) : After(source is IResumableSource r ? r.ListAfterAsync(after, ct) : source.ListAsync(ct), o => o.Key, after, ct);
+        var listed = after is null ? source.ListAsync(ct) : After(source.Capabilities.ListAfter is { } r ? r.ListAfterAsync(after, ct) : source.ListAsync(ct), o => o.Key, after, ct);
         return _range.Through is { } through ? Through(listed, o => o.Key, through, ct) : listed;
     }
 

@@ -40,11 +40,11 @@ public class ServiceSideCopierTests
     private static async Task<(RunResult Result, ListReport Report)> Run(Rig rig, CopyMode mode, RunMode run = RunMode.Copy, TransferOptions? options = null, int urlLimit = 2048)
     {
         var report = new ListReport();
-        var engine = new TransferEngine(rig.Source, rig.Blobs, options ?? Options(), rig.Stats, report)
-        {
-            TransferStrategy = mode == CopyMode.Stream ? null : streamed => new ServiceSideCopier(rig.Source, rig.Presigner, rig.Azure, streamed,
-                (options ?? Options()).Copy, mode, rig.Stats) { UrlLimit = urlLimit },
-        };
+        // The engine copies service-side where both sides offer it.
+        rig.Source.Presigner = rig.Presigner;
+        rig.Blobs.FromUrl = rig.Azure;
+        rig.Blobs.UrlLimit = urlLimit;
+        var engine = new TransferEngine(rig.Source, rig.Blobs, (options ?? Options()) with { Mode = mode }, rig.Stats, report);
         return (await engine.RunAsync(run, CancellationToken.None), report);
     }
 

@@ -1,0 +1,61 @@
+using Skybridge.Transfer.ServiceSide;
+
+namespace Skybridge.Transfer;
+
+/// <summary>Digests a source's metadata carries, which a copy can be proved against without reading the source twice.</summary>
+[Flags]
+public enum SourceChecksums
+{
+    None = 0,
+    /// <summary>A single-part object's ETag is the MD5 of its bytes (S3: unless SSE-KMS / SSE-C).</summary>
+    EtagMd5 = 1,
+    /// <summary>A multipart object's ETag is md5(concat(part MD5s))-N.</summary>
+    MultipartEtag = 2,
+}
+
+/// <summary>
+/// What a source offers beyond <see cref="IObjectSource"/>'s small contract (rclone's Features):
+/// optional abilities as nullable feature objects, limits and checksums as values. The engine
+/// picks its strategies from these; nothing else asks "is it an S3 source?".
+/// </summary>
+public sealed record SourceCapabilities
+{
+    /// <summary>Listing can start after a key (a resumed job does not relist what it decided).</summary>
+    public IResumableSource? ListAfter { get; init; }
+    /// <summary>Presigned, version-pinned URLs another service can fetch: service-side copies.</summary>
+    public IPresigningSource? Presigner { get; init; }
+    public SourceChecksums Checksums { get; init; }
+    /// <summary>Largest object the source can hold (S3: 5 TiB).</summary>
+    public long MaxObjectSize { get; init; } = long.MaxValue;
+}
+
+/// <summary>Lists the blocks staged for a blob and not committed (Get Block List), so a resumed copy keeps them.</summary>
+public interface IStagedBlockListing
+{
+    /// <summary>The blob's uncommitted blocks; empty when there are none.</summary>
+    Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct);
+}
+
+/// <summary>
+/// What a destination offers beyond <see cref="IBlobDestination"/> (Azure DataMovement's resources
+/// that publish their limits): the block planner and the engine read these instead of constants.
+/// </summary>
+public sealed record DestinationCapabilities
+{
+    /// <summary>Largest object written in one request (Azure Put Blob: 5000 MiB).</summary>
+    public long MaxSinglePut { get; init; } = long.MaxValue;
+    /// <summary>Largest staged block (Azure: 4000 MiB).</summary>
+    public long MaxBlockSize { get; init; } = long.MaxValue;
+    /// <summary>Most blocks in one committed object (Azure: 50,000).</summary>
+    public int MaxBlocks { get; init; } = int.MaxValue;
+    /// <summary>The destination can pull bytes from a URL itself (Put Blob / Block From URL): service-side copies.</summary>
+    public ICopyFromUrlDestination? CopyFromUrl { get; init; }
+    /// <summary>Longest source URL <see cref="CopyFromUrl"/> accepts (Azure x-ms-copy-source: 2 KiB).</summary>
+    public int CopySourceUrlLimit { get; init; } = PresignPolicy.CopySourceLimit;
+    /// <summary>Uncommitted blocks can be listed, so a resumed copy keeps what an interrupted one staged.</summary>
+    public IStagedBlockListing? StagedBlocks { get; init; }
+    /// <summary>The listing carries each blob's metadata (no extra call per blob to decide "unchanged").</summary>
+    public bool ListingCarriesMetadata { get; init; }
+    /// <summary>Writes can carry a transactional MD5 the service checks (Content-MD5 on Put Block / Put Blob).</summary>
+    public bool TransactionalMd5 { get; init; }
+}
