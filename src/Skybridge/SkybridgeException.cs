@@ -1,24 +1,43 @@
 namespace Skybridge;
 
+/// <summary>What kind of failure a <see cref="SkybridgeException"/> is: what the engine does with it, and (in the CLI alone) which exit code it gets.</summary>
+public enum ErrorKind
+{
+    /// <summary>Bad command line, configuration or input: nothing was changed.</summary>
+    Usage,
+    /// <summary>Authentication or authorisation refused (Entra ID, STS, S3 or Azure Storage): ends a run.</summary>
+    Auth,
+    /// <summary>The object, blob, bucket or container is not there.</summary>
+    NotFound,
+    /// <summary>The source object changed (its ETag no longer matches) between listing and reading.</summary>
+    SourceChanged,
+    /// <summary>Throttled, unavailable or a network failure that outlasted the SDK's retries: a re-run may succeed.</summary>
+    Transient,
+    /// <summary>Bytes did not match what proves them: nothing was committed.</summary>
+    Integrity,
+    /// <summary>A service refused or failed the request for another reason.</summary>
+    Failed,
+}
+
 /// <summary>
-/// A failure the user can act on: what went wrong, why, and how to fix it, with the exit code
-/// the CLI returns for it. Messages never carry secrets (tokens, keys, signatures).
+/// The one failure type the providers raise and the engine handles: what went wrong, why, and how
+/// to fix it, with its <see cref="ErrorKind"/>. SDK exceptions stay at the edges (the providers map
+/// them; the original is the inner exception). Messages never carry secrets (tokens, keys, signatures).
 /// </summary>
 public class SkybridgeException : Exception
 {
-    public SkybridgeException(int exitCode, string message, string? fix = null, Exception? inner = null)
+    public SkybridgeException(ErrorKind kind, string message, string? fix = null, Exception? inner = null)
         : base(message, inner)
     {
-        ExitCode = exitCode;
+        Kind = kind;
         Fix = fix;
     }
 
-    /// <summary>One of <see cref="ExitCodes"/>.</summary>
-    public int ExitCode { get; }
+    public ErrorKind Kind { get; }
 
     /// <summary>What the user should do about it, when we know.</summary>
     public string? Fix { get; }
 
-    public static SkybridgeException Usage(string message, string? fix = null) => new(ExitCodes.Usage, message, fix);
-    public static SkybridgeException Auth(string message, string? fix = null, Exception? inner = null) => new(ExitCodes.Auth, message, fix, inner);
+    public static SkybridgeException Usage(string message, string? fix = null) => new(ErrorKind.Usage, message, fix);
+    public static SkybridgeException Auth(string message, string? fix = null, Exception? inner = null) => new(ErrorKind.Auth, message, fix, inner);
 }

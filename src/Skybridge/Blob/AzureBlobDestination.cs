@@ -84,6 +84,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             {
                 yield break; // no container yet: nothing at the destination
             }
+            catch (Exception x) when (AzureErrors.Map(x) is { } mapped)
+            {
+                throw mapped;
+            }
             foreach (var b in e.Current.Values)
                 yield return new DestinationBlob(b.Name, b.Properties.ContentLength ?? 0, NullIfEmpty(b.Properties.ContentHash),
                     b.Properties.LastModified ?? DateTimeOffset.MinValue, (IReadOnlyDictionary<string, string>?)b.Metadata ?? new Dictionary<string, string>());
@@ -100,6 +104,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         catch (RequestFailedException x) when (x.Status == 404)
         {
             return null;
+        }
+        catch (Exception x) when (AzureErrors.Map(x) is { } mapped)
+        {
+            throw mapped;
         }
     }
 
@@ -123,7 +131,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             // with = length every object went as Put Block + Put Block List (2 requests).
             TransferOptions = new StorageTransferOptions { InitialTransferSize = content.Length + 1L, MaximumConcurrency = 1 },
         };
-        await container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
+        await AzureErrors.Call(() => container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
@@ -134,7 +142,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
                 ? new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None }
                 : new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = blockMd5 },
         };
-        await container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
+        await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
     public async Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
@@ -146,14 +154,14 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
         };
-        await container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct).ConfigureAwait(false);
+        await AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct)).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string name, CancellationToken ct)
-        => await container.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct).ConfigureAwait(false);
+        => await AzureErrors.Call(() => container.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct)).ConfigureAwait(false);
 
     public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
-        => (await container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct).ConfigureAwait(false)).Value.Content;
+        => (await AzureErrors.Call(() => container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct)).ConfigureAwait(false)).Value.Content;
 
     public async Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
     {
@@ -165,6 +173,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         catch (RequestFailedException x) when (x.Status == 404)
         {
             return []; // no blob and no staged blocks
+        }
+        catch (Exception x) when (AzureErrors.Map(x) is { } mapped)
+        {
+            throw mapped;
         }
     }
 
@@ -178,6 +190,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         {
             // Allowed to write blobs but not to create containers (common with a container SAS or
             // a data-plane role): go on; a missing container will show up on the first write.
+        }
+        catch (Exception x) when (AzureErrors.Map(x) is { } mapped)
+        {
+            throw mapped;
         }
     }
 

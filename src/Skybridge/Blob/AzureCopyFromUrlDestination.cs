@@ -31,7 +31,7 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
             ContentHash = sourceMd5,
             CopySourceBlobProperties = false,
         };
-        await container.GetBlockBlobClient(name).SyncUploadFromUriAsync(source.Url, options, ct).ConfigureAwait(false);
+        await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).SyncUploadFromUriAsync(source.Url, options, ct)).ConfigureAwait(false);
     }
 
     public async Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct)
@@ -41,7 +41,7 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
             SourceRange = new HttpRange(offset, length),
             SourceConditions = new RequestConditions { IfMatch = new ETag(Quote(sourceEtag)) },
         };
-        await container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct).ConfigureAwait(false);
+        await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct)).ConfigureAwait(false);
     }
 
     public async Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
@@ -53,7 +53,7 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
         };
-        await container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct).ConfigureAwait(false);
+        await AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct)).ConfigureAwait(false);
     }
 
     private static string Quote(string etag) => "\"" + CompositeEtag.Normalize(etag) + "\"";

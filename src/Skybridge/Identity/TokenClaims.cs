@@ -28,7 +28,7 @@ public sealed record TokenClaims
     {
         var parts = jwt.Split('.');
         if (parts.Length != 3)
-            throw new SkybridgeException(ExitCodes.Auth, "The token is not a JWT (expected three dot-separated parts).",
+            throw new SkybridgeException(ErrorKind.Auth, "The token is not a JWT (expected three dot-separated parts).",
                 "Make sure the credential returns an Entra ID access token for the federation audience.");
         try
         {
@@ -51,7 +51,7 @@ public sealed record TokenClaims
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException)
         {
-            throw new SkybridgeException(ExitCodes.Auth, "The token's payload is not valid JSON: it is not an Entra ID access token.",
+            throw new SkybridgeException(ErrorKind.Auth, "The token's payload is not valid JSON: it is not an Entra ID access token.",
                 "Check the credential source (--azure-credential) and the audience.");
         }
     }

@@ -298,7 +298,7 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
         }
         tx.Commit();
         if (_fault is { } fault)
-            throw new SkybridgeException(ExitCodes.SomeFailed, $"The job journal {_journal.Path} could not be written: {fault.Message}",
+            throw new SkybridgeException(ErrorKind.Failed, $"The job journal {_journal.Path} could not be written: {fault.Message}",
                 "Check the disk and the journal path (--journal / SKYBRIDGE_JOURNAL); the copy itself is not affected.", fault);
     }
 

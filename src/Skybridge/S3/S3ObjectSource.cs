@@ -1,4 +1,5 @@
 using System.Net;
+using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
 using Skybridge.Transfer;
@@ -78,6 +79,10 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         {
             throw SkybridgeException.Usage($"S3 bucket '{location.Bucket}' does not exist ({e.ErrorCode}).", "Check the bucket name, --region and --s3-endpoint.");
         }
+        catch (AmazonServiceException e)
+        {
+            throw S3Errors.Map(e);
+        }
     }
 
     private SkybridgeException Refused(AmazonS3Exception e, string what, string permission)
@@ -106,6 +111,10 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
             catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
             {
                 throw Refused(e, "read objects of", $"s3:GetObject on arn:aws:s3:::{location.Bucket}/{location.Prefix}*");
+            }
+            catch (AmazonServiceException e)
+            {
+                throw S3Errors.Map(e);
             }
             catch (Exception e) when (attempt < BodyAttempts && e is IOException or EndOfStreamException && !ct.IsCancellationRequested)
             {
@@ -141,11 +150,23 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         {
             throw new SourceChangedException(obj.Key, e);
         }
+        catch (AmazonServiceException e)
+        {
+            throw S3Errors.Map(e);
+        }
     }
 
     public async Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
     {
-        var response = await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = location.Bucket, Key = obj.Key }, ct).ConfigureAwait(false);
+        GetObjectTaggingResponse response;
+        try
+        {
+            response = await s3.GetObjectTaggingAsync(new GetObjectTaggingRequest { BucketName = location.Bucket, Key = obj.Key }, ct).ConfigureAwait(false);
+        }
+        catch (AmazonServiceException e)
+        {
+            throw S3Errors.Map(e);
+        }
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var t in response.Tagging ?? []) tags[t.Key] = t.Value ?? "";
         return tags;

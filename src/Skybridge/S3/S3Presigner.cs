@@ -85,6 +85,10 @@ public sealed class S3Presigner : IPresigningSource
             throw SkybridgeException.Auth($"S3 refused to read objects of {_location} ({(int)e.StatusCode} {e.ErrorCode}).",
                 $"Grant the role s3:GetObject on arn:aws:s3:::{_location.Bucket}/{_location.Prefix}*; 'skybridge doctor' checks every link of the chain.", e);
         }
+        catch (AmazonServiceException e)
+        {
+            throw S3Errors.Map(e);
+        }
         if (CompositeEtag.Normalize(r.ETag) is { Length: > 0 } etag && etag != CompositeEtag.Normalize(obj.ETag))
             throw new SourceChangedException(obj.Key);
         return S3ObjectProperties.From(r);

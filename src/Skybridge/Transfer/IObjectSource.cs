@@ -40,7 +40,7 @@ public interface IObjectSource
 
 /// <summary>The object changed (ETag no longer matches) between listing and reading, or mid-copy.</summary>
 public sealed class SourceChangedException(string key, Exception? inner = null)
-    : Exception($"source object '{key}' changed during the copy (ETag no longer matches); it will be copied by the next run", inner);
+    : SkybridgeException(ErrorKind.SourceChanged, $"source object '{key}' changed during the copy (ETag no longer matches); it will be copied by the next run", inner: inner);
 
 /// <summary>A source's listing that can start after a key (S3 ListObjectsV2 StartAfter): <see cref="SourceCapabilities.ListAfter"/>.</summary>
 public interface IResumableSource

@@ -118,7 +118,7 @@ public sealed class FederationDiagnosisOnSandboxTests(SandboxFixture sandbox)
             new FederationOptions { Audience = sandbox.Audience, RoleArn = sandbox.RoleArn, StsEndpoint = new Uri(sandbox.StsEndpoint) },
             new StaticToken(expired), StsWebIdentityExchange.Create("us-east-1", new Uri(sandbox.StsEndpoint)));
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => credentials.ExchangeAsync());
-        Assert.Equal(3, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.Contains("the Entra token expired at", e.Message);
         Assert.DoesNotContain(expired, e.ToString());
     }
@@ -131,7 +131,7 @@ public sealed class FederationDiagnosisOnSandboxTests(SandboxFixture sandbox)
             new FederationOptions { Audience = sandbox.Audience, RoleArn = sandbox.RoleArn, StsEndpoint = new Uri(sandbox.StsEndpoint) },
             new StaticToken(rogue), StsWebIdentityExchange.Create("us-east-1", new Uri(sandbox.StsEndpoint)));
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => credentials.ExchangeAsync());
-        Assert.Equal(3, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.DoesNotContain(rogue, e.ToString());
     }
 

@@ -233,8 +233,13 @@ public sealed class CrashRecoveryTests(SandboxFixture sandbox)
                 var at = TimeSpan.FromSeconds(new Random(1000 + int.Parse(random[7..])).NextDouble() * 2.0 + 0.8);
                 _ = Task.Run(async () =>
                 {
-                    while (run.Started.Elapsed < at && !run.HasExited) await Task.Delay(5);
-                    kill($"random time {at.TotalSeconds:0.00} s (seeded)");
+                    // Counted from the job's start (its line on stderr), not the process's: on a loaded
+                    // host .NET can take over a second to start, and a kill before the job exists
+                    // tests nothing (there is no job to resume).
+                    while (!run.Stderr.Contains("job ") && !run.HasExited) await Task.Delay(5);
+                    var jobStarted = run.Started.Elapsed;
+                    while (run.Started.Elapsed - jobStarted < at && !run.HasExited) await Task.Delay(5);
+                    kill($"random time {at.TotalSeconds:0.00} s (seeded) into the job");
                 });
                 break;
             case "crash-during-resume":

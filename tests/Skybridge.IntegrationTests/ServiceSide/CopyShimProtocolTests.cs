@@ -7,6 +7,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Skybridge.IntegrationTests.Sandbox;
 using Skybridge.IntegrationTests.StandIns;
+using Skybridge.Blob;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 
@@ -89,12 +90,12 @@ public sealed class CopyShimProtocolTests(SandboxFixture sandbox) : IAsyncLifeti
         var url = Presign(_key, DateTime.UtcNow.AddSeconds(1));
         await Task.Delay(2500);
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(url));
-        var f = CopySourceFailure.From(e)!;
+        var f = AzureCopySourceErrors.From(e)!;
         Assert.Equal(SourceFailureKind.AccessDenied, f.Kind);
         Assert.Equal(403, f.SourceStatus);
         Assert.Equal("CannotVerifyCopySource", e.ErrorCode);
-        var mapped = Assert.IsType<SkybridgeException>(ServiceSideCopier.Map(Obj, e));
-        Assert.Equal(ExitCodes.Auth, mapped.ExitCode);
+        var mapped = Assert.IsType<SkybridgeException>(ServiceSideCopier.Map(Obj, (CopyFromUrlException)AzureCopySourceErrors.Map(e)));
+        Assert.Equal(ErrorKind.Auth, mapped.Kind);
         Assert.DoesNotContain("X-Amz-Signature=", e.Message.Replace("X-Amz-Signature=***", ""));
     }
 
@@ -105,7 +106,7 @@ public sealed class CopyShimProtocolTests(SandboxFixture sandbox) : IAsyncLifeti
         var i = url.IndexOf("X-Amz-Signature=", StringComparison.Ordinal) + "X-Amz-Signature=".Length;
         var tampered = url[..i] + (url[i] == 'a' ? 'b' : 'a') + url[(i + 1)..];
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(tampered));
-        var f = CopySourceFailure.From(e)!;
+        var f = AzureCopySourceErrors.From(e)!;
         Assert.Equal(SourceFailureKind.AccessDenied, f.Kind);
         Assert.Contains(f.SourceErrorCode, new[] { "SignatureDoesNotMatch", "AccessDenied" }); // AWS says the former, RGW Pacific the latter
         // ...and the same URL untampered is fine: it is the signature that was judged.
@@ -116,13 +117,13 @@ public sealed class CopyShimProtocolTests(SandboxFixture sandbox) : IAsyncLifeti
     public async Task A_changed_or_missing_source_reads_as_stream_modes_reasons()
     {
         var changed = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(Presign(_key, DateTime.UtcNow.AddMinutes(5)), ifMatch: "00000000000000000000000000000000"));
-        Assert.Equal(SourceFailureKind.Changed, CopySourceFailure.From(changed)!.Kind);
-        Assert.IsType<SourceChangedException>(ServiceSideCopier.Map(Obj, changed));
+        Assert.Equal(SourceFailureKind.Changed, AzureCopySourceErrors.From(changed)!.Kind);
+        Assert.IsType<SourceChangedException>(ServiceSideCopier.Map(Obj, (CopyFromUrlException)AzureCopySourceErrors.Map(changed)));
 
         var missing = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(Presign(_key + ".gone", DateTime.UtcNow.AddMinutes(5))));
         Assert.Equal(404, missing.Status);
-        Assert.Equal(SourceFailureKind.Missing, CopySourceFailure.From(missing)!.Kind);
-        Assert.Contains("missing (S3 404 NoSuchKey", ServiceSideCopier.Map(Obj, missing).Message);
+        Assert.Equal(SourceFailureKind.Missing, AzureCopySourceErrors.From(missing)!.Kind);
+        Assert.Contains("missing (S3 404 NoSuchKey", ServiceSideCopier.Map(Obj, (CopyFromUrlException)AzureCopySourceErrors.Map(missing)).Message);
     }
 
     [Fact]
@@ -134,11 +135,11 @@ public sealed class CopyShimProtocolTests(SandboxFixture sandbox) : IAsyncLifeti
         var e = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(padded));
         Assert.Equal(400, e.Status);
         Assert.Equal("OutOfRangeInput", e.ErrorCode);
-        Assert.NotNull(CopySourceFailure.RefusedFromUrl(e));
+        Assert.NotNull(AzureCopySourceErrors.RefusedFromUrl(e));
 
         // Exactly 2048 passes the length check and reaches RGW (which refuses the unsigned extra parameter).
         var exactly = url + "&pad=" + new string('p', 2048 - url.Length - 5);
         var atLimit = await Assert.ThrowsAsync<RequestFailedException>(() => StageAsync(exactly));
-        Assert.Equal(SourceFailureKind.AccessDenied, CopySourceFailure.From(atLimit)!.Kind);
+        Assert.Equal(SourceFailureKind.AccessDenied, AzureCopySourceErrors.From(atLimit)!.Kind);
     }
 }

@@ -41,7 +41,7 @@ public sealed class SettingsTests : IDisposable
     public void Unknown_profile_lists_the_known_ones()
     {
         var e = Assert.Throws<SkybridgeException>(() => Settings.Load(new Dictionary<string, string?>(), _file, "staging"));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("default, prod", e.Fix);
     }
 
@@ -50,13 +50,13 @@ public sealed class SettingsTests : IDisposable
     {
         File.WriteAllText(_file, "{ \"profiles\": { broken");
         var e = Assert.Throws<SkybridgeException>(() => Settings.Load(new Dictionary<string, string?>(), _file, null));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("not valid JSON", e.Message);
     }
 
     [Fact]
     public void Missing_config_file_is_a_usage_error()
-        => Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => Settings.Load(new Dictionary<string, string?>(), _file + ".missing", null)).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => Settings.Load(new Dictionary<string, string?>(), _file + ".missing", null)).Kind);
 
     [Fact]
     public void Invalid_numbers_and_urls_name_the_setting()

@@ -58,7 +58,7 @@ public class DoctorRunnerTests
     [Fact]
     public async Task A_throwing_check_fails_with_its_message_and_the_run_goes_on()
     {
-        var a = new Stub("a", () => throw new SkybridgeException(ExitCodes.Auth, "refused", "do this"));
+        var a = new Stub("a", () => throw new SkybridgeException(ErrorKind.Auth, "refused", "do this"));
         var b = new Stub("b", () => throw new InvalidOperationException("boom\nstack"));
         var c = new Stub("c", () => CheckOutcome.Pass("ok"));
         var report = await DoctorRunner.RunAsync([a, b, c], DoctorSetup.Context());

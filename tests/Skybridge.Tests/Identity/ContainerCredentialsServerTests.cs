@@ -67,7 +67,7 @@ public sealed class ContainerCredentialsServerTests : IAsyncLifetime
     {
         var e = Assert.Throws<SkybridgeException>(() => new ContainerCredentialsServer(
             new Amazon.Runtime.AnonymousAWSCredentials(), Token, IPAddress.Parse("10.1.2.3"), 0, false, NullLogger.Instance));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("--allow-non-loopback", e.Fix);
     }
 

@@ -57,7 +57,7 @@ public class FederatedAwsCredentialsTests
     {
         var sts = new FakeExchange { Failure = () => new AmazonServiceException("Not authorized to perform sts:AssumeRoleWithWebIdentity", null, ErrorType.Sender, "AccessDenied", "r", System.Net.HttpStatusCode.Forbidden) };
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => new FederatedAwsCredentials(Options, new FakeTokenCredential(), sts).ExchangeAsync());
-        Assert.Equal(ExitCodes.Auth, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.Contains("trust policy", e.Message);
     }
 
@@ -67,7 +67,7 @@ public class FederatedAwsCredentialsTests
         var azure = new ThrowingCredential(new CredentialUnavailableException("ManagedIdentityCredential authentication unavailable. No Managed Identity endpoint found."));
         var options = Options with { Azure = new AzureCredentialOptions { Kind = AzureCredentialKind.ManagedIdentity } };
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => new FederatedAwsCredentials(options, azure, new FakeExchange()).ExchangeAsync());
-        Assert.Equal(ExitCodes.Auth, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.Contains("no managed identity is available on this host", e.Message);
         Assert.Contains("--client-id", e.Fix);
     }

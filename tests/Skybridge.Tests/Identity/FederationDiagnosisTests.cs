@@ -22,7 +22,7 @@ public class FederationDiagnosisTests
     public void Wrong_audience_names_both_audiences()
     {
         var e = Explain(Error("InvalidIdentityToken", "Incorrect token audience"), Claims(aud: "api://other"));
-        Assert.Equal(ExitCodes.Auth, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.Contains("'api://other'", e.Message);
         Assert.Contains("expected 'api://aws_azure_federate'", e.Message);
     }

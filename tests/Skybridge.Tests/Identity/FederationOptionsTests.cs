@@ -30,7 +30,7 @@ public class FederationOptionsTests
     public void Bad_role_arn_is_a_usage_error(string arn, string mentioned)
     {
         var e = Assert.Throws<SkybridgeException>(() => (Valid with { RoleArn = arn }).Validate());
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains(mentioned, e.Message);
         Assert.NotNull(e.Fix);
     }
@@ -41,7 +41,7 @@ public class FederationOptionsTests
     public void Duration_outside_sts_range_is_refused(int seconds)
     {
         var e = Assert.Throws<SkybridgeException>(() => (Valid with { Duration = TimeSpan.FromSeconds(seconds) }).Validate());
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("900..43200", e.Fix);
     }
 
@@ -50,7 +50,7 @@ public class FederationOptionsTests
     [InlineData("has space")]
     [InlineData("semi;colon")]
     public void Invalid_session_names_are_refused(string name)
-        => Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => (Valid with { RoleSessionName = name }).Validate()).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => (Valid with { RoleSessionName = name }).Validate()).Kind);
 
     [Fact]
     public void Audience_that_is_neither_uri_nor_guid_is_refused()

@@ -33,7 +33,7 @@ public class TokenClaimsTests
     public void Garbage_is_an_auth_error_without_echoing_the_input(string token)
     {
         var e = Assert.Throws<SkybridgeException>(() => TokenClaims.Decode(token));
-        Assert.Equal(ExitCodes.Auth, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.DoesNotContain(token, e.Message);
     }
 

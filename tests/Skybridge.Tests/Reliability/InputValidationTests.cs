@@ -21,7 +21,7 @@ public sealed class InputValidationTests
     public void Invalid_container_names_are_usage_errors_before_any_request(string container)
     {
         var e = Assert.Throws<SkybridgeException>(() => BlobLocation.Parse($"https://acct.blob.core.windows.net/{container}/p"));
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("container name", e.Message);
         Assert.NotNull(e.Fix);
     }
@@ -38,7 +38,7 @@ public sealed class InputValidationTests
     public void An_empty_size_window_is_a_usage_error()
     {
         var e = Assert.Throws<SkybridgeException>(() => new Filter(minSize: 10 << 20, maxSize: 1024));
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("--max-size", e.Message);
     }
 
@@ -46,7 +46,7 @@ public sealed class InputValidationTests
     public void An_empty_date_window_is_a_usage_error()
     {
         var e = Assert.Throws<SkybridgeException>(() => new Filter(modifiedAfter: new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero), modifiedBefore: new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero)));
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("--modified-before", e.Message);
     }
 
@@ -55,7 +55,7 @@ public sealed class InputValidationTests
     {
         var location = BlobLocation.Parse("https://127.0.0.1:10000/devstoreaccount1/cont/p");
         var e = Assert.Throws<SkybridgeException>(() => AzureBlobDestination.Create(location, null, "sv=2020-01-01&sig=abc", "UseDevelopmentStorage=true"));
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("--dest-sas", e.Fix);
     }
 

@@ -21,7 +21,7 @@ public sealed class StsOutageMessageTests
     {
         var e = FederationDiagnosis.Explain(new AmazonSecurityTokenServiceException("Service is unavailable. Please try again.") { StatusCode = status, ErrorCode = code },
             Claims, Options, DateTimeOffset.UtcNow);
-        Assert.Equal(3, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.DoesNotContain("refused", e.Message);
         Assert.Contains(code, e.Message);
         Assert.Contains("run the command again", e.Fix);

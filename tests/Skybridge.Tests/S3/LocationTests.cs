@@ -22,7 +22,7 @@ public class LocationTests
     [InlineData("s3://Bad_Bucket")]
     [InlineData("s3://ab")]
     public void Bad_s3_urls_are_usage_errors(string url)
-        => Assert.Equal(Skybridge.ExitCodes.Usage, Assert.Throws<Skybridge.SkybridgeException>(() => S3Location.Parse(url)).ExitCode);
+        => Assert.Equal(Skybridge.ErrorKind.Usage, Assert.Throws<Skybridge.SkybridgeException>(() => S3Location.Parse(url)).Kind);
 
     [Fact]
     public void Blob_endpoint_with_prefix()

@@ -43,7 +43,7 @@ public class AwsSetupTests
         Assert.Equal(app, (string?)cond[$"login.microsoftonline.com/{Tid}/v2.0:aud"]);
 
         var e = Assert.Throws<SkybridgeException>(() => Plan(Base with { TokenVersion = 2 }));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("client id", e.Message);
         Assert.Contains("--token-version 1", e.Fix);
     }
@@ -78,7 +78,7 @@ public class AwsSetupTests
     public void Missing_subject_is_refused_unless_allow_any_subject_and_then_warned()
     {
         var e = Assert.Throws<SkybridgeException>(() => Plan(Base with { Subject = null }));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("every identity", e.Message);
         Assert.Contains("--subject", e.Fix);
         Assert.Contains("--allow-any-subject", e.Fix);
@@ -343,8 +343,8 @@ public class AwsSetupTests
     public void Invalid_input_is_a_usage_error_with_what_why_and_fix(string option, AwsFederationRequest request)
     {
         var e = Assert.Throws<SkybridgeException>(() => AwsFederationPlan.Create(request));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains(option, e.Message);                    // what
         Assert.Contains(":", e.Message);                       // ...: why
         Assert.True(e.Message.Length > option.Length + 30, e.Message);
@@ -361,7 +361,7 @@ public class AwsSetupTests
     public void Unknown_format_is_a_usage_error()
     {
         var e = Assert.Throws<SkybridgeException>(() => AwsSetupFormats.Render(Plan(), "yaml"));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("cloudformation", e.Fix);
     }
 

@@ -119,7 +119,7 @@ public class AzureSetupTests
     public void Invalid_input_is_a_usage_error_with_what_why_and_fix(string option, AzureAppSetupRequest request)
     {
         var e = Assert.Throws<SkybridgeException>(() => AzureAppSetupPlan.Create(request));
-        Assert.Equal(2, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains(option, e.Message);
         Assert.Contains(":", e.Message);
         Assert.False(string.IsNullOrWhiteSpace(e.Fix));
@@ -127,5 +127,5 @@ public class AzureSetupTests
 
     [Fact]
     public void Unknown_format_is_a_usage_error()
-        => Assert.Equal(2, Assert.Throws<SkybridgeException>(() => AzureSetupFormats.Render(AzureAppSetupPlan.Create(Full), "terraform")).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => AzureSetupFormats.Render(AzureAppSetupPlan.Create(Full), "terraform")).Kind);
 }

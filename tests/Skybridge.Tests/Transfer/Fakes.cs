@@ -113,7 +113,7 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IS
 
     public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
     {
-        if (FailWrite?.Invoke(name) is { } e) throw e;
+        if (FailWrite?.Invoke(name) is { } e) throw Mapped(e);
         if (!MD5.HashData(content.Span).AsSpan().SequenceEqual(write.ContentMd5)) throw new InvalidOperationException("Md5Mismatch");
         Interlocked.Increment(ref Puts);
         lock (Blobs) Blobs[name] = (content.ToArray(), write, DateTimeOffset.UtcNow);
@@ -123,7 +123,7 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IS
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
         await Task.Yield();
-        if (FailWrite?.Invoke(name) is { } e) throw e;
+        if (FailWrite?.Invoke(name) is { } e) throw Mapped(e);
         if (blockMd5 is not null && !MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
         if (blockMd5 is null) Interlocked.Increment(ref StagedWithoutMd5);
         Interlocked.Increment(ref StagedBlocks);
@@ -143,6 +143,9 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IS
         foreach (var key in _staged.Keys.Where(k => k.Item1 == name).ToList()) _staged.TryRemove(key, out _);
         return Task.CompletedTask;
     }
+
+    /// <summary>An injected Azure failure as the real adapter raises it (AzureErrors); anything else as is.</summary>
+    private static Exception Mapped(Exception e) => (Exception?)Skybridge.Blob.AzureErrors.Map(e) ?? e;
 
     /// <summary>Get Block List (uncommitted).</summary>
     public Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)

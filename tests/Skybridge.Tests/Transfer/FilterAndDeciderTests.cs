@@ -95,8 +95,8 @@ public class DeciderTests
     [Fact]
     public void Bad_option_values_are_usage_errors()
     {
-        Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => Decider.ParseCompare("crc")).ExitCode);
-        Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => Decider.ParseOverwrite("sometimes")).ExitCode);
+        Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => Decider.ParseCompare("crc")).Kind);
+        Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => Decider.ParseOverwrite("sometimes")).Kind);
         Assert.Equal(CompareMode.Mtime, Decider.ParseCompare("MTIME"));
     }
 }

@@ -38,7 +38,7 @@ public class TransferCommandOptionsTests
     [InlineData("-1M")]
     [InlineData("M")]
     public void Bad_sizes_are_usage_errors(string text)
-        => Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => TransferCommands.Size(text, "x")).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => TransferCommands.Size(text, "x")).Kind);
 
     [Fact]
     public void Dates_without_offset_are_utc()
@@ -64,7 +64,7 @@ public class TransferCommandOptionsTests
         var settings = new Settings(new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase) { ["block-size"] = size },
             new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), null, null);
         var e = Assert.Throws<SkybridgeException>(() => TransferCommands.Options(settings, parse, RunMode.Copy));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("1024MiB", e.Fix);
     }
 
@@ -72,7 +72,7 @@ public class TransferCommandOptionsTests
     public void Unknown_upload_checksum_is_a_usage_error()
     {
         var e = Assert.Throws<SkybridgeException>(() => UploadChecksum.Resolve("crc64", new Uri("https://a.blob.core.windows.net/c")));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("crc64", e.Message);
     }
 
@@ -129,7 +129,7 @@ public class TransferCommandOptionsTests
     [InlineData("--access-tier", "lukewarm")]
     [InlineData("--name-policy", "rename")]
     public void Out_of_range_values_are_usage_errors(string flag, string value)
-        => Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => Bind("copy", flag, value)).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => Bind("copy", flag, value)).Kind);
 
     [Fact]
     public void The_plain_progress_line_carries_objects_bytes_rate_and_errors()

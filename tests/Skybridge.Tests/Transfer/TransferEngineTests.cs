@@ -340,8 +340,10 @@ public class TransferEngineTests
         for (int i = 0; i < 50; i++) src.Put($"o{i:D2}", [1]);
         var dst = new FakeDestination { FailWrite = _ => new RequestFailedException(403, "This request is not authorized", "AuthorizationPermissionMismatch", null) };
         var engine = new TransferEngine(src, dst, Small(), new TransferStats());
-        var e = await Assert.ThrowsAsync<RequestFailedException>(() => engine.RunAsync(RunMode.Copy, CancellationToken.None));
-        Assert.Equal(403, e.Status);
+        // The adapter raises the domain error (the SDK's answer is its cause); the engine stops on its kind.
+        var e = await Assert.ThrowsAsync<SkybridgeException>(() => engine.RunAsync(RunMode.Copy, CancellationToken.None));
+        Assert.Equal(403, Assert.IsType<RequestFailedException>(e.InnerException).Status);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.True(TransferErrors.IsFatal(e));
     }
 

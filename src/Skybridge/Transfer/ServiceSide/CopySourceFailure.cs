@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Azure;
-
 namespace Skybridge.Transfer.ServiceSide;
 
 /// <summary>What kind of source failure Azure reported for a from-URL operation.</summary>
@@ -19,13 +16,11 @@ public enum SourceFailureKind
 }
 
 /// <summary>
-/// A source failure as Azure reports it on Put Blob From URL / Put Block From URL: error code
-/// CannotVerifyCopySource, the source's own status in x-ms-copy-source-status-code and its error
-/// code in x-ms-copy-source-error-code (service versions from 2025-11-05 repeat both, with the
-/// source's message, as CopySourceStatusCode / CopySourceErrorCode / CopySourceErrorMessage in
-/// the error body). The destination status itself (403, 404, 409) is not the source's.
+/// A source failure as the destination reports it on a from-URL call: the source's own status and
+/// error code (Azure: CannotVerifyCopySource with x-ms-copy-source-status-code / -error-code, read by
+/// <see cref="Blob.AzureCopySourceErrors"/>). The destination status itself (403, 404, 409) is not the source's.
 /// </summary>
-public sealed partial record CopySourceFailure(int DestinationStatus, string? ErrorCode, int? SourceStatus, string? SourceErrorCode)
+public sealed record CopySourceFailure(int DestinationStatus, string? ErrorCode, int? SourceStatus, string? SourceErrorCode)
 {
     public const string CannotVerifyCopySource = "CannotVerifyCopySource";
 
@@ -40,46 +35,6 @@ public sealed partial record CopySourceFailure(int DestinationStatus, string? Er
 
     /// <summary>"S3 403 AccessDenied" (or "no answer from the source").</summary>
     public string Source => SourceStatus is { } s ? $"S3 {s}{(SourceErrorCode is { Length: > 0 } c ? " " + c : "")}" : "no answer from the source";
-
-    /// <summary>Reads a from-URL failure; null when the exception is not about the copy source.</summary>
-    public static CopySourceFailure? From(RequestFailedException e)
-    {
-        var raw = e.GetRawResponse();
-        string? Header(string name) => raw is not null && raw.Headers.TryGetValue(name, out var v) ? v : null;
-        string? body = null;
-        try { body = raw?.Content?.ToString(); } catch (Exception) { /* a streamed body: headers only */ }
-
-        var statusText = Header("x-ms-copy-source-status-code") ?? Element(body, "CopySourceStatusCode");
-        int? sourceStatus = int.TryParse(statusText, out var s) ? s : null;
-        var sourceCode = Header("x-ms-copy-source-error-code") ?? Element(body, "CopySourceErrorCode");
-        var code = e.ErrorCode ?? Header("x-ms-error-code") ?? Element(body, "Code");
-        if (code != CannotVerifyCopySource && sourceStatus is null) return null;
-        return new CopySourceFailure(e.Status, code, sourceStatus, string.IsNullOrWhiteSpace(sourceCode) ? null : sourceCode);
-    }
-
-    /// <summary>
-    /// The destination refused the from-URL request itself: 501 (not implemented, e.g. an emulator)
-    /// or 400 OutOfRangeInput / InvalidHeaderValue (x-ms-copy-source too long or not acceptable).
-    /// Streaming the object can still work; null when the failure is something else.
-    /// </summary>
-    public static string? RefusedFromUrl(RequestFailedException e)
-    {
-        var raw = e.GetRawResponse();
-        var code = e.ErrorCode ?? (raw is not null && raw.Headers.TryGetValue("x-ms-error-code", out var h) ? h : null);
-        return (e.Status, code) switch
-        {
-            (501, _) => $"destination does not support copy from URL (501 {code})",
-            (400, "OutOfRangeInput" or "InvalidHeaderValue" or "InvalidSourceUri") => $"destination refused the copy source (400 {code})",
-            _ => null,
-        };
-    }
-
-    private static string? Element(string? xml, string name)
-    {
-        if (string.IsNullOrEmpty(xml)) return null;
-        var m = Regex.Match(xml, $"<{name}>([^<]*)</{name}>");
-        return m.Success ? m.Groups[1].Value.Trim() : null;
-    }
 }
 
 /// <summary>
@@ -88,10 +43,28 @@ public sealed partial record CopySourceFailure(int DestinationStatus, string? Er
 /// <see cref="DestinationCannotFetch"/> whether that holds for every object of the run.
 /// </summary>
 public sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
-    bool destinationFailed = false) : Exception(message, inner)
+    bool destinationFailed = false) : SkybridgeException(destinationFailed ? ErrorKind.Transient : ErrorKind.Failed, message, inner: inner)
 {
     public string? StreamInstead { get; } = streamInstead;
     public bool DestinationCannotFetch { get; } = destinationCannotFetch;
     /// <summary>The destination itself failed the call (5xx after its retries): maybe transient, maybe it cannot do this.</summary>
     public bool DestinationFailed { get; } = destinationFailed;
+}
+
+/// <summary>
+/// A from-URL call failed, as the destination's adapter describes it without SDK types: a failure of
+/// the copy source (<see cref="Source"/>), the destination refusing from-URL copies themselves
+/// (<see cref="RefusedFromUrl"/>), its own check of the source ETag (<see cref="SourceConditionNotMet"/>),
+/// or its own 5xx. <see cref="ServiceSideCopier"/> turns it into what the run does next.
+/// </summary>
+public sealed class CopyFromUrlException(int status, string? errorCode, string message, Exception? inner = null)
+    : SkybridgeException(ErrorKind.Failed, message, inner: inner)
+{
+    public int Status { get; } = status;
+    public string? ErrorCode { get; } = errorCode;
+    public CopySourceFailure? Source { get; init; }
+    /// <summary>Why the destination refused the from-URL request itself (streaming can still work), or null.</summary>
+    public string? RefusedFromUrl { get; init; }
+    /// <summary>The destination evaluated x-ms-source-if-match itself and the source no longer matches.</summary>
+    public bool SourceConditionNotMet { get; init; }
 }

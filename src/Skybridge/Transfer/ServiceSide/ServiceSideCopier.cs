@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Skybridge.Blob;
@@ -230,12 +229,12 @@ public sealed class ServiceSideCopier : IObjectTransfer
             Volatile.Write(ref _destinationFailuresInARow, 0);
             return;
         }
-        catch (RequestFailedException e) when (CopySourceFailure.From(e) is { Kind: SourceFailureKind.AccessDenied } f)
+        catch (CopyFromUrlException e) when (e.Source is { Kind: SourceFailureKind.AccessDenied } f)
         {
             _stats.OnRepresigned();
             _log.LogInformation("Source refused the presigned URL for {Key} ({Source}): presigning a fresh one", obj.Key, f.Source);
         }
-        catch (RequestFailedException e)
+        catch (CopyFromUrlException e)
         {
             var mapped = Map(obj, e);
             Observe(mapped);
@@ -250,22 +249,22 @@ public sealed class ServiceSideCopier : IObjectTransfer
         {
             await call(fresh).ConfigureAwait(false);
         }
-        catch (RequestFailedException e) when (CopySourceFailure.From(e) is { Kind: SourceFailureKind.AccessDenied } f)
+        catch (CopyFromUrlException e) when (e.Source is { Kind: SourceFailureKind.AccessDenied } f)
         {
             throw SkybridgeException.Auth(
                 $"S3 refused to read objects of {_source.Describe} ({f.Source}, reported by Azure for a freshly presigned URL of '{obj.Key}').",
                 $"Grant the role s3:GetObject on arn:aws:s3:::{_source.Bucket}/{_source.Prefix}* and check the clock; 'skybridge doctor' checks every link of the chain.", e);
         }
-        catch (RequestFailedException e)
+        catch (CopyFromUrlException e)
         {
             throw Map(obj, e);
         }
     }
 
-    /// <summary>Azure's answer to a from-URL call, as the same reasons stream mode gives (plus whether streaming could still work).</summary>
-    public static Exception Map(SourceObject obj, RequestFailedException e)
+    /// <summary>The destination's answer to a from-URL call, as the same reasons stream mode gives (plus whether streaming could still work).</summary>
+    public static Exception Map(SourceObject obj, CopyFromUrlException e)
     {
-        if (CopySourceFailure.From(e) is { } f)
+        if (e.Source is { } f)
         {
             return f.Kind switch
             {
@@ -281,18 +280,11 @@ public sealed class ServiceSideCopier : IObjectTransfer
                     $"Azure could not read the source ({f.Source}): streamed", inner: e),
             };
         }
-        // Azure's own evaluation of x-ms-source-if-match (instead of passing it on to the source).
-        if (e.Status == 412 && (e.ErrorCode ?? (e.GetRawResponse() is { } r && r.Headers.TryGetValue("x-ms-error-code", out var c) ? c : null)) == "SourceConditionNotMet")
-            return new SourceChangedException(obj.Key, e);
-        if (CopySourceFailure.RefusedFromUrl(e) is { } refused)
+        if (e.SourceConditionNotMet) return new SourceChangedException(obj.Key, e);
+        if (e.RefusedFromUrl is { } refused)
             return new CopySourceException($"{refused} for '{obj.Key}'", refused + ": streamed", destinationCannotFetch: e.Status == 501, inner: e);
-        if (e.Status >= 500)
-        {
-            var code = e.ErrorCode ?? (e.GetRawResponse() is { } raw && raw.Headers.TryGetValue("x-ms-error-code", out var h) ? h : null);
-            return new CopySourceException($"Azure failed the from-URL call for '{obj.Key}' ({e.Status} {code})",
-                $"destination failed the from-URL call ({e.Status} {code}): streamed", destinationFailed: true, inner: e);
-        }
-        return e;
+        return new CopySourceException($"Azure failed the from-URL call for '{obj.Key}' ({e.Status} {e.ErrorCode})",
+            $"destination failed the from-URL call ({e.Status} {e.ErrorCode}): streamed", destinationFailed: true, inner: e);
     }
 
     private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[]? md5, List<string> notes, CancellationToken ct)

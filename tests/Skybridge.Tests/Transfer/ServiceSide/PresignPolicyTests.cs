@@ -79,5 +79,5 @@ public class PresignPolicyTests
 
     [Fact]
     public void Unknown_mode_is_a_usage_error()
-        => Assert.Equal(ExitCodes.Usage, Assert.Throws<SkybridgeException>(() => TransferModes.Parse("fast")).ExitCode);
+        => Assert.Equal(ErrorKind.Usage, Assert.Throws<SkybridgeException>(() => TransferModes.Parse("fast")).Kind);
 }

@@ -98,7 +98,11 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
         return data;
     }
 
-    public async Task PutFromUrlAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write, CancellationToken ct)
+    // Failures are Azure's wire answers, passed through the real adapter's mapping (as AzureCopyFromUrlDestination does).
+    public Task PutFromUrlAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write, CancellationToken ct)
+        => Skybridge.Blob.AzureCopySourceErrors.Call(() => PutAsync(name, src, sourceEtag, sourceMd5, write));
+
+    private async Task PutAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write)
     {
         var obj = presigner.Urls[src.Url.AbsoluteUri];
         var data = await FetchAsync(src, sourceEtag, 0, obj.Size);
@@ -106,8 +110,8 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
         lock (blobs.Blobs) blobs.Blobs[name] = (data, write, DateTimeOffset.UtcNow);
     }
 
-    public async Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
-        => _staged[(name, blockId)] = await FetchAsync(src, sourceEtag, offset, length);
+    public Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
+        => Skybridge.Blob.AzureCopySourceErrors.Call(async () => _staged[(name, blockId)] = await FetchAsync(src, sourceEtag, offset, length));
 
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {

@@ -174,7 +174,7 @@ public class ServiceSideCopierTests
         var rig = Seed();
         rig.Azure.Fail = (_, _) => FakeResponse.CopySourceError(403, "SignatureDoesNotMatch", 403);
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => Run(rig, CopyMode.Service));
-        Assert.Equal(ExitCodes.Auth, e.ExitCode);
+        Assert.Equal(ErrorKind.Auth, e.Kind);
         Assert.Contains("S3 403 SignatureDoesNotMatch", e.Message);
         Assert.Contains("freshly presigned", e.Message);
         Assert.Contains("s3:GetObject", e.Fix);
