@@ -145,7 +145,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
-    public async Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
+    public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct) => Commit(container, name, blockIds, write, ct);
+
+    /// <summary>Put Block List with the write's headers, metadata, tags and tier (shared with the from-URL destination).</summary>
+    internal static Task Commit(BlobContainerClient container, string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {
         var options = new CommitBlockListOptions
         {
@@ -154,7 +157,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
         };
-        await AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct)).ConfigureAwait(false);
+        return AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct));
     }
 
     public async Task DeleteAsync(string name, CancellationToken ct)
@@ -197,17 +200,17 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
-    private static BlobHttpHeaders Headers(BlobWrite w) => new()
+    internal static BlobHttpHeaders Headers(BlobWrite w) => new()
     {
         ContentType = w.ContentType,
         ContentEncoding = w.ContentEncoding,
         ContentLanguage = w.ContentLanguage,
         ContentDisposition = w.ContentDisposition,
         CacheControl = w.CacheControl,
-        ContentHash = w.ContentMd5,
+        ContentHash = w.ContentMd5.Length > 0 ? w.ContentMd5 : null, // unknown for a multipart source copied service-side
     };
 
-    private static AccessTier? Tier(string? tier) => string.IsNullOrEmpty(tier) ? (AccessTier?)null : new AccessTier(tier); // a bare null would go through AccessTier's implicit string conversion and throw
+    internal static AccessTier? Tier(string? tier) => string.IsNullOrEmpty(tier) ? (AccessTier?)null : new AccessTier(tier); // a bare null would go through AccessTier's implicit string conversion and throw
 
     private static byte[]? NullIfEmpty(byte[]? hash) => hash is { Length: > 0 } ? hash : null;
 

@@ -44,29 +44,12 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
         await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct)).ConfigureAwait(false);
     }
 
-    public async Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
-    {
-        var options = new CommitBlockListOptions
-        {
-            HttpHeaders = Headers(write),
-            Metadata = write.Metadata,
-            Tags = write.Tags.Count > 0 ? write.Tags : null,
-            AccessTier = Tier(write.AccessTier),
-        };
-        await AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct)).ConfigureAwait(false);
-    }
+    public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
+        => AzureBlobDestination.Commit(container, name, blockIds, write, ct);
 
     private static string Quote(string etag) => "\"" + CompositeEtag.Normalize(etag) + "\"";
 
-    private static BlobHttpHeaders Headers(BlobWrite w) => new()
-    {
-        ContentType = w.ContentType,
-        ContentEncoding = w.ContentEncoding,
-        ContentLanguage = w.ContentLanguage,
-        ContentDisposition = w.ContentDisposition,
-        CacheControl = w.CacheControl,
-        ContentHash = w.ContentMd5.Length > 0 ? w.ContentMd5 : null, // unknown for a multipart source copied service-side
-    };
+    private static BlobHttpHeaders Headers(BlobWrite w) => AzureBlobDestination.Headers(w);
 
-    private static AccessTier? Tier(string? tier) => string.IsNullOrEmpty(tier) ? (AccessTier?)null : new AccessTier(tier);
+    private static AccessTier? Tier(string? tier) => AzureBlobDestination.Tier(tier);
 }

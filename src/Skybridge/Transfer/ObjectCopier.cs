@@ -92,7 +92,7 @@ public sealed class ObjectCopier(
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
         var (check, proof, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
-        var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
         return new CopyResult(md5, props.VersionId, check, notes) { Proof = proof };
@@ -192,7 +192,7 @@ public sealed class ObjectCopier(
 
         var md5 = whole.GetHashAndReset();
         var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
-        var write = await BuildWriteAsync(obj, props!, md5, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
         return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }
@@ -249,28 +249,4 @@ public sealed class ObjectCopier(
     public const string UnverifiedCheck = "block-md5 only (unverified against the source ETag)";
     /// <summary>The same without per-block MD5s (--upload-checksum none).</summary>
     public const string UncheckedCheck = "unverified against the source ETag";
-
-    private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[] md5, List<string> notes, CancellationToken ct)
-    {
-        var tags = new Dictionary<string, string>();
-        if (settings.CopyTags && props.TagCount > 0)
-        {
-            var (mapped, dropped) = TagMapper.Map(await source.GetTagsAsync(obj, ct).ConfigureAwait(false));
-            tags = mapped;
-            if (dropped.Count > 0) notes.Add("tags not valid as blob index tags were dropped: " + string.Join(", ", dropped));
-        }
-        return new BlobWrite
-        {
-            ContentType = props.ContentType,
-            ContentEncoding = props.ContentEncoding,
-            ContentLanguage = props.ContentLanguage,
-            ContentDisposition = props.ContentDisposition,
-            CacheControl = props.CacheControl,
-            ContentMd5 = md5,
-            Metadata = MetadataMapper.Build(source.Bucket, obj, props, props.VersionId ?? obj.VersionId),
-            Tags = tags,
-            AccessTier = settings.AccessTier,
-            VerifyOnArrival = settings.UploadMd5,
-        };
-    }
 }

@@ -143,7 +143,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         var notes = new List<string>();
         // The ETag is the MD5 of the bytes only for a single-part object without SSE-KMS/SSE-C.
         byte[]? md5 = obj.ETagIsMd5 && !props.EtagIsNotDigest ? CompositeEtag.Md5FromEtag(obj.ETag) : null;
-        var write = await BuildWriteAsync(obj, props, md5, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(_source, obj, props, md5, _copy, notes, ct, serviceSide: true).ConfigureAwait(false);
 
         string check;
         Execution.ProofKind proof;
@@ -285,31 +285,5 @@ public sealed class ServiceSideCopier : IObjectTransfer
             return new CopySourceException($"{refused} for '{obj.Key}'", refused + ": streamed", destinationCannotFetch: e.Status == 501, inner: e);
         return new CopySourceException($"Azure failed the from-URL call for '{obj.Key}' ({e.Status} {e.ErrorCode})",
             $"destination failed the from-URL call ({e.Status} {e.ErrorCode}): streamed", destinationFailed: true, inner: e);
-    }
-
-    private async Task<BlobWrite> BuildWriteAsync(SourceObject obj, SourceProperties props, byte[]? md5, List<string> notes, CancellationToken ct)
-    {
-        var tags = new Dictionary<string, string>();
-        // TagCount < 0: the HEAD did not say (some S3-compatible servers omit x-amz-tagging-count).
-        if (_copy.CopyTags && props.TagCount != 0)
-        {
-            var (mapped, dropped) = TagMapper.Map(await _source.GetTagsAsync(obj, ct).ConfigureAwait(false));
-            tags = mapped;
-            if (dropped.Count > 0) notes.Add("tags not valid as blob index tags were dropped: " + string.Join(", ", dropped));
-        }
-        var metadata = MetadataMapper.Build(_source.Bucket, obj, props, props.VersionId ?? obj.VersionId);
-        metadata[CopyModeKey] = TransferModes.Service;
-        return new BlobWrite
-        {
-            ContentType = props.ContentType,
-            ContentEncoding = props.ContentEncoding,
-            ContentLanguage = props.ContentLanguage,
-            ContentDisposition = props.ContentDisposition,
-            CacheControl = props.CacheControl,
-            ContentMd5 = md5 ?? [],
-            Metadata = metadata,
-            Tags = tags,
-            AccessTier = _copy.AccessTier,
-        };
     }
 }
