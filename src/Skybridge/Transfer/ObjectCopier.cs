@@ -176,19 +176,7 @@ public sealed class ObjectCopier(
                 throw;
             }
         }
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch
-        {
-            // Report the root cause, not the cancellations it triggered in sibling blocks.
-            var root = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
-                .FirstOrDefault(e => e is not OperationCanceledException);
-            if (root is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
-            throw;
-        }
-        ct.ThrowIfCancellationRequested();
+        await BlockTasks.WhenAllAsync(tasks, ct).ConfigureAwait(false);
 
         var md5 = whole.GetHashAndReset();
         var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);

@@ -206,18 +206,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         {
             // A block failed and cancelled the loop: its exception is reported below.
         }
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        catch
-        {
-            var root = tasks.Where(t => t.IsFaulted).SelectMany(t => t.Exception!.InnerExceptions)
-                .FirstOrDefault(e => e is not OperationCanceledException);
-            if (root is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(root);
-            throw;
-        }
-        ct.ThrowIfCancellationRequested();
+        await BlockTasks.WhenAllAsync(tasks, ct).ConfigureAwait(false);
     }
 
     /// <summary>Runs a from-URL call; when the source refuses the URL, presigns a fresh one and tries once more.</summary>
