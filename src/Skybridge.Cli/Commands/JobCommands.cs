@@ -145,6 +145,7 @@ internal static class JobCommands
             {
                 job = Summary(job, counts),
                 command,
+                spec = job.Spec is { } spec ? JsonDocument.Parse(spec.ToJson()).RootElement : (JsonElement?)null,
                 message = job.Message,
                 notes = job.Notes,
                 listed_through = job.ListedThrough,
@@ -283,7 +284,7 @@ internal sealed class JobSession : IAsyncDisposable
     public JobRun Run { get; }
 
     /// <summary>Null when the run is not journaled (plan, verify, --no-journal).</summary>
-    public static JobSession? Start(CliContext ctx, ParseResult parse, RunMode mode, S3Location source, BlobLocation target)
+    public static JobSession? Start(CliContext ctx, ParseResult parse, RunMode mode, S3Location source, BlobLocation target, TransferOptions options)
     {
         if (mode is not (RunMode.Copy or RunMode.Sync)) return null;
         bool Flag(Option<bool> o) => parse.CommandResult.Command.Options.Contains(o) && parse.GetValue(o);
@@ -322,7 +323,8 @@ internal sealed class JobSession : IAsyncDisposable
             resume = job is not null;
         }
         job ??= journal.CreateJob(modeName, src, dst, JobCommands.StoredArgs(parse),
-            target.Sas is not null ? "the destination SAS was not stored: resume with --dest-sas (or SKYBRIDGE_DEST_SAS)" : null);
+            target.Sas is not null ? "the destination SAS was not stored: resume with --dest-sas (or SKYBRIDGE_DEST_SAS)" : null,
+            new JobSpec { Mode = mode, Source = src, Destination = dst, Options = options });
         var run = journal.StartRun(job.Id, resume);
         ctx.Error.WriteLine(resume
             ? $"job {job.Id}: resuming (run {run.Session})" + (run.Resume?.ListedThrough is { } k ? $", listing after {k}" : "") + $"; journal {journal.Path}"

@@ -128,7 +128,7 @@ internal static class TransferCommands
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
-        await using var job = JobSession.Start(ctx, parse, mode, source, target); // copy/sync: a job in the journal (resumable)
+        await using var job = JobSession.Start(ctx, parse, mode, source, target, options); // copy/sync: a job in the journal (resumable)
         var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
         {
             Journal = job?.Run,

@@ -24,7 +24,7 @@ public static partial class AzureCopySourceErrors
         if (source is not null || refused is not null || conditionNotMet || e.Status >= 500)
             return new CopyFromUrlException(e.Status, code, $"Azure {e.Status} {code}: {Transfer.TransferErrors.FirstLine(e.Message)}", e)
             {
-                Source = source,
+                SourceFailure = source,
                 RefusedFromUrl = refused,
                 SourceConditionNotMet = conditionNotMet,
             };

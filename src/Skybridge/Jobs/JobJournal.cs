@@ -13,6 +13,9 @@ public sealed record JobInfo(
     DateTimeOffset Created, DateTimeOffset Updated, DateTimeOffset? Finished, int Session, int? Pid, string? Host,
     string? ListedThrough, bool ListingDone, string? Notes)
 {
+    /// <summary>The job's source, destination and resolved options (null for jobs recorded before journal schema 2).</summary>
+    public JobSpec? Spec { get; init; }
+
     /// <summary>Marked running, but its process on this host is gone (killed, crashed, machine restarted).</summary>
     public bool ProcessGone => Status == JobJournal.Running && (Host != Environment.MachineName || Pid is not { } p || !JobJournal.IsAlive(p));
 
@@ -47,7 +50,17 @@ public sealed partial class JobJournal
     /// <summary>A run (session) whose process ended without recording how (kill -9, crash, power loss).</summary>
     public const string Killed = "ended without a result (killed?)";
 
-    private const int SchemaVersion = 1;
+    /// <summary>The journal schema this build writes; older journals are migrated on open, newer ones refused.</summary>
+    public const int SchemaVersion = 2;
+
+    /// <summary>
+    /// Each step takes a journal from the version before it to its own, in one transaction with the
+    /// version bump, so a journal is never half-migrated. Version 1 is <see cref="Schema"/> itself.
+    /// </summary>
+    private static readonly (int Version, string Sql)[] Migrations =
+    [
+        (2, "ALTER TABLE jobs ADD COLUMN spec TEXT;"), // the job as a JobSpec (JSON) beside its command line
+    ];
 
     public string Path { get; }
     private readonly string _connectionString;
@@ -85,12 +98,50 @@ public sealed partial class JobJournal
         var journal = new JobJournal(full);
         using var c = journal.Connect();
         Exec(c, "PRAGMA journal_mode=WAL;");
-        using var tx = c.BeginTransaction();
-        Exec(c, Schema, tx);
-        Exec(c, $"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SchemaVersion}');", tx);
-        tx.Commit();
+        using (var tx = c.BeginTransaction())
+        {
+            Exec(c, Schema, tx);
+            Exec(c, "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '1');", tx);
+            tx.Commit();
+        }
+        Migrate(c, journal.Path);
         return journal;
     }
+
+    /// <summary>The journal's schema version.</summary>
+    public int Version
+    {
+        get
+        {
+            using var c = Connect();
+            return ReadVersion(c);
+        }
+    }
+
+    private static int ReadVersion(SqliteConnection c, SqliteTransaction? tx = null)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "SELECT value FROM meta WHERE key = 'schema_version';";
+        return int.Parse((string)cmd.ExecuteScalar()!, CultureInfo.InvariantCulture);
+    }
+
+    private static void Migrate(SqliteConnection c, string path)
+    {
+        using var tx = c.BeginTransaction(deferred: false); // one writer migrates; another waits, then sees it done
+        var version = ReadVersion(c, tx);
+        if (version > SchemaVersion)
+            throw SkybridgeException.Usage($"The job journal {path} has schema version {version}: it was written by a newer Skybridge (this one reads up to {SchemaVersion}).",
+                "Use that Skybridge version, or another journal (--journal PATH).");
+        foreach (var (to, sql) in Migrations)
+        {
+            if (to <= version) continue;
+            Exec(c, sql, tx);
+            Exec(c, $"UPDATE meta SET value = '{to}' WHERE key = 'schema_version';", tx);
+        }
+        tx.Commit();
+    }
+
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -183,15 +234,15 @@ public sealed partial class JobJournal
     // ---- jobs ----
 
     /// <summary>Records a new job (status running once <see cref="StartRun"/> is called).</summary>
-    public JobInfo CreateJob(string mode, string source, string destination, IEnumerable<string> args, string? notes = null)
+    public JobInfo CreateJob(string mode, string source, string destination, IEnumerable<string> args, string? notes = null, JobSpec? spec = null)
     {
         var now = DateTimeOffset.UtcNow;
         var id = $"{now:yyyyMMdd-HHmmss}-{Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..6]}";
         using var c = Connect();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
-            INSERT INTO jobs (id, mode, source, destination, args, status, notes, created_at, updated_at)
-            VALUES ($id, $mode, $source, $destination, $args, $status, $notes, $now, $now);
+            INSERT INTO jobs (id, mode, source, destination, args, status, notes, created_at, updated_at, spec)
+            VALUES ($id, $mode, $source, $destination, $args, $status, $notes, $now, $now, $spec);
             """;
         cmd.Parameters.AddWithValue("$id", id);
         cmd.Parameters.AddWithValue("$mode", mode);
@@ -201,6 +252,8 @@ public sealed partial class JobJournal
         cmd.Parameters.AddWithValue("$status", Interrupted); // until a run starts
         cmd.Parameters.AddWithValue("$notes", (object?)Clean(notes) ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$now", Time(now));
+        // The spec holds no secret (no SAS, key or token); cleaned like every other stored text all the same.
+        cmd.Parameters.AddWithValue("$spec", (object?)Clean(spec?.ToJson()) ?? DBNull.Value);
         cmd.ExecuteNonQuery();
         return Get(id)!;
     }
@@ -342,7 +395,7 @@ public sealed partial class JobJournal
     }
 
     private const string JobColumns =
-        "id, mode, source, destination, args, status, message, created_at, updated_at, finished_at, session, pid, host, listed_through, listing_done, notes";
+        "id, mode, source, destination, args, status, message, created_at, updated_at, finished_at, session, pid, host, listed_through, listing_done, notes, spec";
 
     private static List<JobInfo> ReadJobs(SqliteCommand cmd)
     {
@@ -355,7 +408,10 @@ public sealed partial class JobJournal
                 JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? [], r.GetString(5), NullableString(r, 6),
                 ParseTime(r.GetString(7)), ParseTime(r.GetString(8)), r.IsDBNull(9) ? null : ParseTime(r.GetString(9)),
                 r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt32(11), NullableString(r, 12), NullableString(r, 13), r.GetInt32(14) != 0,
-                NullableString(r, 15)));
+                NullableString(r, 15))
+            {
+                Spec = NullableString(r, 16) is { } spec ? JobSpec.FromJson(spec) : null,
+            });
         }
         return list;
     }

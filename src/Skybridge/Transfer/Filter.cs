@@ -15,7 +15,7 @@ public sealed class Filter
     private readonly Regex[] _include;
     private readonly Regex[] _exclude;
 
-    public Filter(IEnumerable<string>? include = null, IEnumerable<string>? exclude = null,
+    public Filter(IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
         DateTimeOffset? modifiedAfter = null, DateTimeOffset? modifiedBefore = null, long? minSize = null, long? maxSize = null)
     {
         // An empty window would make the run copy nothing and report success: refuse it up front.
@@ -23,8 +23,10 @@ public sealed class Filter
             throw SkybridgeException.Usage($"--min-size ({min} bytes) is larger than --max-size ({max} bytes): no object could match.", "Swap or correct the two sizes.");
         if (modifiedAfter is { } after && modifiedBefore is { } before && after >= before)
             throw SkybridgeException.Usage($"--modified-after ({after:u}) is not earlier than --modified-before ({before:u}): no object could match.", "Swap or correct the two dates.");
-        _include = (include ?? []).Select(GlobToRegex).ToArray();
-        _exclude = (exclude ?? []).Select(GlobToRegex).ToArray();
+        Include = [.. include ?? []];
+        Exclude = [.. exclude ?? []];
+        _include = Include.Select(GlobToRegex).ToArray();
+        _exclude = Exclude.Select(GlobToRegex).ToArray();
         ModifiedAfter = modifiedAfter;
         ModifiedBefore = modifiedBefore;
         MinSize = minSize;
@@ -32,6 +34,11 @@ public sealed class Filter
     }
 
     public static Filter None { get; } = new();
+
+    /// <summary>The --include globs as given (what a stored job or another process rebuilds the filter from).</summary>
+    public IReadOnlyList<string> Include { get; }
+    /// <summary>The --exclude globs as given.</summary>
+    public IReadOnlyList<string> Exclude { get; }
 
     public DateTimeOffset? ModifiedAfter { get; }
     public DateTimeOffset? ModifiedBefore { get; }

@@ -53,7 +53,7 @@ public sealed class CopySourceException(string message, string? streamInstead = 
 
 /// <summary>
 /// A from-URL call failed, as the destination's adapter describes it without SDK types: a failure of
-/// the copy source (<see cref="Source"/>), the destination refusing from-URL copies themselves
+/// the copy source (<see cref="SourceFailure"/>), the destination refusing from-URL copies themselves
 /// (<see cref="RefusedFromUrl"/>), its own check of the source ETag (<see cref="SourceConditionNotMet"/>),
 /// or its own 5xx. <see cref="ServiceSideCopier"/> turns it into what the run does next.
 /// </summary>
@@ -62,7 +62,7 @@ public sealed class CopyFromUrlException(int status, string? errorCode, string m
 {
     public int Status { get; } = status;
     public string? ErrorCode { get; } = errorCode;
-    public CopySourceFailure? Source { get; init; }
+    public CopySourceFailure? SourceFailure { get; init; }
     /// <summary>Why the destination refused the from-URL request itself (streaming can still work), or null.</summary>
     public string? RefusedFromUrl { get; init; }
     /// <summary>The destination evaluated x-ms-source-if-match itself and the source no longer matches.</summary>

@@ -218,7 +218,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
             Volatile.Write(ref _destinationFailuresInARow, 0);
             return;
         }
-        catch (CopyFromUrlException e) when (e.Source is { Kind: SourceFailureKind.AccessDenied } f)
+        catch (CopyFromUrlException e) when (e.SourceFailure is { Kind: SourceFailureKind.AccessDenied } f)
         {
             _stats.OnRepresigned();
             _log.LogInformation("Source refused the presigned URL for {Key} ({Source}): presigning a fresh one", obj.Key, f.Source);
@@ -238,7 +238,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         {
             await call(fresh).ConfigureAwait(false);
         }
-        catch (CopyFromUrlException e) when (e.Source is { Kind: SourceFailureKind.AccessDenied } f)
+        catch (CopyFromUrlException e) when (e.SourceFailure is { Kind: SourceFailureKind.AccessDenied } f)
         {
             throw SkybridgeException.Auth(
                 $"S3 refused to read objects of {_source.Describe} ({f.Source}, reported by Azure for a freshly presigned URL of '{obj.Key}').",
@@ -253,7 +253,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
     /// <summary>The destination's answer to a from-URL call, as the same reasons stream mode gives (plus whether streaming could still work).</summary>
     public static Exception Map(SourceObject obj, CopyFromUrlException e)
     {
-        if (e.Source is { } f)
+        if (e.SourceFailure is { } f)
         {
             return f.Kind switch
             {
