@@ -5,10 +5,13 @@ using Skybridge.Transfer;
 
 namespace Skybridge.Tests.Transfer;
 
-/// <summary>An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.</summary>
-internal sealed class FakeSource(string bucket = "bucket", string prefix = "") : IObjectSource
+/// <summary>
+/// An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.
+/// Passes the source contract (Contracts/SourceContract.cs, run by FakeSourceContract).
+/// </summary>
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource
 {
-    private readonly SortedDictionary<string, Entry> _objects = new(Utf8Ordinal.Instance);
+    private readonly SortedDictionary<string, Entry> _objects = sameBucketAs?._objects ?? new(Utf8Ordinal.Instance);
     public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
 
     public string Describe => $"s3://{bucket}/{prefix}";
@@ -16,7 +19,15 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
     public string Prefix => prefix;
     /// <summary>Set to offer service-side copies (a FakePresigner over this source).</summary>
     public Skybridge.Transfer.ServiceSide.IPresigningSource? Presigner { get; set; }
-    public SourceCapabilities Capabilities => new() { Presigner = Presigner, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag };
+    /// <summary>Set to offer listing after a key (<see cref="IResumableSource"/>), as S3 does.</summary>
+    public bool OffersListAfter { get; set; }
+    public SourceCapabilities Capabilities => new()
+    {
+        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+    };
+
+    /// <summary>Another view of the same bucket, at another prefix (as a second S3ObjectSource would be).</summary>
+    public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, HidePartSizes = HidePartSizes };
     public int Reads;
     /// <summary>Called before each ranged read (to simulate an overwrite mid-copy).</summary>
     public Action<SourceObject, long>? BeforeRead;
@@ -30,11 +41,14 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
         var obj = new SourceObject(key, data.Length, etag, modified ?? new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), storageClass);
         props ??= new SourceProperties();
         tags ??= [];
-        _objects[key] = new Entry(obj, data, parts, props with { TagCount = tags.Count }, tags);
+        lock (_objects) _objects[key] = new Entry(obj, data, parts, props with { TagCount = tags.Count }, tags);
         return obj;
     }
 
-    public void Remove(string key) => _objects.Remove(key);
+    public void Remove(string key)
+    {
+        lock (_objects) _objects.Remove(key);
+    }
 
     public static string MultipartEtag(byte[] data, long[] parts)
     {
@@ -44,13 +58,22 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
         return Convert.ToHexStringLower(MD5.HashData(digests.ToArray())) + "-" + parts.Length;
     }
 
-    public async IAsyncEnumerable<SourceObject> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    public IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct) => ListAfterAsync("", ct);
+
+    public async IAsyncEnumerable<SourceObject> ListAfterAsync(string startAfter, [EnumeratorCancellation] CancellationToken ct)
     {
-        foreach (var e in _objects.Values.ToList())
+        List<Entry> snapshot;
+        lock (_objects) snapshot = _objects.Values.ToList();
+        foreach (var e in snapshot)
         {
             await Task.Yield();
-            if (e.Object.Key.StartsWith(prefix, StringComparison.Ordinal)) yield return e.Object;
+            if (e.Object.Key.StartsWith(prefix, StringComparison.Ordinal) && Utf8Ordinal.Instance.Compare(e.Object.Key, startAfter) > 0) yield return e.Object;
         }
+    }
+
+    public Task<SourceObject?> GetAsync(string key, CancellationToken ct)
+    {
+        lock (_objects) return Task.FromResult(_objects.TryGetValue(key, out var e) ? e.Object : null);
     }
 
     public Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct)
@@ -69,15 +92,27 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "") :
     /// <summary>Behave like Ceph RGW before Squid: partNumber is ignored, part sizes unknown.</summary>
     public bool HidePartSizes;
 
+    /// <summary>Like S3: a single-part object is its one part, whatever the server does with partNumber.</summary>
     public Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
-        => Task.FromResult<IReadOnlyList<long>?>(HidePartSizes ? null : _objects[obj.Key].Parts!);
+    {
+        lock (_objects)
+        {
+            var e = _objects[obj.Key];
+            return Task.FromResult<IReadOnlyList<long>?>(e.Parts is null ? [e.Object.Size] : HidePartSizes ? null : e.Parts);
+        }
+    }
 
     public Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
-        => Task.FromResult<IReadOnlyDictionary<string, string>>(_objects[obj.Key].Tags);
+    {
+        lock (_objects) return Task.FromResult<IReadOnlyDictionary<string, string>>(_objects[obj.Key].Tags);
+    }
 }
 
-/// <summary>An in-memory container that checks transactional MD5s like the service does.</summary>
-internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IStagedBlockListing
+/// <summary>
+/// An in-memory container that checks transactional MD5s like the service does. Passes the
+/// destination contract (Contracts/DestinationContract.cs, run by FakeDestinationContract).
+/// </summary>
+internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing
 {
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
@@ -87,8 +122,15 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IS
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
     };
 
-    public readonly SortedDictionary<string, (byte[] Data, BlobWrite Write, DateTimeOffset Modified)> Blobs = new(Utf8Ordinal.Instance);
-    private readonly ConcurrentDictionary<(string, string), byte[]> _staged = new();
+    /// <summary>
+    /// In UTF-16 code-unit order, as Azure and Azurite list blobs (not UTF-8: the two differ for names
+    /// mixing characters above U+FFFF with U+E000..U+FFFF; see the destination contract).
+    /// </summary>
+    public readonly SortedDictionary<string, (byte[] Data, BlobWrite Write, DateTimeOffset Modified)> Blobs = sameContainerAs?.Blobs ?? new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string, string), byte[]> _staged = sameContainerAs?._staged ?? new();
+
+    /// <summary>Another view of the same container, at another prefix.</summary>
+    public FakeDestination At(string otherPrefix) => new(otherPrefix, this) { UrlLimit = UrlLimit };
     public int Puts, Commits, StagedBlocks, StagedWithoutMd5, Deletes;
     public Func<string, Exception?>? FailWrite;
     public readonly List<List<string>> CommittedIds = [];
@@ -132,16 +174,22 @@ internal sealed class FakeDestination(string prefix = "") : IBlobDestination, IS
 
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {
-        var data = blockIds.SelectMany(id => _staged[(name, id)]).ToArray();
-        Interlocked.Increment(ref Commits);
+        Commit(name, blockIds, write, streamed: true);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Put Block List, whoever staged the blocks (this host or a from-URL call); unknown ids fail like InvalidBlockList.</summary>
+    public void Commit(string name, IReadOnlyList<string> blockIds, BlobWrite write, bool streamed)
+    {
+        var data = blockIds.SelectMany(id => _staged.TryGetValue((name, id), out var b) ? b : throw new InvalidOperationException($"InvalidBlockList: no block {id} staged for {name}")).ToArray();
+        if (streamed) Interlocked.Increment(ref Commits);
         lock (Blobs)
         {
-            CommittedIds.Add([.. blockIds]);
+            if (streamed) CommittedIds.Add([.. blockIds]);
             Blobs[name] = (data, write, DateTimeOffset.UtcNow);
         }
         // Like the service: a commit discards the blob's other uncommitted blocks.
         foreach (var key in _staged.Keys.Where(k => k.Item1 == name).ToList()) _staged.TryRemove(key, out _);
-        return Task.CompletedTask;
     }
 
     /// <summary>An injected Azure failure as the real adapter raises it (AzureErrors); anything else as is.</summary>

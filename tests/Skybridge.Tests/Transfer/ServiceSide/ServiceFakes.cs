@@ -73,28 +73,31 @@ internal sealed class FakePresigner(FakeSource source, Uri? endpoint = null) : I
 /// <summary>
 /// Plays Azure for from-URL calls: "fetches" the presigned URL's object from the fake source by
 /// range (pinned to the ETag like x-ms-source-if-match) and stores blocks/blobs in a
-/// <see cref="FakeDestination"/>. <see cref="Fail"/> injects Azure's answers per call.
+/// <see cref="FakeDestination"/> (blocks staged from a URL are the blob's uncommitted blocks, as in
+/// Azure). <see cref="Fail"/> injects Azure's answers per call.
 /// </summary>
 internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, FakeDestination blobs, Uri? endpoint = null) : ICopyFromUrlDestination
 {
-    private readonly ConcurrentDictionary<(string, string), byte[]> _staged = new();
     public int Calls, Fetched;
     public long BytesFetched;
     /// <summary>Called per from-URL call with the call number (1-based): an exception to throw instead, or null.</summary>
     public Func<int, PresignedUrl, Exception?>? Fail;
     public Uri Endpoint { get; } = endpoint ?? new Uri("https://acct.blob.core.windows.net/c");
 
-    private async Task<byte[]> FetchAsync(PresignedUrl url, string etag, long offset, long length)
+    /// <summary>The URL's object from <paramref name="offset"/>, <paramref name="length"/> bytes (null: to the end).</summary>
+    private async Task<byte[]> FetchAsync(PresignedUrl url, string etag, long offset, long? length)
     {
         var n = Interlocked.Increment(ref Calls);
         if (Fail?.Invoke(n, url) is { } e) throw e;
+        // Azure checks x-ms-copy-source's length before fetching anything.
+        if (url.Length > blobs.UrlLimit) throw FakeResponse.Plain(400, "OutOfRangeInput");
         var obj = presigner.Urls[url.Url.AbsoluteUri];
         if (obj.ETag != etag) throw FakeResponse.CopySourceError(412, "PreconditionFailed");
-        var data = new byte[length];
+        var data = new byte[length ?? obj.Size - offset];
         try { await source.ReadAsync(obj, offset, data, CancellationToken.None); }
         catch (SourceChangedException) { throw FakeResponse.CopySourceError(412, "PreconditionFailed"); }
         Interlocked.Increment(ref Fetched);
-        Interlocked.Add(ref BytesFetched, length);
+        Interlocked.Add(ref BytesFetched, data.Length);
         return data;
     }
 
@@ -104,19 +107,17 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
 
     private async Task PutAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write)
     {
-        var obj = presigner.Urls[src.Url.AbsoluteUri];
-        var data = await FetchAsync(src, sourceEtag, 0, obj.Size);
+        var data = await FetchAsync(src, sourceEtag, 0, null);
         if (sourceMd5 is not null && !MD5.HashData(data).AsSpan().SequenceEqual(sourceMd5)) throw FakeResponse.Plain(400, "Md5Mismatch");
         lock (blobs.Blobs) blobs.Blobs[name] = (data, write, DateTimeOffset.UtcNow);
     }
 
     public Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
-        => Skybridge.Blob.AzureCopySourceErrors.Call(async () => _staged[(name, blockId)] = await FetchAsync(src, sourceEtag, offset, length));
+        => Skybridge.Blob.AzureCopySourceErrors.Call(async () => blobs.StageRaw(name, blockId, await FetchAsync(src, sourceEtag, offset, length)));
 
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {
-        var data = blockIds.SelectMany(id => _staged[(name, id)]).ToArray();
-        lock (blobs.Blobs) blobs.Blobs[name] = (data, write, DateTimeOffset.UtcNow);
+        blobs.Commit(name, blockIds, write, streamed: false);
         return Task.CompletedTask;
     }
 }
