@@ -54,6 +54,14 @@ public static class ContractData
         return list;
     }
 
+    /// <summary>True when the destination's service refused the source URL itself (too long, malformed), before fetching anything.</summary>
+    public static bool SaysUrlRefused(Exception e)
+    {
+        for (Exception? x = e; x is not null; x = x.InnerException)
+            if (x is Azure.RequestFailedException r && Transfer.ServiceSide.CopySourceFailure.RefusedFromUrl(r) is not null) return true;
+        return false;
+    }
+
     /// <summary>True when <paramref name="e"/> (or an exception it wraps) says the source is no longer the listed version.</summary>
     public static bool SaysSourceChanged(Exception e)
     {

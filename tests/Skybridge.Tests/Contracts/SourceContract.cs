@@ -230,6 +230,16 @@ public abstract class SourceContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Part_sizes_are_pinned_to_the_listed_etag()
+    {
+        int[] parts = [Provider.MinPartSize, 1000];
+        await Provider.PutMultipartAsync("mp.bin", Bytes(parts.Sum(), 15), parts);
+        var mp = await ListedObjectAsync("mp.bin");
+        await Provider.PutMultipartAsync("mp.bin", Bytes(parts.Sum(), 16), parts);
+        await Assert.ThrowsAsync<SourceChangedException>(() => Provider.Open().GetPartSizesAsync(mp, 2, None));
+    }
+
+    [Fact]
     public async Task Tags_round_trip_and_are_counted_on_read()
     {
         var tags = new Dictionary<string, string> { ["team"] = "finance", ["stage"] = "raw data" };

@@ -92,13 +92,15 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     /// <summary>Behave like Ceph RGW before Squid: partNumber is ignored, part sizes unknown.</summary>
     public bool HidePartSizes;
 
-    /// <summary>Like S3: a single-part object is its one part, whatever the server does with partNumber.</summary>
+    /// <summary>Like S3ObjectSource: a single-part object is its one part (no request), whatever the server does with partNumber.</summary>
     public Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
     {
+        if (obj.MultipartCount is null) return Task.FromResult<IReadOnlyList<long>?>([obj.Size]);
         lock (_objects)
         {
-            var e = _objects[obj.Key];
-            return Task.FromResult<IReadOnlyList<long>?>(e.Parts is null ? [e.Object.Size] : HidePartSizes ? null : e.Parts);
+            // Like HEAD ?partNumber= with If-Match: a changed object fails even where partNumber is ignored.
+            if (!_objects.TryGetValue(obj.Key, out var e) || e.Object.ETag != obj.ETag) throw new SourceChangedException(obj.Key);
+            return Task.FromResult<IReadOnlyList<long>?>(HidePartSizes ? null : e.Parts);
         }
     }
 
