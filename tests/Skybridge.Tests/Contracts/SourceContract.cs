@@ -40,7 +40,7 @@ public interface ISourceUnderTest : IAsyncDisposable
     /// <summary>Writes (or overwrites) <see cref="Root"/> + <paramref name="key"/> in one PUT.</summary>
     Task PutAsync(string key, byte[] data, SourceWrite? write = null);
 
-    /// <summary>Writes many small objects (seeding a listing); may run in parallel.</summary>
+    /// <summary>Writes many one-byte objects (the byte 7) to seed a listing; may run in parallel.</summary>
     Task PutManyAsync(IReadOnlyCollection<string> keys);
 
     /// <summary>Writes <see cref="Root"/> + <paramref name="key"/> as a multipart upload with these part sizes.</summary>
@@ -87,6 +87,19 @@ public abstract class SourceContract : IAsyncLifetime
         await Provider.PutManyAsync(OrderingNames);
         var listed = await ListedAsync();
         Assert.Equal(OrderingNames.Order(Utf8Bytes), listed);
+    }
+
+    /// <summary>S3 keys may hold control characters (Azure names may not: the planner renames or skips them); the source must still list and read them.</summary>
+    [Fact]
+    public async Task Keys_with_control_characters_list_in_order_and_read()
+    {
+        string[] keys = ["ctl/a\u0001b", "ctl/a\tb", "ctl/a\u007fb", "ctl/ab"];
+        await Provider.PutManyAsync(keys);
+        Assert.Equal(keys.Order(Utf8Bytes), await ListedAsync("ctl/"));
+        var obj = await ListedObjectAsync("ctl/a\u0001b");
+        var buffer = new byte[1];
+        await Provider.Open().ReadAsync(obj, 0, buffer, None);
+        Assert.Equal(7, buffer[0]);
     }
 
     [Fact]
