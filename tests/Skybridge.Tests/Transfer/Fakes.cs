@@ -155,9 +155,21 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
         lock (Blobs) return Task.FromResult(Blobs.TryGetValue(name, out var b) ? ToBlob(name, b) : null);
     }
 
+    /// <summary>What Azure refuses in metadata: names that are not C# identifiers (400 InvalidMetadata), values with non-ASCII characters (the SDK refuses the header).</summary>
+    private static void CheckMetadata(BlobWrite write)
+    {
+        foreach (var (k, v) in write.Metadata)
+        {
+            if (k.Length == 0 || !(char.IsAsciiLetter(k[0]) || k[0] == '_') || !k.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+                throw new InvalidOperationException($"InvalidMetadata: '{k}' is not a C# identifier");
+            if (!v.All(char.IsAscii)) throw new InvalidOperationException("Request headers must contain only ASCII characters.");
+        }
+    }
+
     public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
     {
         if (FailWrite?.Invoke(name) is { } e) throw Mapped(e);
+        CheckMetadata(write);
         if (!MD5.HashData(content.Span).AsSpan().SequenceEqual(write.ContentMd5)) throw new InvalidOperationException("Md5Mismatch");
         Interlocked.Increment(ref Puts);
         lock (Blobs) Blobs[name] = (content.ToArray(), write, DateTimeOffset.UtcNow);
@@ -169,6 +181,9 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
         await Task.Yield();
         if (FailWrite?.Invoke(name) is { } e) throw Mapped(e);
         if (blockMd5 is not null && !MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
+        // Like Azure (400 InvalidBlobOrBlock): every block id of one blob has the same length.
+        if (_staged.Keys.FirstOrDefault(k => k.Item1 == name) is { Item2: { } other } && other.Length != blockId.Length)
+            throw new InvalidOperationException($"InvalidBlobOrBlock: block id length {blockId.Length} differs from the staged {other.Length}");
         if (blockMd5 is null) Interlocked.Increment(ref StagedWithoutMd5);
         Interlocked.Increment(ref StagedBlocks);
         _staged[(name, blockId)] = content.ToArray();
@@ -183,6 +198,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     /// <summary>Put Block List, whoever staged the blocks (this host or a from-URL call); unknown ids fail like InvalidBlockList.</summary>
     public void Commit(string name, IReadOnlyList<string> blockIds, BlobWrite write, bool streamed)
     {
+        CheckMetadata(write);
         var data = blockIds.SelectMany(id => _staged.TryGetValue((name, id), out var b) ? b : throw new InvalidOperationException($"InvalidBlockList: no block {id} staged for {name}")).ToArray();
         if (streamed) Interlocked.Increment(ref Commits);
         lock (Blobs)
