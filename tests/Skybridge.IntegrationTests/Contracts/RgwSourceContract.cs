@@ -25,14 +25,18 @@ public sealed class RgwSourceContract(SandboxFixture sandbox) : SourceContract
         private readonly AWSCredentials _credentials = new BasicAWSCredentials(sandbox.AdminAccessKey, sandbox.AdminSecretKey);
         private IAmazonS3? _client;
 
-        /// <summary>The client the provider uses: built as the CLI builds it (S3Endpoint.CreateClient), here with the admin key.</summary>
+        /// <summary>
+        /// The client the provider uses, built as the CLI builds it (S3Endpoint.CreateClient) but with the
+        /// admin key: the contract is the provider's, the keyless chain has its own tests, and the role's
+        /// policy (what it may read) is not what a source contract is about.
+        /// </summary>
         private IAmazonS3 Client => _client ??= _endpoint.CreateClient(_credentials);
 
         public string Root { get; } = $"contract-{Guid.NewGuid():N}"[..21] + "/";
         public int ListPageSize => 1000; // S3ObjectSource asks for S3's maximum page (MaxKeys 1000)
         public int MinPartSize => 5 * 1024 * 1024;
 
-        /// <summary>Measured: this RGW (Pacific) ignores partNumber on HEAD and answers with the whole object.</summary>
+        /// <summary>Measured (the part-size contract test): the sandbox's RGW ignores partNumber on HEAD and answers with the whole object, so S3ObjectSource returns null.</summary>
         public bool KnowsPartSizes => false;
 
         public IObjectSource Open(string prefix = "")

@@ -304,6 +304,7 @@ public abstract class DestinationContract : IAsyncLifetime
         Assert.Equal(["keep"], await NamesAsync(destination));
     }
 
+    /// <summary>Azure's documented block blob limits (every destination here is Azure Blob; another kind would override its expectation).</summary>
     [Fact]
     public void Published_limits_are_azure_block_blob_limits()
     {

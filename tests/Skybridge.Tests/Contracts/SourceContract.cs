@@ -48,7 +48,7 @@ public interface ISourceUnderTest : IAsyncDisposable
 
     Task DeleteAsync(string key);
 
-    /// <summary>Fetches a presigned URL's bytes as the destination's service would (null: no range, the whole object).</summary>
+    /// <summary>Fetches a presigned URL's whole object as the destination's service would (anonymously, by the URL alone).</summary>
     Task<byte[]> FetchAsync(Transfer.ServiceSide.PresignedUrl url);
 }
 
