@@ -54,11 +54,11 @@ public static class ContractData
         return list;
     }
 
-    /// <summary>True when the destination's service refused the source URL itself (too long, malformed), before fetching anything.</summary>
+    /// <summary>True when the destination refused the source URL itself (too long, malformed), before fetching anything: the adapter says so in its domain error.</summary>
     public static bool SaysUrlRefused(Exception e)
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
-            if (x is Azure.RequestFailedException r && Transfer.ServiceSide.CopySourceFailure.RefusedFromUrl(r) is not null) return true;
+            if (x is Transfer.ServiceSide.CopyFromUrlException { RefusedFromUrl: not null }) return true;
         return false;
     }
 
@@ -67,8 +67,8 @@ public static class ContractData
     {
         for (Exception? x = e; x is not null; x = x.InnerException)
         {
-            if (x is Transfer.SourceChangedException) return true;
-            if (x is Azure.RequestFailedException r && Transfer.ServiceSide.CopySourceFailure.From(r)?.Kind == Transfer.ServiceSide.SourceFailureKind.Changed) return true;
+            if (x is Transfer.SourceChangedException or SkybridgeException { Kind: ErrorKind.SourceChanged }) return true;
+            if (x is Transfer.ServiceSide.CopyFromUrlException { SourceFailure.Kind: Transfer.ServiceSide.SourceFailureKind.Changed } or Transfer.ServiceSide.CopyFromUrlException { SourceConditionNotMet: true }) return true;
         }
         return false;
     }
