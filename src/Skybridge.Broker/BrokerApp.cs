@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
-using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Skybridge.Diagnostics;
 using Skybridge.Identity;
@@ -46,12 +44,7 @@ public static class BrokerApp
             k.Limits.MaxRequestLineSize = 2048;
         });
 
-        var validation = new BrokerTokenValidation(settings);
-        builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton(validation);
-        builder.Services.AddSingleton(sts ?? StsWebIdentityExchange.Create(settings.Region, settings.StsEndpoint));
-        builder.Services.AddSingleton<CredentialBroker>();
-
+        var validation = builder.Services.AddBroker(settings, sts);
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
         {
             o.MapInboundClaims = false;
@@ -88,23 +81,8 @@ public static class BrokerApp
 
         builder.Services.AddRateLimiter(o =>
         {
-            o.GlobalLimiter = PartitionedRateLimiter.CreateChained(
-                // Every request, valid or not, counts against its client address: a flood of bad
-                // tokens is cut off before it costs a signature check per request.
-                PartitionedRateLimiter.Create<HttpContext, string>(http => RateLimitPartition.GetFixedWindowLimiter(
-                    "ip:" + http.Connection.RemoteIpAddress, _ => PerMinute(settings.PerIpPerMinute))),
-                // Authenticated callers also count against their object id, wherever they call from.
-                PartitionedRateLimiter.Create<HttpContext, string>(http =>
-                    http.User.Identity?.IsAuthenticated == true && Caller.From(http.User) is { } c
-                        ? RateLimitPartition.GetFixedWindowLimiter("caller:" + c.ObjectId, _ => PerMinute(settings.PerCallerPerMinute))
-                        : RateLimitPartition.GetNoLimiter("anonymous")));
-            o.OnRejected = async (ctx, ct) =>
-            {
-                TimeSpan? retry = ctx.Lease.TryGetMetadata(MetadataName.RetryAfter, out var r) ? r : null;
-                if (retry is { } after) ctx.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await BrokerProblems.TooMany($"rate limit reached: at most {settings.PerCallerPerMinute} requests per minute per caller and {settings.PerIpPerMinute} per client address", retry)
-                    .ExecuteAsync(ctx.HttpContext);
-            };
+            o.GlobalLimiter = BrokerServices.CreateRateLimiter(settings);
+            o.OnRejected = (ctx, ct) => new ValueTask(BrokerServices.TooMany(settings, ctx.Lease).ExecuteAsync(ctx.HttpContext));
         });
 
         var app = builder.Build();
@@ -134,13 +112,6 @@ public static class BrokerApp
         AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization.ToString(), out var h)
         && string.Equals(h.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) ? h.Parameter : null;
 
-    private static FixedWindowRateLimiterOptions PerMinute(int permits) => new()
-    {
-        PermitLimit = permits,
-        Window = TimeSpan.FromMinutes(1),
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
 }
 
 /// <summary>A token that is valid but names another tenant or no caller.</summary>
