@@ -28,7 +28,8 @@ public static class AksRecipe
         t.Parameter("serviceAccountSubject", "string", $"system:serviceaccount:{ns}:{sa}", "The Kubernetes service account the identity trusts.");
         HostingRecipes.StorageParameters(t, r);
 
-        var identityId = Expr($"resourceId('{HostingRecipes.Identities}', {P("identityName")})");
+        var identityRef = $"resourceId('{HostingRecipes.Identities}', {P("identityName")})";
+        var identityId = Expr(identityRef);
         t.Resource(HostingRecipes.UserAssignedIdentity(Param("identityName")));
         t.Resource(NewResource($"{HostingRecipes.Identities}/federatedIdentityCredentials", HostingRecipes.IdentityApi, Expr($"concat({P("identityName")}, '/kubernetes')"), new JsonObject
         {
@@ -36,9 +37,9 @@ public static class AksRecipe
             ["subject"] = Param("serviceAccountSubject"),
             ["audiences"] = new JsonArray(TokenExchangeAudience),
         }, identityId));
-        t.Resource(HostingRecipes.ContainerGrant(Expr($"reference({identityId}, '{HostingRecipes.IdentityApi}').principalId"), "aks-identity", identityId));
-        t.Output("identityClientId", "string", Expr($"reference({identityId}, '{HostingRecipes.IdentityApi}').clientId"));
-        t.Output("identityPrincipalId", "string", Expr($"reference({identityId}, '{HostingRecipes.IdentityApi}').principalId"));
+        t.Resource(HostingRecipes.ContainerGrant(Expr($"reference({identityRef}, '{HostingRecipes.IdentityApi}').principalId"), "aks-identity", identityId));
+        t.Output("identityClientId", "string", Expr($"reference({identityRef}, '{HostingRecipes.IdentityApi}').clientId"));
+        t.Output("identityPrincipalId", "string", Expr($"reference({identityRef}, '{HostingRecipes.IdentityApi}').principalId"));
         return t;
     }
 

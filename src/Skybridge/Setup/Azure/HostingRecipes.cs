@@ -53,7 +53,8 @@ public static class HostingRecipes
         t.Parameter("destination", "string", Required("--destination", r.Destination, "where the job copies to by default", "Pass --destination https://<account>.blob.core.windows.net/<container>/<path>."), "Default destination URL.");
         StorageParameters(t, r);
 
-        var identityId = Expr($"resourceId('{Identities}', concat({P("jobName")}, '-identity'))");
+        var identityRef = $"resourceId('{Identities}', concat({P("jobName")}, '-identity'))";
+        var identityId = Expr(identityRef);
         t.Resource(UserAssignedIdentity(Expr($"concat({P("jobName")}, '-identity')")));
         var job = NewResource("Microsoft.App/jobs", AppApi, Param("jobName"), new JsonObject
         {
@@ -73,17 +74,18 @@ public static class HostingRecipes
                     ["name"] = "skybridge",
                     ["image"] = Param("image"),
                     ["args"] = new JsonArray("sync", Param("source"), Param("destination"), "--output", "json"),
-                    ["env"] = SkybridgeEnvironment(Expr($"reference({identityId}, '{IdentityApi}').clientId")),
-                    ["resources"] = new JsonObject { ["cpu"] = 1.0, ["memory"] = "2Gi" },
+                    ["env"] = SkybridgeEnvironment(Expr($"reference({identityRef}, '{IdentityApi}').clientId")),
+                    ["resources"] = new JsonObject { ["cpu"] = 1, ["memory"] = "2Gi" },
                 }),
             },
         }, identityId);
         job["location"] = Param("location");
         job["identity"] = new JsonObject { ["type"] = "UserAssigned", ["userAssignedIdentities"] = new JsonObject { [identityId] = new JsonObject() } };
         t.Resource(job);
-        t.Resource(ContainerGrant(Expr($"reference({identityId}, '{IdentityApi}').principalId"), "job-identity", identityId));
+        t.Resource(ContainerGrant(Expr($"reference({identityRef}, '{IdentityApi}').principalId"), "job-identity", identityId));
 
-        var jobId = Expr($"resourceId('Microsoft.App/jobs', {P("jobName")})");
+        var jobRef = $"resourceId('Microsoft.App/jobs', {P("jobName")})";
+        var jobId = Expr(jobRef);
         if (!string.IsNullOrWhiteSpace(r.FactoryPrincipalId))
         {
             t.Parameter("factoryPrincipalId", "string", SetupValidation.ObjectId("--factory-principal-id", r.FactoryPrincipalId), "Object id of the Data Factory's system-assigned managed identity (may start and read this job, nothing else).");
@@ -102,7 +104,7 @@ public static class HostingRecipes
                 }),
                 ["assignableScopes"] = new JsonArray("[resourceGroup().id]"),
             }));
-            var assignment = NewResource(RoleAssignments, AuthorizationApi, Expr($"guid({jobId}, {P("factoryPrincipalId")}, 'skybridge-job-starter')"), new JsonObject
+            var assignment = NewResource(RoleAssignments, AuthorizationApi, Expr($"guid({jobRef}, {P("factoryPrincipalId")}, 'skybridge-job-starter')"), new JsonObject
             {
                 ["roleDefinitionId"] = roleId,
                 ["principalId"] = Param("factoryPrincipalId"),
@@ -112,8 +114,8 @@ public static class HostingRecipes
             t.Resource(assignment);
         }
         t.Output("jobResourceId", "string", jobId);
-        t.Output("identityPrincipalId", "string", Expr($"reference({identityId}, '{IdentityApi}').principalId"));
-        t.Output("identityClientId", "string", Expr($"reference({identityId}, '{IdentityApi}').clientId"));
+        t.Output("identityPrincipalId", "string", Expr($"reference({identityRef}, '{IdentityApi}').principalId"));
+        t.Output("identityClientId", "string", Expr($"reference({identityRef}, '{IdentityApi}').clientId"));
         return t;
     }
 
@@ -143,7 +145,8 @@ public static class HostingRecipes
         {
             t.Parameter("planId", "string", Required("--plan-id", r.FunctionPlanId, "the App Service / Flex Consumption plan the function app runs on", "Pass --plan-id /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.Web/serverfarms/<plan>."), "Resource id of the hosting plan.");
             t.Parameter("hostStorageAccount", "string", SetupValidation.StorageAccount(Required("--host-storage-account", r.FunctionStorageAccount, "the Functions host's own storage account (reached with the app's identity, no connection string)", "Pass --host-storage-account <name> (in this resource group).")), "Storage account of the Functions host (identity-based AzureWebJobsStorage).");
-            var siteId = Expr($"resourceId('Microsoft.Web/sites', {P("brokerName")})");
+            var siteRef = $"resourceId('Microsoft.Web/sites', {P("brokerName")})";
+            var siteId = Expr(siteRef);
             var appSettings = new JsonArray(
             [
                 .. new (string, string)[]
@@ -169,21 +172,21 @@ public static class HostingRecipes
             site["location"] = Param("location");
             site["identity"] = new JsonObject { ["type"] = "SystemAssigned" };
             t.Resource(site);
-            var hostGrant = NewResource(RoleAssignments, AuthorizationApi, Expr($"guid({siteId}, 'host-storage')"), new JsonObject
+            var hostGrant = NewResource(RoleAssignments, AuthorizationApi, Expr($"guid({siteRef}, 'host-storage')"), new JsonObject
             {
                 ["roleDefinitionId"] = Expr($"subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{StorageBlobDataOwnerId}')"),
-                ["principalId"] = Expr($"reference({siteId}, '2024-11-01', 'full').identity.principalId"),
+                ["principalId"] = Expr($"reference({siteRef}, '2024-11-01', 'full').identity.principalId"),
                 ["principalType"] = "ServicePrincipal",
             }, siteId);
             hostGrant["scope"] = Expr($"format('Microsoft.Storage/storageAccounts/{{0}}', {P("hostStorageAccount")})");
             t.Resource(hostGrant);
-            t.Output("brokerUrl", "string", Expr($"concat('https://', reference({siteId}, '2024-11-01').defaultHostName, '/v1/credentials')"));
+            t.Output("brokerUrl", "string", Expr($"concat('https://', reference({siteRef}, '2024-11-01').defaultHostName, '/v1/credentials')"));
             return t;
         }
 
         t.Parameter("environmentId", "string", Required("--environment-id", r.EnvironmentId, "the Container Apps environment", "Pass --environment-id <managed environment resource id>."), "Resource id of the Container Apps managed environment.");
         t.Parameter("image", "string", Required("--image", r.Image, "the broker's container image (src/Skybridge.Broker/Dockerfile)", "Pass --image <registry>/skybridge-broker:<tag>."), "Broker container image.");
-        var appId = Expr($"resourceId('Microsoft.App/containerApps', {P("brokerName")})");
+        var appRef = $"resourceId('Microsoft.App/containerApps', {P("brokerName")})";
         var app = NewResource("Microsoft.App/containerApps", AppApi, Param("brokerName"), new JsonObject
         {
             ["environmentId"] = Param("environmentId"),
@@ -199,7 +202,8 @@ public static class HostingRecipes
                     ["name"] = "broker",
                     ["image"] = Param("image"),
                     ["env"] = new JsonArray([.. settings.Select(s => (JsonNode)new JsonObject { ["name"] = s.Name, ["value"] = s.Value })]),
-                    ["resources"] = new JsonObject { ["cpu"] = 0.25, ["memory"] = "0.5Gi" },
+                    // The schema types cpu as an integer; a fraction of a core goes through json() (ARM's decimal).
+                    ["resources"] = new JsonObject { ["cpu"] = Expr("json('0.5')"), ["memory"] = "1Gi" },
                     ["probes"] = new JsonArray(new JsonObject { ["type"] = "Liveness", ["httpGet"] = new JsonObject { ["path"] = "/healthz", ["port"] = 8080 } }),
                 }),
                 ["scale"] = new JsonObject { ["minReplicas"] = 1, ["maxReplicas"] = 3 },
@@ -207,7 +211,7 @@ public static class HostingRecipes
         });
         app["location"] = Param("location");
         t.Resource(app);
-        t.Output("brokerUrl", "string", Expr($"concat('https://', reference({appId}, '{AppApi}').configuration.ingress.fqdn, '/v1/credentials')"));
+        t.Output("brokerUrl", "string", Expr($"concat('https://', reference({appRef}, '{AppApi}').configuration.ingress.fqdn, '/v1/credentials')"));
         return t;
     }
 
@@ -268,5 +272,6 @@ public static class HostingRecipes
         ["apiVersion"] = IdentityApi,
         ["name"] = name,
         ["location"] = Param("location"),
+        ["properties"] = new JsonObject(),
     };
 }
