@@ -37,7 +37,8 @@ public sealed record CredentialResponse(
 /// </summary>
 public sealed class CredentialBroker(BrokerSettings settings, IWebIdentityExchange sts, ILogger<CredentialBroker> log)
 {
-    private static readonly JsonSerializerOptions RequestJson = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    // Data Factory may render "@pipeline().parameters.durationSeconds" into the body as a string: accept "3600" as 3600.
+    private static readonly JsonSerializerOptions RequestJson = new() { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow, NumberHandling = JsonNumberHandling.AllowReadingFromString };
 
     public async Task<IResult> HandleAsync(HttpContext http, ClaimsPrincipal principal, string token, CancellationToken ct)
     {
