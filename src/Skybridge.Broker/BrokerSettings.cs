@@ -26,6 +26,11 @@ public sealed record BrokerSettings
 
     public static BrokerSettings From(BrokerOptions o)
     {
+        // Missing values are named as the broker's settings (the shared checks below speak of CLI flags).
+        if (string.IsNullOrWhiteSpace(o.TenantId))
+            throw SkybridgeException.Usage("Broker:TenantId is required: the broker accepts tokens of one Entra ID tenant only.", "Set Broker__TenantId=<tenant GUID> (az account show --query tenantId -o tsv).");
+        if (string.IsNullOrWhiteSpace(o.Audience))
+            throw SkybridgeException.Usage("Broker:Audience is required: the broker accepts only tokens for the federation audience (the Web activity's resource).", "Set Broker__Audience=api://aws_azure_federate (the audience the AWS role trusts).");
         var tenant = SetupValidation.TenantId(o.TenantId);
         var issuer = string.IsNullOrWhiteSpace(o.Issuer) ? $"https://sts.windows.net/{tenant}/" : SetupValidation.IssuerUrl(o.Issuer.Trim());
         if (!issuer.Contains(tenant, StringComparison.OrdinalIgnoreCase))
