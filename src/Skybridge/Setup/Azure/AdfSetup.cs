@@ -125,8 +125,7 @@ public sealed class AdfSetupPlan
         };
     }
 
-    private static string Required(string option, string? value, string what, string fix) =>
-        string.IsNullOrWhiteSpace(value) ? throw SkybridgeException.Usage($"{option} is required: {what}.", fix) : value.Trim();
+    private static string Required(string option, string? value, string what, string fix) => HostingRecipes.Required(option, value, what, fix);
 }
 
 /// <summary>Renders an <see cref="AdfSetupPlan"/> as an ARM template (JSON nodes; see <see cref="ArmTemplate"/>).</summary>
