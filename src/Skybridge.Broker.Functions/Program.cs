@@ -15,7 +15,7 @@ try
     var options = builder.Configuration.GetSection(BrokerOptions.Section).Get<BrokerOptions>() ?? new BrokerOptions();
     var settings = BrokerSettings.From(options);
     builder.Services.AddBroker(settings);
-    builder.Services.AddSingleton(BrokerServices.CreateRateLimiter(settings));
+    builder.Services.AddSingleton<BrokerRequestPipeline>();
     builder.Logging.ClearProviders().AddProvider(new RedactingLoggerProvider(Console.Out));
     builder.Build().Run();
     return ExitCodes.Ok;
