@@ -114,10 +114,5 @@ public static class TokenFailure
         _ => "the token was refused (" + e.GetType().Name + ")",
     };
 
-    private static string Quote(string? value)
-    {
-        if (value is null) return "(none)";
-        var shown = value.Length > 120 ? value[..120] + "..." : value;
-        return "'" + System.Text.Encodings.Web.JavaScriptEncoder.Default.Encode(shown) + "'";
-    }
+    private static string Quote(string? value) => Escaped.Quote(value);
 }

@@ -71,7 +71,7 @@ public sealed partial class CallerPolicy
                 "Add the caller's object id (or an app role it holds) to Broker:Callers, with the role ARNs it may assume.");
         if (string.IsNullOrWhiteSpace(requestedRoleArn)) return new RoleDecision(roles[0], null, null);
         if (roles.Contains(requestedRoleArn, StringComparer.Ordinal)) return new RoleDecision(requestedRoleArn, null, null);
-        return new RoleDecision(null, $"caller {caller.ObjectId} may not assume role {requestedRoleArn}",
+        return new RoleDecision(null, $"caller {caller.ObjectId} may not assume role {Escaped.Quote(requestedRoleArn)}",
             $"Request one of the caller's roles ({string.Join(", ", roles)}) or add this role to its Broker:Callers entry.");
     }
 
@@ -86,4 +86,15 @@ public static class BrokerClaims
     public const string Subject = "sub";
     public const string Roles = "roles";
     public const string TenantId = "tid";
+}
+
+/// <summary>Caller-supplied text shown in a reply or a log: shortened and escaped, never raw.</summary>
+public static class Escaped
+{
+    public static string Quote(string? value)
+    {
+        if (value is null) return "(none)";
+        var shown = value.Length > 120 ? value[..120] + "..." : value;
+        return "'" + System.Text.Encodings.Web.JavaScriptEncoder.Default.Encode(shown) + "'";
+    }
 }

@@ -83,7 +83,12 @@ public sealed class BrokerPolicyTests
         Assert.Equal(Reader, policy.Decide(new Caller(Factory.ToUpperInvariant(), []), Reader).RoleArn);
         var refused = policy.Decide(new Caller(Factory, []), Writer);
         Assert.Null(refused.RoleArn);
-        Assert.Contains("may not assume role " + Writer, refused.Refusal);
+        Assert.Contains($"may not assume role '{Writer}'", refused.Refusal);
+        // A requested ARN is the caller's text: shortened and escaped in the reason, never raw.
+        var hostile = policy.Decide(new Caller(Factory, []), "arn:aws:iam::1:role/x\n<script>" + new string('a', 500));
+        Assert.DoesNotContain("\n", hostile.Refusal);
+        Assert.DoesNotContain("<script>", hostile.Refusal);
+        Assert.True(hostile.Refusal!.Length < 300, hostile.Refusal);
         Assert.Equal(Writer, policy.Decide(new Caller(Guid.NewGuid().ToString(), ["Skybridge.Writer"]), null).RoleArn);
         var stranger = policy.Decide(new Caller("someone", ["Other.Role"]), null);
         Assert.Contains("is not on the broker's allow-list", stranger.Refusal);
