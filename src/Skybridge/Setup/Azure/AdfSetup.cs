@@ -160,7 +160,8 @@ public static class AdfTemplate
         {
             t.Parameter("jobResourceId", "string", p.JobResourceId, "Resource id of the Container Apps job running skybridge (the factory's identity needs start and read on it: skybridge setup container-apps-job grants them).");
             t.Parameter("jobImage", "string", p.JobImage!, "The job's container image (restated in the start request that sets the arguments).");
-            t.Parameter("jobDestination", "string", p.JobDestinationUrl!, "Destination URL for skybridge copy|sync.");
+            t.Parameter("jobDestination", "string", p.JobDestinationUrl!, "Default destination URL of the job pipeline.");
+            t.Parameter("jobCommand", "string", "sync", "sync (default: copies what is missing or changed, so a rerun resumes) or copy.", "sync", "copy");
             t.Parameter("pollSeconds", "int", 60, "Seconds between two polls of the job execution.");
             t.Parameter("jobTimeout", "string", "0.23:00:00", "Longest wait for the job (d.hh:mm:ss, at most 7 days).");
             t.Resource(JobPipelineResource(p));
@@ -257,7 +258,9 @@ public static class AdfTemplate
                 new JsonObject
                 {
                     ["method"] = "POST",
-                    ["url"] = "@pipeline().parameters.brokerUrl",
+                    // Fixed at deployment, never a pipeline parameter: whoever can pick the URL of an MSI
+                    // call receives the factory's token for the audience, i.e. could assume the role.
+                    ["url"] = Param("brokerUrl"),
                     ["headers"] = new JsonObject { ["Content-Type"] = "application/json" },
                     ["body"] = new JsonObject { ["roleArn"] = Param("roleArn"), ["durationSeconds"] = "@pipeline().parameters.durationSeconds" },
                     ["authentication"] = new JsonObject { ["type"] = "MSI", ["resource"] = Param("audience") },
@@ -300,7 +303,6 @@ public static class AdfTemplate
             ["description"] = $"Copy S3 -> Azure with temporary credentials from the Skybridge broker. The session lasts durationSeconds; the Copy activity times out {AdfSetupPlan.ExpiryMargin.TotalMinutes:0} min before that (a copy that would outlive its credentials fails cleanly and can be rerun: Binary copies skip nothing, so prefer {AdfSetupPlan.JobPipeline} for long or resumable copies).",
             ["parameters"] = new JsonObject
             {
-                ["brokerUrl"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Param("brokerUrl") },
                 ["sourcePrefix"] = new JsonObject { ["type"] = "String", ["defaultValue"] = AdfLiteral(p.Prefix) },
                 ["destinationPath"] = new JsonObject { ["type"] = "String", ["defaultValue"] = AdfLiteral(p.DestinationPath) },
                 ["durationSeconds"] = new JsonObject { ["type"] = "Int", ["defaultValue"] = Param("durationSeconds") },
@@ -313,8 +315,10 @@ public static class AdfTemplate
     private static JsonObject JobPipelineResource(AdfSetupPlan p)
     {
         var arm = new JsonObject { ["type"] = "MSI", ["resource"] = AdfSetupPlan.ArmResource };
-        var start = $"@concat('https://management.azure.com', pipeline().parameters.jobResourceId, '/start?api-version={AdfSetupPlan.ContainerAppsApi}')";
-        var poll = $"@concat('https://management.azure.com', pipeline().parameters.jobResourceId, '/executions/', activity('{AdfSetupPlan.StartJob}').output.name, '?api-version={AdfSetupPlan.ContainerAppsApi}')";
+        // The job, its image and the command are fixed at deployment (variables and literals, not
+        // parameters): a run may choose what to copy, not which code runs with the job's identity.
+        var start = $"@concat('https://management.azure.com', variables('jobResourceId'), '/start?api-version={AdfSetupPlan.ContainerAppsApi}')";
+        var poll = $"@concat('https://management.azure.com', variables('jobResourceId'), '/executions/', activity('{AdfSetupPlan.StartJob}').output.name, '?api-version={AdfSetupPlan.ContainerAppsApi}')";
         var activities = new JsonArray
         {
             Activity(AdfSetupPlan.StartJob, "WebActivity", [],
@@ -330,8 +334,8 @@ public static class AdfTemplate
                         ["containers"] = new JsonArray(new JsonObject
                         {
                             ["name"] = "skybridge",
-                            ["image"] = "@pipeline().parameters.image",
-                            ["args"] = new JsonArray("@pipeline().parameters.command", "@pipeline().parameters.source", "@pipeline().parameters.destination", "--output", "json"),
+                            ["image"] = Param("jobImage"),
+                            ["args"] = new JsonArray(Param("jobCommand"), "@pipeline().parameters.source", "@pipeline().parameters.destination", "--output", "json"),
                         }),
                     },
                     ["authentication"] = arm.DeepClone(),
@@ -374,13 +378,14 @@ public static class AdfTemplate
             ["description"] = "Run skybridge sync (or copy) as a Container Apps job with the job's own managed identity: credentials are refreshed for as long as the copy runs, every object is verified, an interrupted run resumes. The factory's identity only starts and reads the job.",
             ["parameters"] = new JsonObject
             {
-                ["jobResourceId"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Param("jobResourceId") },
-                ["image"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Param("jobImage") },
-                ["command"] = new JsonObject { ["type"] = "String", ["defaultValue"] = "sync" },
                 ["source"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Expr($"concat('s3://', {P("bucket")}, {Quote("/" + p.Prefix)})") },
                 ["destination"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Param("jobDestination") },
             },
-            ["variables"] = new JsonObject { ["jobStatus"] = new JsonObject { ["type"] = "String", ["defaultValue"] = "Running" } },
+            ["variables"] = new JsonObject
+            {
+                ["jobStatus"] = new JsonObject { ["type"] = "String", ["defaultValue"] = "Running" },
+                ["jobResourceId"] = new JsonObject { ["type"] = "String", ["defaultValue"] = Param("jobResourceId") },
+            },
             ["activities"] = activities,
         });
     }

@@ -132,6 +132,10 @@ public static class ArmTemplateValidator
                 foreach (var d in a.DependsOn)
                     if (!all.TryGetValue(d, out var target) || target.Container != a.Container)
                         problems.Add($"{where}: activity '{a.Name}' depends on '{d}', which is not an activity of its scope");
+                if ((string?)a.Json["type"] == "WebActivity" && (string?)a.Json["typeProperties"]?["authentication"]?["type"] == "MSI"
+                    && a.Json["typeProperties"]?["url"] is JsonValue url && url.TryGetValue<string>(out var u)
+                    && SafeAdf(u).Any(e => TemplateExpression.MemberChains(e, "pipeline").Any(c => c is ["parameters", ..])))
+                    problems.Add($"{where}: activity '{a.Name}' sends the factory's managed identity token to a URL a pipeline parameter chooses");
                 var reach = Reachable(a, all);
                 foreach (var (value, path) in Strings(OwnJson(a.Json), $"activity '{a.Name}'"))
                 {
@@ -187,6 +191,12 @@ public static class ArmTemplateValidator
             foreach (var p in CredentialFields)
                 if (entity["parameters"]?[p] is JsonObject spec && (string?)spec["type"] != "SecureString")
                     yield return $"{where}: parameter '{p}' carries a credential but is not SecureString";
+        }
+
+        private static IReadOnlyList<ExprNode> SafeAdf(string value)
+        {
+            try { return TemplateExpression.ParseAdf(value); }
+            catch (FormatException) { return []; } // reported where every string is parsed
         }
 
         private static bool ReadsCredential(ExprNode e, string activity) =>

@@ -31,6 +31,7 @@ public sealed class ArmTemplateValidatorTests
         ["adf: undeclared variable"] = (t => JobPipeline(t).Remove("variables"), "variables('jobStatus') is not declared"),
         ["adf: expression that does not parse"] = (t => GetCredentials(t)["typeProperties"]!["url"] = "@concat('https://x', pipeline(", "ADF expression does not parse"),
         ["adf: undeclared linked service parameter"] = (t => GeneratedTemplateTests.Resource(t, "Microsoft.DataFactory/factories/linkedservices", AdfSetupPlan.S3LinkedService)["typeProperties"]!["accessKeyId"] = "@{linkedService().accessKey}", "linkedService().accessKey is not declared"),
+        ["security: MSI token to a URL a run chooses"] = (t => { CopyPipeline(t)["parameters"]!["target"] = new JsonObject { ["type"] = "String" }; GetCredentials(t)["typeProperties"]!["url"] = "@pipeline().parameters.target"; }, "sends the factory's managed identity token to a URL a pipeline parameter chooses"),
         ["security: token in a URL"] = (t => GetCredentials(t)["typeProperties"]!["url"] = "https://sts.amazonaws.com/?Action=AssumeRoleWithWebIdentity&WebIdentityToken=@{activity('x').output}", "WebIdentityToken= in a value"),
         ["security: XML cutting"] = (t => Copy(t)["inputs"]![0]!["parameters"]!["accessKeyId"] = "@substring(activity('Get AWS credentials').output.accessKeyId, 0, 20)", "substring() cuts a reply apart"),
         ["security: credentials in an insecure output"] = (t => GetCredentials(t)["policy"]!["secureOutput"] = false, "outputs credentials without policy.secureOutput"),
