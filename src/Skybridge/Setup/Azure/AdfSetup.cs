@@ -323,7 +323,8 @@ public static class AdfTemplate
         {
             Activity(AdfSetupPlan.StartJob, "WebActivity", [],
                 // Output: the execution's name and id only; no credential anywhere in this pipeline.
-                Policy("0.00:05:00", retry: 2, retryIntervalSeconds: 30, secureInput: false, secureOutput: false),
+                // No retry: a start whose reply was lost may have started an execution already.
+                Policy("0.00:05:00", retry: 0, retryIntervalSeconds: 30, secureInput: false, secureOutput: false),
                 new JsonObject
                 {
                     ["method"] = "POST",
