@@ -111,7 +111,6 @@ public static class BrokerApp
     public static string? BearerToken(HttpContext http) =>
         AuthenticationHeaderValue.TryParse(http.Request.Headers.Authorization.ToString(), out var h)
         && string.Equals(h.Scheme, "Bearer", StringComparison.OrdinalIgnoreCase) ? h.Parameter : null;
-
 }
 
 /// <summary>A token that is valid but names another tenant or no caller.</summary>
