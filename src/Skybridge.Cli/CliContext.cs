@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using Microsoft.Extensions.Logging;
 using Skybridge.Cli.Configuration;
 using Skybridge.Cli.Rendering;
+using Skybridge.Diagnostics;
 
 namespace Skybridge.Cli;
 

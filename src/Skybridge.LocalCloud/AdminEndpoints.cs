@@ -9,7 +9,7 @@ namespace Skybridge.LocalCloud;
 ///        issuerOverride, tokenVersion, failWith, subjectOverride}  (partial update; with clientId only
 ///        tokens for that client id are affected, and they no longer see the global settings)
 ///   GET  /admin/settings[?clientId=C], POST /admin/reset[?clientId=C], GET /admin/stats[?clientId=C] {tokensIssued}
-///   GET  /admin/mint?aud=&amp;sub=&amp;ttl=&amp;exp_offset=&amp;rogue=1&amp;iss=&amp;ver=2   raw JWT (text/plain)
+///   GET  /admin/mint?aud=&amp;sub=&amp;ttl=&amp;exp_offset=&amp;rogue=1&amp;iss=&amp;ver=2&amp;nbf_offset=&amp;tid=&amp;roles=a,b   raw JWT (text/plain)
 ///   GET  /admin/federated-assertion?sub=&amp;ttl=     content for AZURE_FEDERATED_TOKEN_FILE
 ///   GET  /admin/info      tenant, issuers, signing-cert thumbprint, identities
 /// </summary>
@@ -34,8 +34,11 @@ public static class AdminEndpoints
         admin.MapPost("/reset", (string? clientId) => { state.Reset(clientId); return Results.Json(state.SettingsFor(clientId)); });
         admin.MapGet("/stats", (string? clientId) => Results.Json(new { tokensIssued = state.TokensIssued(clientId) }));
 
-        admin.MapGet("/mint", (string aud, string? sub, int? ttl, int? exp_offset, string? rogue, string? iss, int? ver) =>
-            Results.Text(tokens.Mint(aud, sub, ttl, exp_offset, rogue is "1" or "true", iss, ver ?? 1), "text/plain"));
+        // nbf_offset (seconds from now: a token not valid yet), tid (another tenant's token) and roles
+        // (app roles, comma-separated) exist for token-validation tests such as the broker's.
+        admin.MapGet("/mint", (string aud, string? sub, int? ttl, int? exp_offset, string? rogue, string? iss, int? ver, int? nbf_offset, string? tid, string? roles) =>
+            Results.Text(tokens.Mint(aud, sub, ttl, exp_offset, rogue is "1" or "true", iss, ver ?? 1,
+                new MintExtras(nbf_offset, tid, roles?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))), "text/plain"));
 
         admin.MapGet("/federated-assertion", (string? sub, int? ttl) =>
             Results.Text(tokens.FederatedAssertion(sub ?? "system:serviceaccount:skybridge:skybridge", ttl ?? 3600), "text/plain"));

@@ -67,14 +67,18 @@ public sealed class TokenFactory(StandInOptions options, SigningKeys keys, Stand
     }
 
     /// <summary>Mint an arbitrary token for tests (GET /admin/mint). Ignores the admin settings.</summary>
-    public string Mint(string aud, string? sub, int? ttl, int? expOffset, bool rogue, string? iss, int version = 1)
+    public string Mint(string aud, string? sub, int? ttl, int? expOffset, bool rogue, string? iss, int version = 1, MintExtras? extras = null)
     {
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var exp = expOffset is { } off ? now + off : now + (ttl ?? 3600);
         var issuer = iss ?? (IsStorageAudience(aud) ? StandInOptions.StorageIssuer
             : version == 2 ? options.FederationIssuerV2 : options.FederationIssuerV1);
         var iat = Math.Min(now, exp - 1); // an already-expired token still has iat < exp
-        return Sign(BuildClaims(aud, issuer, sub ?? SystemAssignedPrincipalId, SystemAssignedClientId, iat, exp, version), rogue);
+        var claims = BuildClaims(aud, issuer, sub ?? SystemAssignedPrincipalId, SystemAssignedClientId, iat, exp, version);
+        if (extras?.NotBeforeOffset is { } nbf) claims["nbf"] = now + nbf;
+        if (extras?.TenantId is { } tid) claims["tid"] = tid;
+        if (extras?.Roles is { Length: > 0 } roles) claims["roles"] = new JsonArray([.. roles.Select(r => (JsonNode)r)]);
+        return Sign(claims, rogue);
     }
 
     /// <summary>A federated credential (e.g. a Kubernetes service account token) for workload identity.</summary>
@@ -145,5 +149,8 @@ public sealed class TokenFactory(StandInOptions options, SigningKeys keys, Stand
         return signingInput + "." + Base64Url.Encode(sig);
     }
 }
+
+/// <summary>Optional claims of a minted test token: nbf seconds from now, another tid, app roles.</summary>
+public sealed record MintExtras(int? NotBeforeOffset, string? TenantId, string[]? Roles);
 
 public sealed record IssuedToken(string AccessToken, long ExpiresOn, int ExpiresIn, string Audience);

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using Skybridge.Setup;
+using Skybridge.Setup.Azure;
 
 namespace Skybridge.Cli.Commands;
 
-/// <summary>skybridge setup aws | azure: configuration generators for both clouds (they change nothing themselves).</summary>
+/// <summary>skybridge setup aws | azure | adf | container-apps-job | broker | aks: configuration generators (they change nothing themselves).</summary>
 internal static class SetupCommands
 {
     public static Command Create()
@@ -11,6 +12,7 @@ internal static class SetupCommands
         var setup = new Command("setup", "Generate the configuration for both clouds (printed on stdout; nothing is changed).");
         setup.Subcommands.Add(CreateAws());
         setup.Subcommands.Add(CreateAzure());
+        foreach (var c in AzureHostingCommands.Create()) setup.Subcommands.Add(c);
         return setup;
     }
 
@@ -104,7 +106,7 @@ internal static class SetupCommands
         return cmd;
     }
 
-    private static Option<string?> Opt(string name, string description) => new(name) { Description = description };
+    internal static Option<string?> Opt(string name, string description) => new(name) { Description = description };
 
     private static string Format(string? value, string? fallback, string[] allowed)
     {
@@ -116,7 +118,7 @@ internal static class SetupCommands
         return f;
     }
 
-    private static int? Int(string option, string? value)
+    internal static int? Int(string option, string? value)
     {
         if (string.IsNullOrWhiteSpace(value)) return null;
         return int.TryParse(value.Trim(), out var v) ? v

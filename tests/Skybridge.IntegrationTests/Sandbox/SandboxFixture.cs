@@ -125,7 +125,7 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
 
     /// <summary>A raw JWT from the stand-in's /admin/mint (ignores the stand-in's settings).</summary>
     public async Task<string> MintTokenAsync(string aud, string? sub = null, int? ttl = null, int? expOffset = null,
-        bool rogue = false, string? iss = null)
+        bool rogue = false, string? iss = null, int? nbfOffset = null, string? tid = null, string? roles = null)
     {
         var q = new List<string> { "aud=" + Uri.EscapeDataString(aud) };
         if (sub is not null) q.Add("sub=" + Uri.EscapeDataString(sub));
@@ -133,6 +133,9 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
         if (expOffset is not null) q.Add("exp_offset=" + expOffset);
         if (rogue) q.Add("rogue=1");
         if (iss is not null) q.Add("iss=" + Uri.EscapeDataString(iss));
+        if (nbfOffset is not null) q.Add("nbf_offset=" + nbfOffset);
+        if (tid is not null) q.Add("tid=" + Uri.EscapeDataString(tid));
+        if (roles is not null) q.Add("roles=" + Uri.EscapeDataString(roles));
         var token = await _http.GetStringAsync($"{EntraUrl}/admin/mint?{string.Join('&', q)}");
         return token.Trim();
     }

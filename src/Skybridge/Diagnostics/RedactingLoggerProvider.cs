@@ -1,10 +1,9 @@
 using Microsoft.Extensions.Logging;
-using Skybridge.Diagnostics;
 
-namespace Skybridge.Cli.Rendering;
+namespace Skybridge.Diagnostics;
 
-/// <summary>Writes log lines to stderr, each passed through <see cref="SecretRedactor"/> first.</summary>
-internal sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
+/// <summary>Writes log lines to a writer (the CLI: stderr; the broker: stdout), each passed through <see cref="SecretRedactor"/> first.</summary>
+public sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
 {
     private readonly Lock _gate = new();
 
