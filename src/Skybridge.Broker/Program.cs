@@ -14,5 +14,5 @@ catch (SkybridgeException e)
 {
     Console.Error.WriteLine("error: " + SecretRedactor.Redact(e.Message));
     if (e.Fix is not null) Console.Error.WriteLine("fix: " + e.Fix);
-    return e.ExitCode;
+    return ExitCodes.For(e.Kind);
 }

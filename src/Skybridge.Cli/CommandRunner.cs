@@ -44,7 +44,7 @@ internal static class CommandRunner
 
     internal static (int Code, string Message, string? Fix) Describe(Exception e) => e switch
     {
-        SkybridgeException s => (ExitCodeOf(s.Kind), s.Message, s.Fix),
+        SkybridgeException s => (ExitCodes.For(s.Kind), s.Message, s.Fix),
         CredentialUnavailableException c => (ExitCodes.Auth, "No Azure credential is available: " + FirstLine(c.Message),
             "Run on a host with a managed identity, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE for workload identity, or 'az login'; choose one with --azure-credential."),
         AuthenticationFailedException a => (ExitCodes.Auth, "Azure authentication failed: " + Skybridge.Identity.AzureCredentialDiagnosis.Reason(a), "Check the identity and --audience; 'skybridge doctor' tests every link."),
@@ -68,14 +68,6 @@ internal static class CommandRunner
             (ExitCodes.SomeFailed, $"Network failure ({e.GetType().Name}): {FirstLine(e.Message)}",
                 "Check that the endpoints are reachable, then run the same command again (objects already copied are skipped)."),
         _ => (ExitCodes.SomeFailed, $"{e.GetType().Name}: {e.Message}", null),
-    };
-
-    /// <summary>The process exit code of a failure kind: the CLI alone decides exit codes.</summary>
-    internal static int ExitCodeOf(ErrorKind kind) => kind switch
-    {
-        ErrorKind.Usage => ExitCodes.Usage,
-        ErrorKind.Auth => ExitCodes.Auth,
-        _ => ExitCodes.SomeFailed,
     };
 
     private const string Rerun = "The service is throttling or unavailable: run the same command again later (objects already copied are skipped); lower --concurrency if it keeps throttling.";

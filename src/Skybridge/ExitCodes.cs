@@ -13,4 +13,12 @@ public static class ExitCodes
     public const int Auth = 3;
     /// <summary>Interrupted (Ctrl-C / SIGINT / SIGTERM); state was left consistent.</summary>
     public const int Interrupted = 130;
+
+    /// <summary>The exit code of a failure of this kind, for the programs (CLI, broker) that end on one.</summary>
+    public static int For(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Usage => Usage,
+        ErrorKind.Auth => Auth,
+        _ => SomeFailed,
+    };
 }

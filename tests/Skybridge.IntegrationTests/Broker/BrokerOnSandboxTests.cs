@@ -237,7 +237,7 @@ public sealed partial class BrokerOnSandboxTests(SandboxFixture sandbox) : IAsyn
         var options = Options();
         options.AllowHttpMetadata = false;
         var e = Assert.Throws<SkybridgeException>(() => BrokerSettings.From(options));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("is not https", e.Message);
         Assert.Contains("AllowHttpMetadata", e.Fix);
         await Task.CompletedTask;

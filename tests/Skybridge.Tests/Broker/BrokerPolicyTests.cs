@@ -61,7 +61,7 @@ public sealed class BrokerPolicyTests
             case "no tenant": o.TenantId = null; break;
         }
         var e = Assert.Throws<SkybridgeException>(() => BrokerSettings.From(o));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains(expected, e.Message);
         Assert.False(string.IsNullOrWhiteSpace(e.Fix));
     }

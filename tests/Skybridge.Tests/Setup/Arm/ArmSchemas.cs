@@ -7,11 +7,11 @@ using NJsonSchema.References;
 namespace Skybridge.Tests.Setup.Arm;
 
 /// <summary>
-/// The official ARM JSON schemas (draft-04) from <c>../shared/schemas</c> next to the repository
-/// (override: SKYBRIDGE_ARM_SCHEMAS), loaded with NJsonSchema; every
+/// The official ARM JSON schemas (draft-04), pinned in the repository beside this file
+/// (<c>schemas/</c>: Azure/azure-resource-manager-schemas, MIT, commit named in its README; override:
+/// SKYBRIDGE_ARM_SCHEMAS), loaded with NJsonSchema; every
 /// https://schema.management.azure.com/schemas/... $ref is resolved to the file of the same path.
-/// They are found, not copied into the repository: shared/ holds the one pinned copy (1.9 MB,
-/// MIT, commit named in its README) and every clone — developers' and CI's — has it beside it.
+/// In the repository because a CI clone has nothing beside it.
 /// </summary>
 public static class ArmSchemas
 {
@@ -85,14 +85,14 @@ public static class ArmSchemas
         {
             for (var dir = string.IsNullOrEmpty(start) ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "Skybridge.sln")))
-                    return Check(Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "schemas")), "the repository's sibling ../shared/schemas");
+                    return Check(Path.Combine(dir.FullName, "tests", "Skybridge.Tests", "Setup", "Arm", "schemas"), "the repository's pinned copy");
         }
-        throw new InvalidOperationException("no Skybridge.sln above the test assembly: cannot find ../shared/schemas (set SKYBRIDGE_ARM_SCHEMAS to the schema folder)");
+        throw new InvalidOperationException("no Skybridge.sln above the test assembly: cannot find tests/Skybridge.Tests/Setup/Arm/schemas (set SKYBRIDGE_ARM_SCHEMAS to the schema folder)");
     }
 
     private static string Check(string dir, string what) =>
         File.Exists(Path.Combine(dir, "2019-04-01", "deploymentTemplate.json")) ? dir
-            : throw new InvalidOperationException($"the ARM schemas are not in {dir} ({what}): the template validation tests need shared/schemas beside the repository, or SKYBRIDGE_ARM_SCHEMAS pointing at a copy of Azure/azure-resource-manager-schemas' schemas folder.");
+            : throw new InvalidOperationException($"the ARM schemas are not in {dir} ({what}): the template validation tests need the repository's tests/Skybridge.Tests/Setup/Arm/schemas, or SKYBRIDGE_ARM_SCHEMAS pointing at a copy of Azure/azure-resource-manager-schemas' schemas folder.");
 
     private static string SourceFile([System.Runtime.CompilerServices.CallerFilePath] string path = "") => path;
 }

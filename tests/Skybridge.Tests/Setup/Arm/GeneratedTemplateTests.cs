@@ -133,7 +133,7 @@ public sealed class GeneratedTemplateTests
     public void Bad_broker_urls_are_refused_with_a_fix(string? url, string option)
     {
         var e = Assert.Throws<SkybridgeException>(() => AdfSetupPlan.Create(AdfRequest() with { BrokerUrl = url }));
-        Assert.Equal(ExitCodes.Usage, e.ExitCode);
+        Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains(option, e.Message);
         Assert.False(string.IsNullOrEmpty(e.Fix));
     }
