@@ -2,7 +2,7 @@
 # Skybridge local sandbox — TEST STAND-INS ONLY, everything on 127.0.0.1.
 #
 #   AWS side:   single-node Ceph (mon + memstore OSD) + radosgw with real STS/IAM/S3
-#   Azure side: Entra ID stand-in (src/Skybridge.LocalCloud, C#) + Azurite (https, OAuth "basic")
+#   Azure side: Entra ID stand-in (sandbox/Skybridge.LocalCloud, C#) + Azurite (https, OAuth "basic")
 #
 # Usage: ./sandbox.sh up       start (idempotent: exits fast when already running and healthy)
 #        ./sandbox.sh down     stop what 'up' started (by PID) and delete Ceph/Azurite data
@@ -34,7 +34,7 @@ MON_V2=17300; MON_V1=17301
 RGW_PORT=17080
 ENTRA_HTTP=17090; ENTRA_HTTPS=17091
 BLOB_PORT=10000; QUEUE_PORT=10001; TABLE_PORT=10002
-SHIM_PORT=10100                          # copy-from-URL shim (src/Skybridge.LocalCloud/CopyFromUrlShim) -> Azurite
+SHIM_PORT=10100                          # copy-from-URL shim (sandbox/Skybridge.LocalCloud/CopyFromUrlShim) -> Azurite
 STS_KEY=skybridgesbx0001                 # rgw sts key: exactly 16 chars (test value)
 ADMIN_AK=SKYBRIDGEADMIN000001            # RGW admin user: fixed TEST keys, sandbox only
 ADMIN_SK=skybridgeadminsecret00000000000000000001
@@ -159,7 +159,7 @@ ensure_packages() {
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$LOG/apt.log" 2>&1 \
       || { tail -30 "$LOG/apt.log" >&2; die "apt-get install failed"; }
   fi
-  command -v dotnet >/dev/null || die "dotnet SDK not found (needed to build src/Skybridge.LocalCloud)"
+  command -v dotnet >/dev/null || die "dotnet SDK not found (needed to build sandbox/Skybridge.LocalCloud)"
 }
 
 ensure_azurite() {
@@ -174,14 +174,14 @@ ensure_azurite() {
 
 localcloud_outdated() {
   [ -f "$LOCALCLOUD_DLL" ] || return 0
-  [ -n "$(find "$REPO/src/Skybridge.LocalCloud" "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" \
+  [ -n "$(find "$REPO/sandbox/Skybridge.LocalCloud" "$REPO/Directory.Build.props" "$REPO/Directory.Packages.props" \
       \( -name bin -o -name obj \) -prune -o -type f -newer "$LOCALCLOUD_DLL" -print | head -1)" ]
 }
 
 ensure_localcloud() {
-  local src=$REPO/src/Skybridge.LocalCloud
+  local src=$REPO/sandbox/Skybridge.LocalCloud
   if localcloud_outdated; then
-    log "building the Entra ID stand-in (src/Skybridge.LocalCloud)"
+    log "building the Entra ID stand-in (sandbox/Skybridge.LocalCloud)"
     # own artifacts dir; no build servers: nothing may linger holding our caller's stdio
     dotnet build "$src/Skybridge.LocalCloud.csproj" -c Release --artifacts-path "$S/build" \
       --disable-build-servers -nologo -v:q >"$LOG/build.log" 2>&1 \
