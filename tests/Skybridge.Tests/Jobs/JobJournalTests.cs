@@ -142,7 +142,7 @@ public sealed class JobJournalTests : IDisposable
     }
 
     [Fact]
-    public void A_job_still_running_in_a_live_process_cannot_be_started_twice()
+    public async Task A_job_still_running_in_a_live_process_cannot_be_started_twice()
     {
         var journal = Open();
         var job = journal.CreateJob("copy", "s3://b/", "https://a.blob.core.windows.net/c/", []);
@@ -155,7 +155,7 @@ public sealed class JobJournalTests : IDisposable
         }
         finally
         {
-            run.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            await run.DisposeAsync();
         }
         Assert.Equal(job.Id, journal.FindResumable("copy", "s3://b/", "https://a.blob.core.windows.net/c/")!.Id);
     }
