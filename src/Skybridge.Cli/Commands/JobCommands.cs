@@ -273,12 +273,16 @@ internal sealed class JobSession : IAsyncDisposable
 {
     private readonly CliContext _ctx;
 
-    private JobSession(CliContext ctx, JobInfo job, JobRun run)
+    private JobSession(CliContext ctx, JobInfo job, JobRun run, bool resumed)
     {
         _ctx = ctx;
         Job = job;
         Run = run;
+        Resumed = resumed;
     }
+
+    /// <summary>This run continues an existing job (else it started a new one).</summary>
+    public bool Resumed { get; }
 
     public JobInfo Job { get; }
     public JobRun Run { get; }
@@ -329,7 +333,7 @@ internal sealed class JobSession : IAsyncDisposable
         ctx.Error.WriteLine(resume
             ? $"job {job.Id}: resuming (run {run.Session})" + (run.Resume?.ListedThrough is { } k ? $", listing after {k}" : "") + $"; journal {journal.Path}"
             : $"job {job.Id}; journal {journal.Path}");
-        return new JobSession(ctx, job, run);
+        return new JobSession(ctx, job, run, resume);
     }
 
     /// <summary>Runs the engine and records how the run ended.</summary>

@@ -129,6 +129,8 @@ internal static class TransferCommands
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
         await using var job = JobSession.Start(ctx, parse, mode, source, target, options); // copy/sync: a job in the journal (resumable)
+        // A resumed job runs as its stored spec says (a job of an older journal has none: its command line then decides).
+        if (job is { Resumed: true, Job.Spec: { } spec }) options = spec.Options.WithResourcesOf(options);
         var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
         {
             Journal = job?.Run,

@@ -38,4 +38,19 @@ public sealed record TransferOptions
     public bool DeepVerify { get; init; }
     /// <summary>Verify --hash: deep verify, and also hash the source of objects whose ETag is not an MD5.</summary>
     public bool HashSource { get; init; }
+
+    /// <summary>
+    /// These options with the resources of <paramref name="run"/>: what decides a job's result (filters,
+    /// compare, overwrite, names, mode, tier, tags, block size, checksums, deletes and their guards)
+    /// stays as the job was started; how hard this run works (objects and blocks at once, memory,
+    /// bandwidth, read-ahead) may change from run to run.
+    /// </summary>
+    public TransferOptions WithResourcesOf(TransferOptions run) => this with
+    {
+        Concurrency = run.Concurrency,
+        ListingReadAhead = run.ListingReadAhead,
+        MaxMemory = run.MaxMemory,
+        MaxBandwidth = run.MaxBandwidth,
+        Copy = Copy with { BlocksPerObject = run.Copy.BlocksPerObject },
+    };
 }

@@ -2,8 +2,11 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Amazon.S3.Model;
 using Azure.Storage.Blobs;
+using Microsoft.Data.Sqlite;
+using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
 using Skybridge.Jobs;
+using Skybridge.Transfer;
 
 namespace Skybridge.IntegrationTests.Jobs;
 
@@ -71,5 +74,53 @@ public sealed class JournalMigrationTests(SandboxFixture sandbox) : IAsyncLifeti
         var after = JobJournal.Open(journal);
         Assert.Equal(JobJournal.Completed, after.Get(JobId)!.Status);
         Assert.Equal(20, after.Counts(JobId).Single(c => c.State == JobJournal.Committed).Objects);
+    }
+
+    /// <summary>
+    /// A new job stores its spec; a resumed one runs from it, not from its command line: the test
+    /// blanks the stored command line of a job started with --overwrite never, puts a blob where the
+    /// unfinished object goes, and the resume still leaves that blob alone.
+    /// </summary>
+    [Fact]
+    public async Task A_resumed_job_runs_from_its_stored_spec_not_from_its_command_line()
+    {
+        var prefix = $"spec-resume-{Guid.NewGuid():N}"[..24] + "/";
+        var s3 = sandbox.AdminS3();
+        await s3.PutObjectAsync(new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + "a.bin", InputStream = new MemoryStream(Content(1)), UseChunkEncoding = false });
+        var journal = Path.Combine(_dir, "spec.db");
+        try
+        {
+            // Started slow and killed once the job exists: the object is decided, not committed.
+            using (var run = new CliProcess(["copy", $"s3://{sandbox.Bucket}/{prefix}", $"{sandbox.DestUrl}/{prefix}", "--overwrite", "never", "--journal", journal,
+                       "--max-bandwidth", "1KiB", "--mode", "stream", "--progress", "none"], sandbox.Env.ToDictionary(e => e.Key, e => (string?)e.Value)))
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                while (!run.Stderr.Contains("job ") && !run.HasExited && started.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(20);
+                await Task.Delay(1500);
+                run.Kill9();
+                await run.WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            var job = JobJournal.Open(journal).List().Single();
+            Assert.Equal(OverwriteMode.Never, job.Spec!.Options.Decider.Overwrite);
+            using (var c = new SqliteConnection($"Data Source={journal};Pooling=False"))
+            {
+                c.Open();
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = "UPDATE jobs SET args = '[]';"; // the command line no longer says --overwrite never (nor --max-bandwidth)
+                cmd.ExecuteNonQuery();
+            }
+            // Someone else's blob where the unfinished object goes: "never" means it stays.
+            await Inspector().UploadBlobAsync(prefix + "a.bin", BinaryData.FromString("someone else's"));
+
+            var resume = await sandbox.RunCliAsync(["jobs", "resume", job.Id, "--journal", journal, "--output", "json"], timeout: TimeSpan.FromMinutes(3));
+            Assert.True(resume.ExitCode == 0, resume.Stdout + resume.Stderr);
+            Assert.Equal((0, 1), (JsonDocument.Parse(resume.Stdout).RootElement.GetProperty("copied").GetInt32(), JsonDocument.Parse(resume.Stdout).RootElement.GetProperty("skipped").GetInt32()));
+            Assert.Equal("someone else's", (await Inspector().GetBlobClient(prefix + "a.bin").DownloadContentAsync()).Value.Content.ToString());
+        }
+        finally
+        {
+            await s3.DeleteObjectAsync(sandbox.Bucket, prefix + "a.bin");
+            await Inspector().DeleteBlobIfExistsAsync(prefix + "a.bin");
+        }
     }
 }

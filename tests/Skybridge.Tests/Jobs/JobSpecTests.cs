@@ -92,4 +92,22 @@ public class JobSpecTests
         Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("schema version 99", e.Message);
     }
+
+    [Fact]
+    public void A_resumed_job_keeps_what_decides_its_result_and_takes_this_runs_resources()
+    {
+        var run = new TransferOptions
+        {
+            Concurrency = 2, ListingReadAhead = 3, MaxMemory = 32 << 20, MaxBandwidth = 1 << 20,
+            Copy = new CopySettings { BlocksPerObject = 1, BlockSize = 4 << 20, UploadMd5 = true }, // block size is the job's
+            NamePolicy = NamePolicy.Fail, Delete = false,
+        };
+        var resumed = Everything.WithResourcesOf(run);
+
+        Assert.Equal((2, 3, 32L << 20, (long?)(1 << 20), 1), (resumed.Concurrency, resumed.ListingReadAhead, resumed.MaxMemory, resumed.MaxBandwidth, resumed.Copy.BlocksPerObject));
+        Assert.Equal(Everything.Copy with { BlocksPerObject = 1 }, resumed.Copy);
+        Assert.Equal((NamePolicy.Encode, true, (long?)12, true, CopyMode.Service), (resumed.NamePolicy, resumed.Delete, resumed.MaxDelete, resumed.Force, resumed.Mode));
+        Assert.Same(Everything.Filter, resumed.Filter);
+        Assert.Same(Everything.Decider, resumed.Decider);
+    }
 }
