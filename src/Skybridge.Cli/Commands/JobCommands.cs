@@ -336,30 +336,25 @@ internal sealed class JobSession : IAsyncDisposable
         return new JobSession(ctx, job, run, resume);
     }
 
-    /// <summary>Runs the engine and records how the run ended.</summary>
+    /// <summary>Runs the engine as the job's run (the journal records how it ended) and says how to go on.</summary>
     public async Task<RunResult> RunAsync(Func<Task<RunResult>> body, TransferStats stats)
     {
         RunResult result;
         try
         {
-            result = await body();
+            result = await Run.RunAsync(body, stats);
         }
         catch (OperationCanceledException)
         {
-            await Run.FinishAsync(JobJournal.Interrupted, "interrupted (Ctrl-C / SIGINT / SIGTERM)", stats);
             _ctx.Error.WriteLine($"job {Job.Id} interrupted: resume with 'skybridge jobs resume {Job.Id}'.");
             throw;
         }
-        catch (Exception e)
+        catch (Exception)
         {
-            await Run.FinishAsync(JobJournal.Failed, "stopped: " + CommandRunner.Describe(e).Message, stats);
             _ctx.Error.WriteLine($"job {Job.Id} stopped: resume with 'skybridge jobs resume {Job.Id}' once the cause is fixed.");
             throw;
         }
-        var ok = result.ExitCode == ExitCodes.Ok;
-        await Run.FinishAsync(ok ? JobJournal.Completed : JobJournal.Failed,
-            ok ? null : $"{stats.Failed} object(s) failed" + (result.DeleteRefused is { } r ? "; deletes refused: " + r : ""), stats);
-        if (!ok) _ctx.Error.WriteLine($"job {Job.Id}: retry what failed with 'skybridge jobs resume {Job.Id}'.");
+        if (result.ExitCode != ExitCodes.Ok) _ctx.Error.WriteLine($"job {Job.Id}: retry what failed with 'skybridge jobs resume {Job.Id}'.");
         return result;
     }
 

@@ -253,6 +253,35 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
     }
 
     /// <summary>
+    /// Runs <paramref name="body"/> (the engine) as this job's run and records how it ended:
+    /// completed, failed (some objects failed, deletes were refused, or the run stopped on an error:
+    /// resumable once the cause is fixed) or interrupted (cancelled: every state written first).
+    /// Exceptions are rethrown after they are recorded.
+    /// </summary>
+    public async Task<RunResult> RunAsync(Func<Task<RunResult>> body, TransferStats stats)
+    {
+        RunResult result;
+        try
+        {
+            result = await body().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            await FinishAsync(JobJournal.Interrupted, "interrupted (Ctrl-C / SIGINT / SIGTERM)", stats).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e)
+        {
+            await FinishAsync(JobJournal.Failed, "stopped: " + Transfer.TransferErrors.Describe(e), stats).ConfigureAwait(false);
+            throw;
+        }
+        var ok = result.ExitCode == ExitCodes.Ok;
+        await FinishAsync(ok ? JobJournal.Completed : JobJournal.Failed,
+            ok ? null : $"{stats.Failed} object(s) failed" + (result.DeleteRefused is { } r ? "; deletes refused: " + r : ""), stats).ConfigureAwait(false);
+        return result;
+    }
+
+    /// <summary>
     /// Writes everything queued, then the run's outcome: the job's status (running -> completed,
     /// failed or interrupted) and this session's counters.
     /// </summary>
