@@ -175,6 +175,8 @@ internal static class TransferCommands
         // larger ones would fail every object later, so refuse them here.
         if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBufferedBlockSize))
             throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 1024MiB (default 8MiB).");
+        var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory;
+        MemoryBudget.RequireRoomForOneBlock(maxMemory, blockSize ?? BlockPlanner.DefaultBlockSize);
         var maxDelete = s.GetLong("max-delete");
         if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.", "Pass the largest number of blobs a sync may delete, e.g. --max-delete 100 (0: none).");
         return new TransferOptions
@@ -193,7 +195,7 @@ internal static class TransferCommands
                 CopyTags = !GetBool(parse, NoTags),
                 UploadMd5 = UploadChecksum.Resolve(s.Get("upload-checksum"), new Uri(parse.GetValue(Destination)!)),
             },
-            MaxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory,
+            MaxMemory = maxMemory,
             MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth"),
             Delete = mode is RunMode.Sync or RunMode.Plan && GetBool(parse, Delete),
             MaxDelete = maxDelete,

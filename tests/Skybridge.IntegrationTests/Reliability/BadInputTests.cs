@@ -96,6 +96,13 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("journal-not-sqlite", ["copy", "{SRC}", "{DST}", "--journal", "{CONFIG_GARBAGE}"], 2, ["journal"]),
         new("jobs-show-unknown", ["jobs", "show", "20000101-000000-000000"], 2, ["20000101-000000-000000"]),
         new("jobs-resume-unknown", ["jobs", "resume", "no-such-job"], 2, ["no-such-job"]),
+        // ---- issue 16: rough edges found by a new user ----
+        new("dst-plain-http-keyless", ["copy", "{SRC}", "http://example.com/cont"], 2, ["plain http", "https"]),
+        new("dst-plain-http-sas", ["copy", "{SRC}", "http://example.com/cont?sv=2020-01-01&sig=abc"], 2, ["plain http", "a SAS"]),
+        new("max-memory-below-one-block", ["copy", "{SRC}", "{DST}", "--max-memory", "1KiB"], 2, ["--max-memory", "one block", "8MiB"]),
+        new("max-memory-below-block-size", ["copy", "{SRC}", "{DST}", "--max-memory", "8MiB", "--block-size", "16MiB"], 2, ["--max-memory", "16MiB"]),
+        new("include-unclosed-bracket", ["copy", "{SRC}", "{DST}", "--include", "["], 2, ["unclosed", "[[]"]),
+        new("exclude-unclosed-bracket", ["plan", "{SRC}", "{DST}", "--exclude", "data-[0-9"], 2, ["unclosed", "[[]"]),
         // ---- names per policy (the source holds only keys that are not valid blob names) ----
         new("names-fail-policy", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "fail"], 1, ["invalid blob name"], Fix: false),
         new("names-skip-policy-writes-nothing", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "skip", "--output", "json"], 0, ["invalid blob name"], Fix: false),
