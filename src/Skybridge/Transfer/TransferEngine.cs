@@ -54,7 +54,9 @@ public sealed partial class TransferEngine
     public Func<ObjectCopier, IObjectTransfer>? TransferStrategy { get; init; }
 
     private IObjectTransfer? _transfer;
-    private IObjectTransfer Transfer => _transfer ??= TransferStrategy?.Invoke(_copier) ?? _copier;
+    private readonly Lock _transferGate = new();
+    // Once per run, under a lock: concurrent first objects made two strategies (two auto-mode probes and notices).
+    private IObjectTransfer Transfer { get { lock (_transferGate) return _transfer ??= TransferStrategy?.Invoke(_copier) ?? _copier; } }
 
     private sealed record WorkItem(SourceObject Source, string BlobName, string Reason, DestinationBlob? Existing);
 

@@ -17,8 +17,13 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 {
     private const string Container = "rel-badinput";
 
-    /// <summary>One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {TMP} {CONFIG_*}.</summary>
-    public sealed record Case(string Id, string[] Args, int Code, string[] Expect, bool Fix = true, string? Arrange = null);
+    /// <summary>
+    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {TMP} {CONFIG_*},
+    /// and {SCRATCH}: a fresh prefix of the suite's container (for a case that must write, outside the guarded target).
+    /// Absent: words the output must not contain; Once: words it must contain exactly once.
+    /// </summary>
+    public sealed record Case(string Id, string[] Args, int Code, string[] Expect, bool Fix = true, string? Arrange = null,
+        string[]? Absent = null, string? Once = null);
 
     private static readonly Case[] Cases =
     [
@@ -103,6 +108,11 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("max-memory-below-block-size", ["copy", "{SRC}", "{DST}", "--max-memory", "8MiB", "--block-size", "16MiB"], 2, ["--max-memory", "16MiB"]),
         new("include-unclosed-bracket", ["copy", "{SRC}", "{DST}", "--include", "["], 2, ["unclosed", "[[]"]),
         new("exclude-unclosed-bracket", ["plan", "{SRC}", "{DST}", "--exclude", "data-[0-9"], 2, ["unclosed", "[[]"]),
+        // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
+        new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
+            Absent: ["warn", "error:"]),
+        new("auto-mode-notice-once", ["copy", "{SRC}", "{SCRATCH}", "--no-journal", "--log-level", "info"], 0, ["streamed"], Fix: false,
+            Absent: ["warn "], Once: "Service-side copy is not possible here"),
         // ---- names per policy (the source holds only keys that are not valid blob names) ----
         new("names-fail-policy", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "fail"], 1, ["invalid blob name"], Fix: false),
         new("names-skip-policy-writes-nothing", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "skip", "--output", "json"], 0, ["invalid blob name"], Fix: false),
@@ -230,6 +240,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("error: ", StringComparison.Ordinal)), $"no 'error:' line. {context}");
         if (c.Fix && c.Code is 2 or 3)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("fix: ", StringComparison.Ordinal)), $"no 'fix:' line. {context}");
+        foreach (var a in c.Absent ?? []) Assert.False(output.Contains(a, StringComparison.OrdinalIgnoreCase), $"unexpected '{a}'. {context}");
+        if (c.Once is { } once)
+            Assert.True(output.Split(once).Length == 2, $"'{once}' should appear exactly once. {context}");
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
         Assert.True(before == after, $"the destination changed.\nbefore:\n{before}\nafter:\n{after}\n{context}");
     }
@@ -241,6 +254,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             .Replace("{SRC}", $"s3://{sandbox.Bucket}/{s.SrcPrefix}")
             .Replace("{BADNAMES}", $"s3://{sandbox.Bucket}/{s.BadNamesPrefix}")
             .Replace("{DST}", $"{blob}/{Container}/{s.Target}")
+            .Replace("{SCRATCH}", $"{blob}/{Container}/{NewPrefix("scratch")}")
             .Replace("{BLOB}", blob)
             .Replace("{NOACCESS}", s.NoAccessBucket)
             .Replace("{TMP}", s.Tmp);
