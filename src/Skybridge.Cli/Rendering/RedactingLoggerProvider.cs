@@ -14,9 +14,9 @@ internal sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvid
 
     private void Write(LogLevel level, string category, string message, Exception? exception)
     {
-        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {message}";
-        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + exception.Message;
-        line = SecretRedactor.Redact(line);
+        // Messages and exception texts quote names from the source: escaped, one log line per event.
+        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {DisplayName.Escape(SecretRedactor.Redact(message))}";
+        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + DisplayName.Escape(SecretRedactor.Redact(exception.Message));
         lock (_gate) writer.WriteLine(line);
     }
 

@@ -18,7 +18,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
     private const string Container = "rel-badinput";
 
     /// <summary>
-    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {TMP} {CONFIG_*},
+    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {CTLNAMES} {TMP} {CONFIG_*},
     /// and {SCRATCH}: a fresh prefix of the suite's container (for a case that must write, outside the guarded target).
     /// Absent: words the output must not contain; Once: words it must contain exactly once.
     /// </summary>
@@ -108,6 +108,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("max-memory-below-block-size", ["copy", "{SRC}", "{DST}", "--max-memory", "8MiB", "--block-size", "16MiB"], 2, ["--max-memory", "16MiB"]),
         new("include-unclosed-bracket", ["copy", "{SRC}", "{DST}", "--include", "["], 2, ["unclosed", "[[]"]),
         new("exclude-unclosed-bracket", ["plan", "{SRC}", "{DST}", "--exclude", "data-[0-9"], 2, ["unclosed", "[[]"]),
+        // Keys with control characters: escaped in every error line, never raw (a newline cannot forge an "error:" line, ESC/BEL never reach the terminal).
+        new("names-escaped-in-errors", ["copy", "{CTLNAMES}", "{DST}", "--name-policy", "fail"], 1, ["bell\\x07.txt", "evil\\nerror: forged\\x1B[31m.txt", "nel\\u{0085}.txt"], Fix: false,
+            Absent: ["\a", "\x1b", "\u0085", "\nerror: forged"]),
         // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
         new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
             Absent: ["warn", "error:"]),
@@ -120,7 +123,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 
     public static IEnumerable<object[]> CaseIds => Cases.Select(c => new object[] { c.Id });
 
-    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
+    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string ControlNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
 
     private static Task<Setup>? _setup;
     private static readonly object Gate = new();
@@ -139,6 +142,8 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var badNames = NewPrefix("badnames");
         await kit.PutAsync(badNames, new Dictionary<string, byte[]> { ["back\\slash.txt"] = "x"u8.ToArray(), ["trailing-dot."] = "y"u8.ToArray(), ["a//double.txt"] = "z"u8.ToArray() });
         // One bucket for every run of this suite (tests leave it empty; the sandbox keeps it).
+        var controlNames = NewPrefix("ctlnames");
+        await kit.PutAsync(controlNames, new Dictionary<string, byte[]> { ["bell\a.txt"] = "b"u8.ToArray(), ["evil\nerror: forged\x1b[31m.txt"] = "e"u8.ToArray(), ["nel\u0085.txt"] = "n"u8.ToArray() });
         var noAccess = "rel-noaccess-badinput";
         await sandbox.AdminS3().PutBucketAsync(noAccess);
         var container = kit.Inspector(Container);
@@ -154,7 +159,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             ["CONFIG_BADVALUE"] = Write(tmp, "badvalue.json", "{\"profiles\":{\"default\":{\"concurrency\":\"many\"}}}"),
             ["CONFIG_BADROLE"] = Write(tmp, "badrole.json", "{\"profiles\":{\"default\":{\"role-arn\":\"role/not-an-arn\"}}}"),
         };
-        return new Setup(src, badNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
+        return new Setup(src, badNames, controlNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
     }
 
     private static string Write(string dir, string name, string content)
@@ -253,6 +258,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var result = arg
             .Replace("{SRC}", $"s3://{sandbox.Bucket}/{s.SrcPrefix}")
             .Replace("{BADNAMES}", $"s3://{sandbox.Bucket}/{s.BadNamesPrefix}")
+            .Replace("{CTLNAMES}", $"s3://{sandbox.Bucket}/{s.ControlNamesPrefix}")
             .Replace("{DST}", $"{blob}/{Container}/{s.Target}")
             .Replace("{SCRATCH}", $"{blob}/{Container}/{NewPrefix("scratch")}")
             .Replace("{BLOB}", blob)
