@@ -20,10 +20,11 @@ public sealed class BadInputTests(SandboxFixture sandbox)
     /// <summary>
     /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {CTLNAMES} {TMP} {CONFIG_*},
     /// and {SCRATCH}: a fresh prefix of the suite's container (for a case that must write, outside the guarded target).
-    /// Absent: words the output must not contain; Once: words it must contain exactly once.
+    /// Absent: words the output must not contain; Once: words it must contain exactly once; ErrorLine:
+    /// false for doctor, whose failures are checklist lines ("[FAIL] ..." and "fix: ...") instead.
     /// </summary>
     public sealed record Case(string Id, string[] Args, int Code, string[] Expect, bool Fix = true, string? Arrange = null,
-        string[]? Absent = null, string? Once = null);
+        string[]? Absent = null, string? Once = null, bool ErrorLine = true);
 
     private static readonly Case[] Cases =
     [
@@ -111,6 +112,10 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         // Keys with control characters: escaped in every error line, never raw (a newline cannot forge an "error:" line, ESC/BEL never reach the terminal).
         new("names-escaped-in-errors", ["copy", "{CTLNAMES}", "{DST}", "--name-policy", "fail"], 1, ["bell\\x07.txt", "evil\\nerror: forged\\x1B[31m.txt", "nel\\u{0085}.txt"], Fix: false,
             Absent: ["\a", "\x1b", "\u0085", "\nerror: forged"]),
+        // Doctor and a missing container: copy creates it when its credential may (a warning, exit 0), else a failure; doctor creates nothing.
+        new("doctor-missing-container-copy-creates", ["doctor", "{BLOB}/rel-badinput-nocontainer"], 0, ["[warn]", "copy will create it"], Fix: false),
+        new("doctor-missing-container-sas-cannot-create", ["doctor", "{BLOB}/rel-badinput-nocontainer", "--dest-sas", "{SAS_READ_LIST}"], 1,
+            ["[FAIL]", "copy could not create it", "sp=rl", "fix:"], Fix: false, ErrorLine: false),
         // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
         new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
             Absent: ["warn", "error:"]),
@@ -158,6 +163,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             ["CONFIG_OK"] = Write(tmp, "ok.json", "{\"profiles\":{\"default\":{\"concurrency\":\"4\"}}}"),
             ["CONFIG_BADVALUE"] = Write(tmp, "badvalue.json", "{\"profiles\":{\"default\":{\"concurrency\":\"many\"}}}"),
             ["CONFIG_BADROLE"] = Write(tmp, "badrole.json", "{\"profiles\":{\"default\":{\"role-arn\":\"role/not-an-arn\"}}}"),
+            // An account SAS that may read and list but not create containers.
+            ["SAS_READ_LIST"] = kit.InspectorService().GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.Read | Azure.Storage.Sas.AccountSasPermissions.List,
+                DateTimeOffset.UtcNow.AddHours(2), Azure.Storage.Sas.AccountSasResourceTypes.All).Query.TrimStart('?'),
         };
         return new Setup(src, badNames, controlNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
     }
@@ -241,7 +249,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var context = $"{id}: exit {r.ExitCode}\n--- stdout\n{r.Stdout}\n--- stderr\n{r.Stderr}";
         Assert.True(c.Code == r.ExitCode, $"expected exit {c.Code}. {context}");
         foreach (var e in c.Expect) Assert.True(output.Contains(e, StringComparison.OrdinalIgnoreCase), $"missing '{e}'. {context}");
-        if (c.Code != 0)
+        if (c.Code != 0 && c.ErrorLine)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("error: ", StringComparison.Ordinal)), $"no 'error:' line. {context}");
         if (c.Fix && c.Code is 2 or 3)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("fix: ", StringComparison.Ordinal)), $"no 'fix:' line. {context}");

@@ -78,6 +78,9 @@ public sealed class DoctorContext
 
     public BlobContainerClient? Container { get; set; }
 
+    /// <summary>Check 7a found no container (copy would create it): check 7b has nothing to write to.</summary>
+    public bool ContainerMissing { get; set; }
+
     private IAmazonS3? _s3;
 
     /// <summary>The S3 client on the session credentials (created on first use, after check 4).</summary>
