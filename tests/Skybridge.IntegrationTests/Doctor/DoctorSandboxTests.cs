@@ -82,7 +82,7 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         var d = await RunAsync([Src, sandbox.DestUrl]);
         Assert.True(d.Passed);
         Assert.Equal(0, d.Cli.ExitCode);
-        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign"], d.Checks.Keys);
+        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign", "credential-cache"], d.Checks.Keys);
         Assert.All(d.Checks.Values, c => Assert.True(c.Status == "passed", $"{c.Name}: {c.Status} {c.Detail} {c.Fix}"));
         Assert.Contains($"iss={sandbox.Issuer}", d["entra-token"].Detail);
         Assert.Contains($"aud={sandbox.Audience}", d["entra-token"].Detail);
@@ -108,7 +108,7 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         AssertNoSecrets(cli);
         Assert.Equal(0, cli.ExitCode);
         var lines = cli.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(9, lines.Count(l => l.StartsWith("[pass]", StringComparison.Ordinal)));
+        Assert.Equal(10, lines.Count(l => l.StartsWith("[pass]", StringComparison.Ordinal))); // eleven checks (with the cached-session check of issue 16), one skipped
         Assert.Single(lines, l => l.StartsWith("[skip]  9. Destination container writable: --no-write-probe", StringComparison.Ordinal));
         Assert.Contains("0 failed", lines[^1]);
     }

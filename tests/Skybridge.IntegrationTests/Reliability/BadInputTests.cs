@@ -116,6 +116,11 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("doctor-missing-container-copy-creates", ["doctor", "{BLOB}/rel-badinput-nocontainer"], 0, ["[warn]", "copy will create it"], Fix: false),
         new("doctor-missing-container-sas-cannot-create", ["doctor", "{BLOB}/rel-badinput-nocontainer", "--dest-sas", "{SAS_READ_LIST}"], 1,
             ["[FAIL]", "copy could not create it", "sp=rl", "fix:"], Fix: false, ErrorLine: false),
+        // A cached AWS CLI session the server refuses: doctor names the cache and the fix; --refresh replaces it.
+        new("doctor-refused-cached-session", ["doctor", "{SRC}"], 1, ["[FAIL]", "the cached session in", "is refused", "skybridge auth clear-cache"], Fix: false,
+            Arrange: "refused-cache", ErrorLine: false),
+        new("aws-credentials-refresh-replaces-a-refused-session", ["auth", "aws-credentials", "--refresh", "--format", "env"], 0, ["AWS_SESSION_TOKEN="], Fix: false,
+            Arrange: "refused-cache"),
         // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
         new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
             Absent: ["warn", "error:"]),
@@ -215,6 +220,12 @@ public sealed class BadInputTests(SandboxFixture sandbox)
                     _ => new { tokenVersion = 2 },
                 }, isolated);
                 env["SKYBRIDGE_CLIENT_ID"] = isolated;
+                break;
+            case "refused-cache":
+                env["XDG_CACHE_HOME"] = Path.Combine(s.Tmp, "cache-" + id);
+                var primed = await sandbox.RunCliAsync(["auth", "aws-credentials"], env);
+                Assert.True(primed.ExitCode == 0, primed.Stderr);
+                Identity.CredentialCacheSandboxTests.DamageCachedSession(Path.Combine(env["XDG_CACHE_HOME"]!, "skybridge", "credentials"));
                 break;
             case "garbage-assertion":
                 env["AZURE_AUTHORITY_HOST"] = sandbox.EntraHttpsUrl;

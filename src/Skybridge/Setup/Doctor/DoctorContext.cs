@@ -88,9 +88,14 @@ public sealed class DoctorContext
     {
         if (_s3 is not null) return _s3;
         var c = (Session ?? throw new InvalidOperationException("No STS session yet.")).Credentials;
-        AWSCredentials credentials = new SessionAWSCredentials(c.AccessKey, c.SecretKey, c.Token);
-        return _s3 = S3ClientFactory?.Invoke(credentials) ?? S3Endpoint.CreateClient(credentials, maxConnections: 4);
+        return _s3 = S3ClientFor(new SessionAWSCredentials(c.AccessKey, c.SecretKey, c.Token));
     }
+
+    /// <summary>An S3 client on other credentials (the cached session of check 11).</summary>
+    public IAmazonS3 S3ClientFor(AWSCredentials credentials) => S3ClientFactory?.Invoke(credentials) ?? S3Endpoint.CreateClient(credentials, maxConnections: 4);
+
+    /// <summary>The on-disk cache of 'auth aws-credentials', whose session check 11 tests; null: none in use.</summary>
+    public CredentialProcessCache? CredentialCache { get; init; }
 
     public BlobContainerClient ContainerClient(BlobLocation location)
         => Container ??= ContainerFactory?.Invoke(location, AzureCredential)
