@@ -109,7 +109,8 @@ public sealed partial class TransferEngine
                     }
                     _journal?.ListedThrough(src.Key);
                 }
-                else if (entry.Destination is { } dst)
+                // Under "encode" a blob can carry the raw spelling of a renamed key: it is not that key's blob.
+                if (entry.Destination is { } dst && (entry.Source is null || MapsElsewhere(entry.Source)))
                 {
                     if (!_options.Filter.IncludesName(dst.Name[_destination.Prefix.Length..])) continue;
                     if (mode == RunMode.Verify || _options.Delete) { extras.Add(dst); if (mode == RunMode.Sync) _journal?.Extra(dst); }
@@ -136,15 +137,16 @@ public sealed partial class TransferEngine
         if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
         ct.ThrowIfCancellationRequested();
 
-        // An encoded (renamed) blob is listed under its new name and looks destination-only.
-        extras.RemoveAll(d => renamed.Contains(d.Name));
+        // An encoded (renamed) blob is listed under its new name and looks destination-only; a blob an
+        // older encoding wrote for a key renamed now is matched by the key it records (never deleted).
+        extras.RemoveAll(d => renamed.Contains(d.Name) || RenamedKeys.RecordedBy(d, _source.Bucket));
         string? refused = null;
         if (mode == RunMode.Verify)
         {
             foreach (var d in extras)
             {
                 _stats.OnExtra();
-                _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Extra, "not in source"));
+                _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Extra, NotInSource(d)));
             }
         }
         else if (_options.Delete && mode is RunMode.Sync or RunMode.Plan && extras.Count > 0)
@@ -160,7 +162,7 @@ public sealed partial class TransferEngine
                 foreach (var d in extras)
                 {
                     _stats.OnPlannedDelete();
-                    _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.WouldDelete, "not in source"));
+                    _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.WouldDelete, NotInSource(d)));
                 }
             }
             else
@@ -181,6 +183,9 @@ public sealed partial class TransferEngine
     }
 
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
+    private RenamedSourceKeys RenamedKeys { get; } = new();
+    private bool MapsElsewhere(SourceObject src) => _options.NamePolicy == NamePolicy.Encode && BlobNamePolicy.Map(Relative(src.Key), _destination.Prefix, NamePolicy.Encode).Renamed;
+    private string NotInSource(DestinationBlob d) => BlobNamePolicy.NotInSource(d.Name[_destination.Prefix.Length..], _options.NamePolicy);
 
     private string Relative(string key) => key[_source.Prefix.Length..];
 
@@ -203,15 +208,16 @@ public sealed partial class TransferEngine
         if (name.Renamed)
         {
             renamed.Add(name.BlobName!);
+            RenamedKeys.Add(src.Key);
             _stats.OnRenamed();
             note = $" (renamed: {name.Problem})";
             existing = await _destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
         }
 
-        // Encoded names are injective among themselves but can meet a valid key spelled like an
-        // escape ("a." -> "a%2E" vs a real key "a%2E"): never let one overwrite the other.
-        // Within this run, copies are still in flight, so remember the names that could meet:
-        // encoded names, and valid names containing '%' (every encoded name contains one).
+        // "encode" is injective over all keys, but a name can still meet a blob another mapping
+        // wrote (an older encoding, or a run with another --name-policy: "a%2E" from the valid key
+        // "a%2E"): never let one overwrite the other. Within this run, copies are still in flight,
+        // so remember the names that could meet: encoded names, and names containing '%'.
         if (name.Renamed || name.BlobName!.Contains('%'))
         {
             if (!_claimedNames.TryAdd(name.BlobName!, src.Key))
@@ -367,7 +373,7 @@ public sealed partial class TransferEngine
                     await _destination.DeleteAsync(d.Name, token).ConfigureAwait(false);
                     _stats.OnDeleted();
                     _journal?.ExtraDone(d.Name, null);
-                    _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Deleted, "not in source"));
+                    _report.Write(new ReportEntry(null, null, null, d.Size, d.Name, Hex(d.ContentMd5), Outcome.Deleted, NotInSource(d)));
                 }
                 catch (Exception e) when (!IsFatal(e) && e is not OperationCanceledException)
                 {

@@ -18,7 +18,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
     private const string Container = "rel-badinput";
 
     /// <summary>
-    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {CTLNAMES} {TMP} {CONFIG_*},
+    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {CTLNAMES} {ENCNAMES} {TMP} {CONFIG_*},
     /// and {SCRATCH}: a fresh prefix of the suite's container (for a case that must write, outside the guarded target).
     /// Absent: words the output must not contain; Once: words it must contain exactly once; ErrorLine:
     /// false for doctor, whose failures are checklist lines ("[FAIL] ..." and "fix: ...") instead.
@@ -121,6 +121,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             Arrange: "refused-cache", ErrorLine: false),
         new("aws-credentials-refresh-replaces-a-refused-session", ["auth", "aws-credentials", "--refresh", "--format", "env"], 0, ["AWS_SESSION_TOKEN="], Fix: false,
             Arrange: "refused-cache"),
+        // The issue's pairs that "encode" used to map to one name (one of each failed as a collision): each gets its own name now.
+        new("names-encode-is-injective", ["copy", "{ENCNAMES}", "{SCRATCH}", "--name-policy", "encode", "--no-journal"], 0, ["renamed 4, failed 0"], Fix: false,
+            Absent: ["collides", "error:"]),
         // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
         new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
             Absent: ["warn", "error:"]),
@@ -133,7 +136,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 
     public static IEnumerable<object[]> CaseIds => Cases.Select(c => new object[] { c.Id });
 
-    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string ControlNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
+    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string ControlNamesPrefix, string EncodePairsPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
 
     private static Task<Setup>? _setup;
     private static readonly object Gate = new();
@@ -154,6 +157,11 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         // One bucket for every run of this suite (tests leave it empty; the sandbox keeps it).
         var controlNames = NewPrefix("ctlnames");
         await kit.PutAsync(controlNames, new Dictionary<string, byte[]> { ["bell\a.txt"] = "b"u8.ToArray(), ["evil\nerror: forged\x1b[31m.txt"] = "e"u8.ToArray(), ["nel\u0085.txt"] = "n"u8.ToArray() });
+        var encodePairs = NewPrefix("encnames");
+        await kit.PutAsync(encodePairs, new Dictionary<string, byte[]>
+        {
+            ["collide/bell\a.txt"] = "1"u8.ToArray(), ["collide/bell%07.txt"] = "2"u8.ToArray(), ["dot."] = "3"u8.ToArray(), ["dot%2E"] = "4"u8.ToArray(),
+        });
         var noAccess = "rel-noaccess-badinput";
         await sandbox.AdminS3().PutBucketAsync(noAccess);
         var container = kit.Inspector(Container);
@@ -172,7 +180,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             ["SAS_READ_LIST"] = kit.InspectorService().GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.Read | Azure.Storage.Sas.AccountSasPermissions.List,
                 DateTimeOffset.UtcNow.AddHours(2), Azure.Storage.Sas.AccountSasResourceTypes.All).Query.TrimStart('?'),
         };
-        return new Setup(src, badNames, controlNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
+        return new Setup(src, badNames, controlNames, encodePairs, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
     }
 
     private static string Write(string dir, string name, string content)
@@ -278,6 +286,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             .Replace("{SRC}", $"s3://{sandbox.Bucket}/{s.SrcPrefix}")
             .Replace("{BADNAMES}", $"s3://{sandbox.Bucket}/{s.BadNamesPrefix}")
             .Replace("{CTLNAMES}", $"s3://{sandbox.Bucket}/{s.ControlNamesPrefix}")
+            .Replace("{ENCNAMES}", $"s3://{sandbox.Bucket}/{s.EncodePairsPrefix}")
             .Replace("{DST}", $"{blob}/{Container}/{s.Target}")
             .Replace("{SCRATCH}", $"{blob}/{Container}/{NewPrefix("scratch")}")
             .Replace("{BLOB}", blob)
