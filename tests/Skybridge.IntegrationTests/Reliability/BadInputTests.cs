@@ -233,7 +233,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
                 env["XDG_CACHE_HOME"] = Path.Combine(s.Tmp, "cache-" + id);
                 var primed = await sandbox.RunCliAsync(["auth", "aws-credentials"], env);
                 Assert.True(primed.ExitCode == 0, primed.Stderr);
-                Identity.CredentialCacheSandboxTests.DamageCachedSession(Path.Combine(env["XDG_CACHE_HOME"]!, "skybridge", "credentials"));
+                Identity.ThirdPartyClientTests.DamageCachedSession(Path.Combine(env["XDG_CACHE_HOME"]!, "skybridge", "credentials"));
                 break;
             case "garbage-assertion":
                 env["AZURE_AUTHORITY_HOST"] = sandbox.EntraHttpsUrl;
