@@ -139,7 +139,7 @@ public sealed partial class TransferEngine
 
         // An encoded (renamed) blob is listed under its new name and looks destination-only; a blob an
         // older encoding wrote for a key renamed now is matched by the key it records (never deleted).
-        extras.RemoveAll(d => renamed.Contains(d.Name) || RenamedKeys.RecordedBy(d, _source.Bucket));
+        extras.RemoveAll(d => renamed.Contains(d.Name) || _renamedKeys.RecordedBy(d, _source.Bucket));
         string? refused = null;
         if (mode == RunMode.Verify)
         {
@@ -183,7 +183,7 @@ public sealed partial class TransferEngine
     }
 
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
-    private RenamedSourceKeys RenamedKeys { get; } = new();
+    private readonly RenamedSourceKeys _renamedKeys = new();
     private bool MapsElsewhere(SourceObject src) => _options.NamePolicy == NamePolicy.Encode && BlobNamePolicy.Map(Relative(src.Key), _destination.Prefix, NamePolicy.Encode).Renamed;
     private string NotInSource(DestinationBlob d) => BlobNamePolicy.NotInSource(d.Name[_destination.Prefix.Length..], _options.NamePolicy);
 
@@ -208,7 +208,7 @@ public sealed partial class TransferEngine
         if (name.Renamed)
         {
             renamed.Add(name.BlobName!);
-            RenamedKeys.Add(src.Key);
+            _renamedKeys.Add(src.Key);
             _stats.OnRenamed();
             note = $" (renamed: {name.Problem})";
             existing = await _destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
