@@ -94,7 +94,6 @@ public sealed class CredentialProcessCache(string directory, TimeProvider? clock
         SecretFile.WriteAtomically(PathFor(key), json);
     }
 
-
     internal sealed record CachedCredentials(CredentialProcessOutput Output, DateTimeOffset ObtainedAt);
 }
 
