@@ -32,8 +32,9 @@ internal static class CommandRunner
         catch (Exception e)
         {
             var (code, message, fix) = Describe(e);
-            Console.Error.WriteLine(SecretRedactor.Redact("error: " + message));
-            if (fix is not null) Console.Error.WriteLine(SecretRedactor.Redact("fix: " + fix));
+            // Messages quote names from the source: escaped, so a key cannot split or forge a line.
+            Console.Error.WriteLine("error: " + DisplayName.Escape(SecretRedactor.Redact(message)));
+            if (fix is not null) Console.Error.WriteLine("fix: " + DisplayName.Escape(SecretRedactor.Redact(fix)));
             return code;
         }
         finally

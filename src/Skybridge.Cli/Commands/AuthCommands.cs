@@ -6,7 +6,7 @@ using Skybridge.Identity;
 
 namespace Skybridge.Cli.Commands;
 
-/// <summary>skybridge auth token | aws-credentials | serve | token-file</summary>
+/// <summary>skybridge auth token | aws-credentials | clear-cache | serve | token-file</summary>
 internal static class AuthCommands
 {
     public static Command Create()
@@ -14,6 +14,7 @@ internal static class AuthCommands
         var auth = new Command("auth", "Keyless identity: Entra ID token -> AWS STS credentials, for Skybridge and any AWS tool.");
         auth.Subcommands.Add(Token());
         auth.Subcommands.Add(AwsCredentials());
+        auth.Subcommands.Add(ClearCache());
         auth.Subcommands.Add(CredentialServerCommand.Create());
         auth.Subcommands.Add(TokenFile());
         return auth;
@@ -59,9 +60,13 @@ internal static class AuthCommands
     {
         var format = new Option<string>("--format") { Description = "json (AWS credential_process, Version 1) or env (export lines).", DefaultValueFactory = _ => "json" };
         var noCache = new Option<bool>("--no-cache") { Description = "Always call STS; do not read or write the on-disk cache." };
+        var refresh = new Option<bool>("--refresh")
+        {
+            Description = "Ignore the cached session and replace it with a new one (when AWS no longer accepts it, e.g. the role was recreated).",
+        };
         var command = new Command("aws-credentials",
             "Print temporary AWS credentials as credential_process JSON (for ~/.aws/config) or export lines; cached on disk (0600) until near expiry.")
-        { format, noCache };
+        { format, noCache, refresh };
         command.SetAction(async (ctx, parse, ct) =>
         {
             var kind = parse.GetValue(format);
@@ -70,7 +75,7 @@ internal static class AuthCommands
             var options = ctx.FederationOptions();
             var cache = new CredentialProcessCache(CredentialProcessCache.DefaultDirectory());
             var key = CredentialProcessCache.KeyFor(options);
-            var output = parse.GetValue(noCache) ? null : cache.TryRead(key);
+            var output = parse.GetValue(noCache) || parse.GetValue(refresh) ? null : cache.TryRead(key);
             var log = ctx.Logger<CredentialProcessCache>();
             if (output is null)
             {
@@ -97,6 +102,20 @@ internal static class AuthCommands
                 ctx.Out.WriteLine(output.ToJson());
             }
             return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ClearCache()
+    {
+        var command = new Command("clear-cache",
+            "Delete the sessions 'auth aws-credentials' cached on disk, so the next AWS tool call gets a new one (e.g. after the role was recreated or its sessions revoked).");
+        command.SetAction((ctx, parse, ct) =>
+        {
+            var cache = new CredentialProcessCache(CredentialProcessCache.DefaultDirectory());
+            var removed = cache.Clear();
+            ctx.Error.WriteLine($"removed {removed} cached session(s) from {cache.DirectoryPath}");
+            return Task.FromResult(ExitCodes.Ok);
         });
         return command;
     }

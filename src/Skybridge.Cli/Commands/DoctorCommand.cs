@@ -57,6 +57,7 @@ internal static class DoctorCommand
                 ExpectedIssuer = ctx.Settings.Get("expected-issuer"),
                 WriteProbe = !parse.GetValue(noWriteProbe) && !ctx.Settings.GetBool("no-write-probe"),
                 Logger = ctx.Logger<DoctorContext>(),
+                CredentialCache = new CredentialProcessCache(CredentialProcessCache.DefaultDirectory()),
             };
             var number = 0;
             var report = await DoctorRunner.RunAsync(DoctorChecks.All(), doctor, ct,

@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Text.Json;
 using Skybridge.Blob;
 using Skybridge.Cli.Rendering;
+using Skybridge.Diagnostics;
 using Skybridge.Jobs;
 using Skybridge.S3;
 using Skybridge.Transfer;
@@ -107,7 +108,7 @@ internal static class JobCommands
         {
             var total = counts.Sum(c => c.Objects);
             var done = counts.Where(c => c.State is JobJournal.Committed or JobJournal.Skipped).Sum(c => c.Objects);
-            ctx.Out.WriteLine($"{job.Id,-22}  {job.DisplayStatus,-11}  {job.Mode,-4}  {$"{done:N0}/{total:N0}",13}  {job.Updated.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {job.Source} -> {job.Destination}");
+            ctx.Out.WriteLine($"{job.Id,-22}  {job.DisplayStatus,-11}  {job.Mode,-4}  {$"{done:N0}/{total:N0}",13}  {job.Updated.UtcDateTime:yyyy-MM-dd HH:mm:ss}  {DisplayName.Escape($"{job.Source} -> {job.Destination}")}");
         }
         return ExitCodes.Ok;
     }
@@ -163,7 +164,7 @@ internal static class JobCommands
             }, JsonOut));
             return ExitCodes.Ok;
         }
-        var o = ctx.Out;
+        var o = new EscapedLineWriter(ctx.Out); // keys, reasons and the command line come from the source: escaped
         o.WriteLine($"job {job.Id}: {job.DisplayStatus}{(job.ProcessGone ? $" (process {job.Pid} ended without closing the job)" : "")}");
         o.WriteLine($"  {job.Mode} {job.Source} -> {job.Destination}");
         o.WriteLine($"  command   {command}");

@@ -138,7 +138,7 @@ internal static class TransferCommands
 
         RunResult result;
         var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
-        await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, $"{mode.ToString().ToLowerInvariant()} {source} -> {target}", ctx.Error, interactive))
+        await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, DisplayName.Escape($"{mode.ToString().ToLowerInvariant()} {source} -> {target}"), ctx.Error, interactive))
         {
             result = job is null ? await engine.RunAsync(mode, ct) : await job.RunAsync(() => engine.RunAsync(mode, ct), stats);
         }
@@ -164,6 +164,8 @@ internal static class TransferCommands
         // larger ones would fail every object later, so refuse them here.
         if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBufferedBlockSize))
             throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 1024MiB (default 8MiB).");
+        var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory;
+        MemoryBudget.RequireRoomForOneBlock(maxMemory, blockSize ?? BlockPlanner.DefaultBlockSize);
         var maxDelete = s.GetLong("max-delete");
         if (maxDelete < 0) throw SkybridgeException.Usage("--max-delete must be 0 or more.", "Pass the largest number of blobs a sync may delete, e.g. --max-delete 100 (0: none).");
         return new TransferOptions
@@ -183,7 +185,7 @@ internal static class TransferCommands
                 CopyTags = !GetBool(parse, NoTags),
                 UploadMd5 = UploadChecksum.Resolve(s.Get("upload-checksum"), new Uri(parse.GetValue(Destination)!)),
             },
-            MaxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory,
+            MaxMemory = maxMemory,
             MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth"),
             Delete = mode is RunMode.Sync or RunMode.Plan && GetBool(parse, Delete),
             MaxDelete = maxDelete,
@@ -232,7 +234,7 @@ internal static class TransferCommands
         }
         var st = r.Stats;
         var o = ctx.Out;
-        o.WriteLine($"{r.Mode.ToString().ToLowerInvariant()} {r.Source} -> {r.Destination}");
+        o.WriteLine(DisplayName.Escape($"{r.Mode.ToString().ToLowerInvariant()} {r.Source} -> {r.Destination}"));
         switch (r.Mode)
         {
             case RunMode.Plan:
@@ -251,14 +253,14 @@ internal static class TransferCommands
                 o.WriteLine($"  skipped {st.Skipped:N0}, renamed {st.Renamed:N0}, failed {st.Failed:N0}, deleted {st.Deleted:N0}");
                 if (st.ServiceSide + st.Streamed > 0)
                     o.WriteLine($"  service-side {st.ServiceSide:N0} (Azure fetched {Format.Bytes(st.BytesServiceSide)} from presigned URLs), streamed {st.Streamed:N0} ({Format.Bytes(st.BytesTransferred)} through this host)");
-                foreach (var (reason, n) in st.StreamReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  streamed {n,5:N0}  {reason}");
+                foreach (var (reason, n) in st.StreamReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  streamed {n,5:N0}  {DisplayName.Escape(reason)}");
                 if (st.Unverified > 0) o.WriteLine($"  unverified {st.Unverified:N0}: copied, but their bytes could not be compared with the source ETag (reasons in --report; verify --hash checks them)");
                 break;
         }
-        foreach (var (reason, n) in st.SkipReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  skipped {n,6:N0}  {reason}");
-        foreach (var (reason, n) in st.FailReasons.OrderByDescending(k => k.Value)) o.WriteLine(SecretRedactor.Redact($"  failed  {n,6:N0}  {reason}"));
-        if (r.DeleteRefused is not null) o.WriteLine($"  deletes refused: {r.DeleteRefused}");
-        foreach (var e in st.Errors.Take(10)) ctx.Error.WriteLine(SecretRedactor.Redact("error: " + e));
+        foreach (var (reason, n) in st.SkipReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  skipped {n,6:N0}  {DisplayName.Escape(reason)}");
+        foreach (var (reason, n) in st.FailReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  failed  {n,6:N0}  {DisplayName.Escape(SecretRedactor.Redact(reason))}");
+        if (r.DeleteRefused is not null) o.WriteLine($"  deletes refused: {DisplayName.Escape(r.DeleteRefused)}");
+        foreach (var e in st.Errors.Take(10)) ctx.Error.WriteLine("error: " + DisplayName.Escape(SecretRedactor.Redact(e)));
     }
 
     private static Option<string?> S(string name, string description) => new(name) { Description = description };

@@ -1,5 +1,6 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
+using Skybridge.Diagnostics;
 using Skybridge.Transfer;
 
 namespace Skybridge.Cli.Rendering;
@@ -68,7 +69,7 @@ internal sealed class ProgressDisplay : IAsyncDisposable
         table.AddRow("[bold]objects[/]", $"{done:N0} / {s.ToCopy:N0} to copy{(s.ListingDone ? "" : " (listing…)")}, {s.Skipped:N0} skipped, {s.Listed:N0} listed");
         table.AddRow("[bold]bytes[/]", $"{Format.Bytes(s.BytesMoved)} / {Format.Bytes(s.BytesToCopy)}");
         table.AddRow("[bold]rate[/]", $"{Format.Bytes((long)s.Rate)}/s, ETA {(s.ListingDone && s.Eta is { } eta ? Format.Duration(eta) : "…")}, elapsed {Format.Duration(s.Elapsed)}");
-        table.AddRow("[bold]errors[/]", s.Failed == 0 ? "0" : $"[red]{s.Failed:N0}[/] — last: {Markup.Escape(s.Errors.LastOrDefault() ?? "")}");
+        table.AddRow("[bold]errors[/]", s.Failed == 0 ? "0" : $"[red]{s.Failed:N0}[/] — last: {Markup.Escape(DisplayName.Escape(s.Errors.LastOrDefault()))}");
         double ratio = s.BytesToCopy > 0 ? Math.Min(1, (double)s.BytesMoved / s.BytesToCopy) : s.ListingDone ? 1 : 0;
         var bar = new BreakdownChart().Width(50).HideTags()
             .AddItem("done", Math.Round(ratio * 100, 1), Color.Green)

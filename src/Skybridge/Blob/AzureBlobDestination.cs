@@ -28,6 +28,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public static AzureBlobDestination Create(BlobLocation location, TokenCredential? credential, string? sas = null, string? connectionString = null,
         Action<BlobClientOptions>? configure = null)
     {
+        RefuseBearerOverPlainHttp(location, credential, sas, connectionString);
         if (!string.IsNullOrEmpty(connectionString) && (!string.IsNullOrEmpty(sas) || location.Sas is not null))
             throw SkybridgeException.Usage("Both a connection string and a SAS were given for the destination: it is not clear which to use.",
                 "Give one of --dest-connection-string (SKYBRIDGE_DEST_CONNECTION_STRING) and --dest-sas / a SAS in the URL (SKYBRIDGE_DEST_SAS).");
@@ -69,6 +70,23 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         TransactionalMd5 = true,
     };
     private DestinationCapabilities? _capabilities;
+
+    /// <summary>
+    /// An Entra token and a SAS are bearer secrets: over plain http anyone on the path can read and
+    /// replay them. The SDK refuses a token only at the first request (an ArgumentException after a
+    /// job was created); a SAS it would send. Both are refused here, before anything runs. A
+    /// connection string's shared key signs requests without being sent, so it may use http (Azurite).
+    /// </summary>
+    private static void RefuseBearerOverPlainHttp(BlobLocation location, TokenCredential? credential, string? sas, string? connectionString)
+    {
+        if (location.ContainerUri.Scheme != Uri.UriSchemeHttp || !string.IsNullOrEmpty(connectionString)) return;
+        var what = !string.IsNullOrEmpty(sas) || location.Sas is not null ? "a SAS" : credential is not null ? "an Azure identity's token" : null;
+        if (what is null) return;
+        throw SkybridgeException.Usage(
+            $"The destination {location} is plain http: {what} would cross the network readable by anyone on the path.",
+            "Use the https URL (https://ACCOUNT.blob.core.windows.net/CONTAINER; the emulator: Azurite with --cert/--key --oauth basic), " +
+            "or, for an emulator over http, --dest-connection-string (its shared key signs requests and is never sent).");
+    }
 
     public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {

@@ -16,15 +16,22 @@ public sealed record NameMapping(string? BlobName, string? Problem, bool Renamed
 /// are lossy or dangerous: a trailing '.' or '/' is trimmed by the service or tools, '\' is turned
 /// into '/', empty and "."/".." segments break hierarchical (ADLS Gen2) views and path-based tools,
 /// control characters break headers and listings, and names are limited to 1,024 characters and
-/// 254 segments. "encode" makes such names safe and reversible: '%' and each offending character
-/// become %XX escapes, an empty segment becomes "%EMPTY%" (never the output of an escape), and the
-/// original key is recorded in the blob's metadata.
+/// 254 segments.
+/// <para>
+/// "encode" maps EVERY key (not only the unsafe ones) with one reversible rule, so the mapping is
+/// injective over all keys: percent-encoding (UTF-8, as in URLs) of exactly these characters:
+/// '\' and control characters (C0, DEL, C1); a '.' that ends a segment; a '/' that would make an
+/// empty segment (first, last, or after another '/'); and a '%' that is followed by two hex digits
+/// (it would read as an escape). Every other character, including a '%' that cannot be read as an
+/// escape, stays. A key with nothing to encode keeps its name, so "encode" changes only the keys it
+/// must. <see cref="Decode"/> (standard percent-decoding) gives the key back: "dot." is "dot%2E", and
+/// the valid key "dot%2E" is "dot%252E". The original key is also recorded in the blob's metadata.
+/// </para>
 /// </summary>
 public static class BlobNamePolicy
 {
     public const int MaxNameLength = 1024;
     public const int MaxSegments = 254;
-    public const string EmptySegment = "%EMPTY%";
 
     /// <summary>Why <paramref name="name"/> is not a safe blob name, or null when it is.</summary>
     public static string? Problem(string name)
@@ -49,42 +56,60 @@ public static class BlobNamePolicy
         return null;
     }
 
+    /// <summary>Why a valid key is still renamed by "encode".</summary>
+    public const string EscapeLookalike = "'%' followed by two hex digits is encoded as %25 (reversible names)";
+
     /// <summary>Maps a key (relative to the source prefix) to a blob name under <paramref name="destinationPrefix"/>.</summary>
     public static NameMapping Map(string relativeKey, string destinationPrefix, NamePolicy policy)
     {
         var name = destinationPrefix + relativeKey;
         var problem = Problem(name);
-        if (problem is null) return new NameMapping(name, null, Renamed: false);
-        if (policy != NamePolicy.Encode) return new NameMapping(null, problem, Renamed: false);
+        if (policy != NamePolicy.Encode)
+            return problem is null ? new NameMapping(name, null, Renamed: false) : new NameMapping(null, problem, Renamed: false);
         var encoded = destinationPrefix + Encode(relativeKey);
+        if (encoded == name && problem is null) return new NameMapping(name, null, Renamed: false);
+        problem ??= EscapeLookalike;
         var left = Problem(encoded);
         return left is null
             ? new NameMapping(encoded, problem, Renamed: true)
             : new NameMapping(null, problem + " (cannot be encoded: " + left + ")", Renamed: false);
     }
 
-    /// <summary>Injective escape of the unsafe parts of a key (see the type's remarks).</summary>
+    /// <summary>The reversible encoding of a key (see the type's remarks); <see cref="Decode"/> undoes it.</summary>
     public static string Encode(string key)
     {
-        var segments = key.Split('/');
-        var sb = new StringBuilder(key.Length + 16);
-        for (int s = 0; s < segments.Length; s++)
+        StringBuilder? sb = null;
+        Span<byte> utf8 = stackalloc byte[4];
+        for (int i = 0; i < key.Length; i++)
         {
-            if (s > 0) sb.Append('/');
-            var seg = segments[s];
-            if (seg.Length == 0) { sb.Append(EmptySegment); continue; }
-            for (int i = 0; i < seg.Length; i++)
+            var c = key[i];
+            bool escape = c switch
             {
-                var c = seg[i];
-                bool last = i == seg.Length - 1;
-                if (c == '%' || c == '\\' || char.IsControl(c) || (c == '.' && last))
-                    sb.Append('%').Append(((int)c).ToString("X2"));
-                else
-                    sb.Append(c);
-            }
+                '\\' => true,
+                '/' => i == 0 || i == key.Length - 1 || key[i - 1] == '/',
+                '.' => i == key.Length - 1 || key[i + 1] == '/',
+                '%' => i + 2 < key.Length && char.IsAsciiHexDigit(key[i + 1]) && char.IsAsciiHexDigit(key[i + 2]),
+                _ => char.IsControl(c),
+            };
+            if (!escape) { sb?.Append(c); continue; }
+            sb ??= new StringBuilder(key.Length + 16).Append(key, 0, i);
+            var n = Encoding.UTF8.GetBytes([c], utf8);
+            foreach (var b in utf8[..n]) sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
         }
-        return sb.ToString();
+        return sb?.ToString() ?? key;
     }
+
+    /// <summary>The key a name made by <see cref="Encode"/> stands for (percent-decoding; other text is left as is).</summary>
+    public static string Decode(string name) => Uri.UnescapeDataString(name);
+
+    /// <summary>
+    /// Why a destination-only blob is an extra, with the key its name stands for under "encode"
+    /// (the key no source object has), so reports of verify, plan and sync --delete show keys.
+    /// </summary>
+    public static string NotInSource(string relativeName, NamePolicy policy)
+        => policy == NamePolicy.Encode && Decode(relativeName) is var key && key != relativeName
+            ? $"not in source (its name decodes to key '{key}')"
+            : "not in source";
 
     public static NamePolicy Parse(string? value) => (value ?? "skip").ToLowerInvariant() switch
     {

@@ -13,9 +13,9 @@ public sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
 
     private void Write(LogLevel level, string category, string message, Exception? exception)
     {
-        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {message}";
-        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + exception.Message;
-        line = SecretRedactor.Redact(line);
+        // Messages and exception texts quote names from the source: escaped, one log line per event.
+        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {DisplayName.Escape(SecretRedactor.Redact(message))}";
+        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + DisplayName.Escape(SecretRedactor.Redact(exception.Message));
         lock (_gate) writer.WriteLine(line);
     }
 

@@ -22,12 +22,47 @@ public sealed class CredentialProcessCache(string directory, TimeProvider? clock
         return Path.Combine(root, "skybridge", "credentials");
     }
 
-    /// <summary>A cache key from everything that changes which credentials STS would return (no secrets involved).</summary>
-    public static string KeyFor(FederationOptions o)
+    /// <summary>
+    /// A cache key from everything that changes which session STS returns (no secrets involved): the
+    /// identity (credential kind and client id), tenant, audience, role, session name, duration, region
+    /// and STS endpoint. Without --client-id / --tenant-id the Azure SDK takes them (and a workload
+    /// identity's token file) from AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_FEDERATED_TOKEN_FILE, so
+    /// those count too: another identity never gets this one's session.
+    /// </summary>
+    public static string KeyFor(FederationOptions o, Func<string, string?>? environment = null)
     {
-        var identity = string.Join("\n", o.Audience, o.RoleArn, o.RoleSessionName, o.Duration.TotalSeconds, o.Region, o.StsEndpoint,
-            o.Azure.Kind, o.Azure.ClientId, o.Azure.TenantId);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        environment ??= Environment.GetEnvironmentVariable;
+        var identity = string.Join("\n", "v2", o.Audience, o.RoleArn, o.RoleSessionName, o.Duration.TotalSeconds, o.Region, o.StsEndpoint,
+            o.Azure.Kind, o.Azure.ClientId ?? environment("AZURE_CLIENT_ID"), o.Azure.TenantId ?? environment("AZURE_TENANT_ID"),
+            environment("AZURE_FEDERATED_TOKEN_FILE"));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..KeyLength];
+    }
+
+    private const int KeyLength = 32;
+
+    /// <summary>The cache file for <paramref name="key"/> (shown in diagnoses; it holds secrets, never its content).</summary>
+    public string PathFor(string key) => Path.Combine(directory, key + ".json");
+
+    public string DirectoryPath => directory;
+
+    /// <summary>
+    /// Removes every cached session (and any temporary file a crashed write left), and nothing else
+    /// in the directory: only names this cache writes. Returns how many sessions were removed.
+    /// </summary>
+    public int Clear()
+    {
+        if (!Directory.Exists(directory)) return 0;
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            var name = Path.GetFileName(file);
+            var stem = name.Split('.')[0];
+            if (stem.Length != KeyLength || !stem.All(char.IsAsciiHexDigitLower) || !(name.EndsWith(".json", StringComparison.Ordinal) || name.EndsWith(".tmp", StringComparison.Ordinal)))
+                continue;
+            File.Delete(file);
+            if (name.EndsWith(".json", StringComparison.Ordinal)) removed++;
+        }
+        return removed;
     }
 
     /// <summary>Cached credentials with enough life left to hand out, else null.</summary>
@@ -58,8 +93,6 @@ public sealed class CredentialProcessCache(string directory, TimeProvider? clock
         var json = JsonSerializer.Serialize(new CachedCredentials(output, _clock.GetUtcNow()), CredentialJson.Default.CachedCredentials);
         SecretFile.WriteAtomically(PathFor(key), json);
     }
-
-    private string PathFor(string key) => Path.Combine(directory, key + ".json");
 
     internal sealed record CachedCredentials(CredentialProcessOutput Output, DateTimeOffset ObtainedAt);
 }

@@ -64,9 +64,15 @@ public sealed class Filter
         return true;
     }
 
+    private const string PatternFix =
+        "Use a glob like '*.csv', 'logs/**' or 'data-[0-9].txt' (a class '[...]' must be closed); to match a literal '[' write '[[]', e.g. --include 'a[[]1].txt' for 'a[1].txt'.";
+
+    private static string ClassBody(string members) => Regex.Escape(members).Replace("]", "\\]");
+
     internal static Regex GlobToRegex(string glob)
     {
-        if (string.IsNullOrEmpty(glob)) throw SkybridgeException.Usage("An empty --include/--exclude pattern is not valid.");
+        if (string.IsNullOrEmpty(glob))
+            throw SkybridgeException.Usage("An empty --include/--exclude pattern is not valid.", PatternFix);
         var anchored = glob.Contains('/');
         var g = glob.TrimStart('/');
         var sb = new StringBuilder(anchored ? "^" : "(^|/)");
@@ -83,10 +89,13 @@ public sealed class Filter
                 case '*': sb.Append("[^/]*"); break;
                 case '?': sb.Append("[^/]"); break;
                 case '[':
-                    var end = g.IndexOf(']', i + 1);
-                    if (end < 0) throw SkybridgeException.Usage($"Pattern '{glob}' has an unclosed '['.");
+                    // "[]" and "[!]" would be empty classes: "]" right after the opening is the class's first member, as in glob(7).
+                    var first = i + 1 < g.Length && g[i + 1] == '!' ? i + 2 : i + 1;
+                    var end = g.IndexOf(']', Math.Min(first + 1, g.Length));
+                    if (end < 0)
+                        throw SkybridgeException.Usage($"Pattern '{glob}' has an unclosed '[': '[' starts a character class that needs a closing ']'.", PatternFix);
                     var cls = g[(i + 1)..end];
-                    sb.Append('[').Append(cls.StartsWith('!') ? "^" + Regex.Escape(cls[1..]) : Regex.Escape(cls)).Append(']');
+                    sb.Append('[').Append(cls.StartsWith('!') ? "^" + ClassBody(cls[1..]) : ClassBody(cls)).Append(']');
                     i = end;
                     break;
                 default: sb.Append(Regex.Escape(c.ToString())); break;

@@ -1,4 +1,5 @@
 using System.Numerics;
+using Skybridge.Blob;
 
 namespace Skybridge.Transfer;
 
@@ -50,13 +51,32 @@ public sealed class MemoryBudget
     public async ValueTask<Buffer> RentAsync(int length, CancellationToken ct)
     {
         length = Math.Max(length, 1);
-        var size = length <= MaxRounded ? (int)BitOperations.RoundUpToPowerOf2((uint)length) : length;
+        var size = (int)Charge(length);
         var kept = await WaitAsync(size, wantsArray: true, ct).ConfigureAwait(false);
         // A new array's bytes are already charged: allocating it outside the lock keeps the bound.
         return new Buffer(this, kept ?? GC.AllocateUninitializedArray<byte>(size), length);
     }
 
     private const int MaxRounded = 1 << 30;
+
+    /// <summary>The bytes a buffer of <paramref name="length"/> is charged: its power-of-two size up to 1 GiB.</summary>
+    public static long Charge(long length)
+        => length is > 0 and <= MaxRounded ? (long)BitOperations.RoundUpToPowerOf2((ulong)length) : Math.Max(length, 1);
+
+    /// <summary>
+    /// A budget smaller than one block's buffer cannot bound anything: the block would be granted
+    /// anyway once nothing else is held (see the type's remarks), so the run would use more than
+    /// the user allowed. Refused up front, before any job exists.
+    /// </summary>
+    public static void RequireRoomForOneBlock(long capacity, long blockSize)
+    {
+        var need = Charge(blockSize);
+        if (capacity >= need) return;
+        var needText = need % BlockPlanner.MiB == 0 ? $"{need / BlockPlanner.MiB}MiB" : $"{need}";
+        throw SkybridgeException.Usage(
+            $"--max-memory {capacity} bytes is smaller than one block's buffer ({need} bytes for --block-size {blockSize}): every block and every object up to one block is held whole in memory.",
+            $"Use --max-memory {needText} or more, or a smaller --block-size (a budget of several blocks lets several objects copy at once; default 128MiB).");
+    }
 
     private async ValueTask<byte[]?> WaitAsync(long bytes, bool wantsArray, CancellationToken ct)
     {

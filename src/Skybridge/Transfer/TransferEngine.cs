@@ -145,8 +145,9 @@ public sealed class TransferEngine
         if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
         ct.ThrowIfCancellationRequested();
 
-        // An encoded (renamed) blob is listed under its new name and looks destination-only.
-        extras.RemoveAll(d => planner.IsRenamedTarget(d.BlobName!));
+        // An encoded (renamed) blob is listed under its new name and looks destination-only; a blob an
+        // older encoding wrote for a key renamed now is matched by the key it records (never deleted).
+        extras.RemoveAll(d => planner.Accounts(d.Existing!));
         var refused = await FinishExtrasAsync(mode, extras, planner.SourcesInScope, executor, outcomes, ct).ConfigureAwait(false);
 
         return new RunResult

@@ -82,7 +82,7 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         var d = await RunAsync([Src, sandbox.DestUrl]);
         Assert.True(d.Passed);
         Assert.Equal(0, d.Cli.ExitCode);
-        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign"], d.Checks.Keys);
+        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign", "credential-cache"], d.Checks.Keys);
         Assert.All(d.Checks.Values, c => Assert.True(c.Status == "passed", $"{c.Name}: {c.Status} {c.Detail} {c.Fix}"));
         Assert.Contains($"iss={sandbox.Issuer}", d["entra-token"].Detail);
         Assert.Contains($"aud={sandbox.Audience}", d["entra-token"].Detail);
@@ -108,7 +108,7 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         AssertNoSecrets(cli);
         Assert.Equal(0, cli.ExitCode);
         var lines = cli.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(9, lines.Count(l => l.StartsWith("[pass]", StringComparison.Ordinal)));
+        Assert.Equal(10, lines.Count(l => l.StartsWith("[pass]", StringComparison.Ordinal))); // eleven checks (with the cached-session check of issue 16), one skipped
         Assert.Single(lines, l => l.StartsWith("[skip]  9. Destination container writable: --no-write-probe", StringComparison.Ordinal));
         Assert.Contains("0 failed", lines[^1]);
     }
@@ -242,16 +242,62 @@ public sealed class DoctorSandboxTests(SandboxFixture sandbox, ITestOutputHelper
         }
     }
 
+    // Issue 16: copy creates a missing container, so doctor warns when the credential may create it
+    // (the demo's by-hand commands pass in any order) and fails when it may not.
     [Fact]
-    public async Task A_missing_container_fails_with_create_it_or_fix_the_url()
+    public async Task A_missing_container_is_a_warning_that_copy_will_create_it_when_the_identity_may_and_doctor_creates_nothing()
     {
         var url = sandbox.BlobEndpoint + "/doctor-no-such-container";
         var d = await RunAsync([url]);
-        Assert.Equal("failed", d["container"].Status);
-        Assert.Contains("'doctor-no-such-container' does not exist in account 'devstoreaccount1'", d["container"].Detail);
+        Assert.True(d.Passed, d.Cli.Stdout);
+        Assert.Equal(0, d.Cli.ExitCode);
+        Assert.Equal("warning", d["container"].Status);
+        Assert.Contains("'doctor-no-such-container' does not exist in account 'devstoreaccount1' yet: copy will create it", d["container"].Detail);
+        Assert.Contains("404 ContainerNotFound, not 403", d["container"].Detail); // Azurite authorised the conditional Delete Container probe
         Assert.Contains("az storage container create", d["container"].Fix);
-        AssertSkipped(d, "container-write");
+        Assert.Equal("skipped", d["container-write"].Status);
+        Assert.Contains("copy creates it", d["container-write"].Detail);
         Assert.Equal("passed", d["sts"].Status);
+        Assert.False((await new BlobServiceClient(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"]).GetBlobContainerClient("doctor-no-such-container").ExistsAsync()).Value);
+    }
+
+    [Theory]
+    [InlineData("rl", false)]   // read + list: Get Container Properties works, Create Container does not
+    [InlineData("rwlc", true)]
+    public async Task A_missing_container_with_an_account_sas_is_judged_by_the_sas_permissions(string permissions, bool mayCreate)
+    {
+        var service = new BlobServiceClient(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"]);
+        var sas = service.GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.Read | Azure.Storage.Sas.AccountSasPermissions.List
+                | (mayCreate ? Azure.Storage.Sas.AccountSasPermissions.Write | Azure.Storage.Sas.AccountSasPermissions.Create : 0),
+            DateTimeOffset.UtcNow.AddHours(1), Azure.Storage.Sas.AccountSasResourceTypes.All).Query.TrimStart('?');
+        Assert.Contains($"sp={permissions}", sas);
+        var name = "doctor-sas-" + Guid.NewGuid().ToString("N")[..12];
+        var d = await RunAsync([sandbox.BlobEndpoint + "/" + name], new Dictionary<string, string?> { ["SKYBRIDGE_DEST_SAS"] = sas });
+        Assert.Equal(mayCreate ? "warning" : "failed", d["container"].Status);
+        Assert.Contains($"sp={permissions}", d["container"].Detail);
+        Assert.Contains(mayCreate ? "copy will create it" : "copy could not create it", d["container"].Detail);
+        Assert.Equal(mayCreate, d.Passed);
+        Assert.DoesNotContain(Regex.Match(sas, "sig=([^&]+)").Groups[1].Value, d.Cli.Stdout + d.Cli.Stderr);
+        Assert.False((await service.GetBlobContainerClient(name).ExistsAsync()).Value);
+    }
+
+    [Fact]
+    public async Task The_conditional_delete_probe_never_deletes_a_container_that_exists()
+    {
+        var container = new BlobServiceClient(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"]).GetBlobContainerClient("doctor-probe-" + Guid.NewGuid().ToString("N")[..12]);
+        await container.CreateAsync();
+        try
+        {
+            await container.GetBlobClient("keep.txt").UploadAsync(BinaryData.FromString("keep"));
+            var (mayCreate, evidence) = await Skybridge.Setup.Doctor.Checks.ContainerCreation.ProbeIdentityAsync(container, CancellationToken.None);
+            Assert.Null(mayCreate);
+            Assert.Contains("412", evidence);
+            Assert.True((await container.GetBlobClient("keep.txt").ExistsAsync()).Value);
+        }
+        finally
+        {
+            await container.DeleteIfExistsAsync();
+        }
     }
 
     [Fact]

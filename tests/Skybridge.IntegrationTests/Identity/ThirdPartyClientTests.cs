@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.S3.Model;
 using Skybridge.IntegrationTests.Sandbox;
@@ -34,14 +36,41 @@ public sealed class ThirdPartyClientTests(SandboxFixture sandbox) : IAsyncLifeti
         ["XDG_CACHE_HOME"] = Path.Combine(_temp, "cache"),
     };
 
-    [Fact]
-    public async Task Aws_cli_reads_through_credential_process_and_reuses_the_cached_session()
+    /// <summary>A clean environment whose AWS CLI profile reads credentials through skybridge's credential_process.</summary>
+    private Dictionary<string, string?> CredentialProcessEnv()
     {
         var config = Path.Combine(_temp, "aws-config");
         File.WriteAllText(config, $"[profile skybridge]\ncredential_process = dotnet {SandboxFixture.CliDll} auth aws-credentials\nregion = us-east-1\n");
         var env = CleanAwsEnv();
         env["AWS_CONFIG_FILE"] = config;
         env["AWS_PROFILE"] = "skybridge";
+        return env;
+    }
+
+    private string CacheDir => Path.Combine(_temp, "cache", "skybridge", "credentials");
+
+    private Task<(int ExitCode, string Stdout, string Stderr)> AwsListAsync() => sandbox.RunProcessAsync("/usr/bin/aws",
+        ["--endpoint-url", sandbox.S3Endpoint, "s3", "ls", $"s3://{sandbox.Bucket}/identity-tests/"], CredentialProcessEnv());
+
+    private string DamageCachedSession() => DamageCachedSession(CacheDir);
+
+    /// <summary>Replaces the cached session token with one the server refuses; returns the cache file.</summary>
+    internal static string DamageCachedSession(string cacheDir)
+    {
+        var file = Assert.Single(Directory.GetFiles(cacheDir));
+        var doc = JsonNode.Parse(File.ReadAllText(file))!;
+        var token = doc["Output"]!["SessionToken"]!.GetValue<string>();
+        doc["Output"]!["SessionToken"] = token[..^8] + "AAAAAAAA";
+        File.WriteAllText(file, doc.ToJsonString());
+        return file;
+    }
+
+    private static string CachedToken(string file) => JsonNode.Parse(File.ReadAllText(file))!["Output"]!["SessionToken"]!.GetValue<string>();
+
+    [Fact]
+    public async Task Aws_cli_reads_through_credential_process_and_reuses_the_cached_session()
+    {
+        var env = CredentialProcessEnv();
         string[] endpoint = ["--endpoint-url", sandbox.S3Endpoint];
 
         var list = await sandbox.RunProcessAsync("/usr/bin/aws", [.. endpoint, "s3", "ls", $"s3://{sandbox.Bucket}/identity-tests/"], env);
@@ -59,6 +88,61 @@ public sealed class ThirdPartyClientTests(SandboxFixture sandbox) : IAsyncLifeti
         Assert.Equal(Content, download.Stdout);
         Assert.Equal(firstSession, File.ReadAllText(cacheFile));
         Assert.Equal(firstWrite, File.GetLastWriteTimeUtc(cacheFile));
+    }
+
+    // Issue 16, item 9: a cached session that the server no longer accepts. The cached session token
+    // is damaged in the cache file (what RGW makes of a session whose role was recreated: it refuses
+    // it), and the AWS CLI fails with its opaque message; doctor names the cache and the fix;
+    // --refresh and auth clear-cache each get the CLI working again.
+    [Fact]
+    public async Task Aws_cli_a_refused_cached_session_is_named_by_doctor_and_refresh_or_clear_cache_get_the_aws_cli_working_again()
+    {
+        var ok = await AwsListAsync();
+        Assert.True(ok.ExitCode == 0, ok.Stderr);
+        Assert.Contains(Path.GetFileName(_key), ok.Stdout);
+
+        var file = DamageCachedSession();
+        var damaged = CachedToken(file);
+        var refused = await AwsListAsync();
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.DoesNotContain(Path.GetFileName(_key), refused.Stdout);
+
+        // doctor: the cached session fails the same S3 call a fresh one passes, so the cache is named with the fix.
+        var doctor = await sandbox.RunCliAsync(["doctor", $"s3://{sandbox.Bucket}/identity-tests/", "--output", "json"], CredentialProcessEnv());
+        Assert.Equal(1, doctor.ExitCode);
+        using (var json = JsonDocument.Parse(doctor.Stdout))
+        {
+            var check = json.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "credential-cache");
+            Assert.Equal("failed", check.GetProperty("status").GetString());
+            Assert.Contains($"the cached session in {file} is refused", check.GetProperty("detail").GetString());
+            Assert.Contains("while a fresh session is accepted", check.GetProperty("detail").GetString());
+            Assert.Contains("skybridge auth clear-cache", check.GetProperty("fix").GetString());
+            Assert.Contains("--refresh", check.GetProperty("fix").GetString());
+            Assert.Equal("passed", json.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "s3-list").GetProperty("status").GetString());
+        }
+        Assert.DoesNotContain(damaged, doctor.Stdout + doctor.Stderr);
+
+        // Way out 1: --refresh replaces the cached session.
+        var refresh = await sandbox.RunCliAsync(["auth", "aws-credentials", "--refresh"], CredentialProcessEnv());
+        Assert.True(refresh.ExitCode == 0, refresh.Stderr);
+        Assert.NotEqual(damaged, CachedToken(file));
+        var again = await AwsListAsync();
+        Assert.True(again.ExitCode == 0, again.Stderr);
+        Assert.Contains(Path.GetFileName(_key), again.Stdout);
+
+        // Way out 2: clear-cache removes it; the next AWS CLI call gets a new session.
+        DamageCachedSession();
+        var clear = await sandbox.RunCliAsync(["auth", "clear-cache"], CredentialProcessEnv());
+        Assert.Equal(0, clear.ExitCode);
+        Assert.Contains($"removed 1 cached session(s) from {CacheDir}", clear.Stderr);
+        Assert.Empty(Directory.GetFiles(CacheDir));
+        var afterClear = await AwsListAsync();
+        Assert.True(afterClear.ExitCode == 0, afterClear.Stderr);
+        Assert.Contains(Path.GetFileName(_key), afterClear.Stdout);
+
+        var healthy = await sandbox.RunCliAsync(["doctor", $"s3://{sandbox.Bucket}/identity-tests/", "--output", "json"], CredentialProcessEnv());
+        Assert.Equal(0, healthy.ExitCode);
+        Assert.Contains("the cached session (valid until", healthy.Stdout);
     }
 
     [Fact]

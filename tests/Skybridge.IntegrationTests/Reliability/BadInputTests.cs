@@ -17,8 +17,14 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 {
     private const string Container = "rel-badinput";
 
-    /// <summary>One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {TMP} {CONFIG_*}.</summary>
-    public sealed record Case(string Id, string[] Args, int Code, string[] Expect, bool Fix = true, string? Arrange = null);
+    /// <summary>
+    /// One bad invocation. Args may use {SRC} {DST} {BLOB} {BUCKET} {NOACCESS} {BADNAMES} {CTLNAMES} {ENCNAMES} {TMP} {CONFIG_*},
+    /// and {SCRATCH}: a fresh prefix of the suite's container (for a case that must write, outside the guarded target).
+    /// Absent: words the output must not contain; Once: words it must contain exactly once; ErrorLine:
+    /// false for doctor, whose failures are checklist lines ("[FAIL] ..." and "fix: ...") instead.
+    /// </summary>
+    public sealed record Case(string Id, string[] Args, int Code, string[] Expect, bool Fix = true, string? Arrange = null,
+        string[]? Absent = null, string? Once = null, bool ErrorLine = true);
 
     private static readonly Case[] Cases =
     [
@@ -96,6 +102,33 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         new("journal-not-sqlite", ["copy", "{SRC}", "{DST}", "--journal", "{CONFIG_GARBAGE}"], 2, ["journal"]),
         new("jobs-show-unknown", ["jobs", "show", "20000101-000000-000000"], 2, ["20000101-000000-000000"]),
         new("jobs-resume-unknown", ["jobs", "resume", "no-such-job"], 2, ["no-such-job"]),
+        // ---- issue 16: rough edges found by a new user ----
+        new("dst-plain-http-keyless", ["copy", "{SRC}", "http://example.com/cont"], 2, ["plain http", "https"]),
+        new("dst-plain-http-sas", ["copy", "{SRC}", "http://example.com/cont?sv=2020-01-01&sig=abc"], 2, ["plain http", "a SAS"]),
+        new("max-memory-below-one-block", ["copy", "{SRC}", "{DST}", "--max-memory", "1KiB"], 2, ["--max-memory", "one block", "8MiB"]),
+        new("max-memory-below-block-size", ["copy", "{SRC}", "{DST}", "--max-memory", "8MiB", "--block-size", "16MiB"], 2, ["--max-memory", "16MiB"]),
+        new("include-unclosed-bracket", ["copy", "{SRC}", "{DST}", "--include", "["], 2, ["unclosed", "[[]"]),
+        new("exclude-unclosed-bracket", ["plan", "{SRC}", "{DST}", "--exclude", "data-[0-9"], 2, ["unclosed", "[[]"]),
+        // Keys with control characters: escaped in every error line, never raw (a newline cannot forge an "error:" line, ESC/BEL never reach the terminal).
+        new("names-escaped-in-errors", ["copy", "{CTLNAMES}", "{DST}", "--name-policy", "fail"], 1, ["bell\\x07.txt", "evil\\nerror: forged\\x1B[31m.txt", "nel\\u{0085}.txt"], Fix: false,
+            Absent: ["\a", "\x1b", "\u0085", "\nerror: forged"]),
+        // Doctor and a missing container: copy creates it when its credential may (a warning, exit 0), else a failure; doctor creates nothing.
+        new("doctor-missing-container-copy-creates", ["doctor", "{BLOB}/rel-badinput-nocontainer"], 0, ["[warn]", "copy will create it"], Fix: false),
+        new("doctor-missing-container-sas-cannot-create", ["doctor", "{BLOB}/rel-badinput-nocontainer", "--dest-sas", "{SAS_READ_LIST}"], 1,
+            ["[FAIL]", "copy could not create it", "sp=rl", "fix:"], Fix: false, ErrorLine: false),
+        // A cached AWS CLI session the server refuses: doctor names the cache and the fix; --refresh replaces it.
+        new("doctor-refused-cached-session", ["doctor", "{SRC}"], 1, ["[FAIL]", "the cached session in", "is refused", "skybridge auth clear-cache"], Fix: false,
+            Arrange: "refused-cache", ErrorLine: false),
+        new("aws-credentials-refresh-replaces-a-refused-session", ["auth", "aws-credentials", "--refresh", "--format", "env"], 0, ["AWS_SESSION_TOKEN="], Fix: false,
+            Arrange: "refused-cache"),
+        // The issue's pairs that "encode" used to map to one name (one of each failed as a collision): each gets its own name now.
+        new("names-encode-is-injective", ["copy", "{ENCNAMES}", "{SCRATCH}", "--name-policy", "encode", "--no-journal"], 0, ["renamed 4, failed 0"], Fix: false,
+            Absent: ["collides", "error:"]),
+        // Auto mode against Azurite (no copy from URL): the switch to streaming is a notice, once per run, not a warning.
+        new("auto-mode-streams-without-warning", ["copy", "{SRC}", "{SCRATCH}", "--no-journal"], 0, ["destination does not support copy from URL"], Fix: false,
+            Absent: ["warn", "error:"]),
+        new("auto-mode-notice-once", ["copy", "{SRC}", "{SCRATCH}", "--no-journal", "--log-level", "info"], 0, ["streamed"], Fix: false,
+            Absent: ["warn "], Once: "Service-side copy is not possible here"),
         // ---- names per policy (the source holds only keys that are not valid blob names) ----
         new("names-fail-policy", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "fail"], 1, ["invalid blob name"], Fix: false),
         new("names-skip-policy-writes-nothing", ["copy", "{BADNAMES}", "{DST}", "--name-policy", "skip", "--output", "json"], 0, ["invalid blob name"], Fix: false),
@@ -103,7 +136,7 @@ public sealed class BadInputTests(SandboxFixture sandbox)
 
     public static IEnumerable<object[]> CaseIds => Cases.Select(c => new object[] { c.Id });
 
-    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
+    private sealed record Setup(string SrcPrefix, string BadNamesPrefix, string ControlNamesPrefix, string EncodePairsPrefix, string NoAccessBucket, string Tmp, Dictionary<string, string> Configs, string ClientId, string Target);
 
     private static Task<Setup>? _setup;
     private static readonly object Gate = new();
@@ -122,6 +155,13 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var badNames = NewPrefix("badnames");
         await kit.PutAsync(badNames, new Dictionary<string, byte[]> { ["back\\slash.txt"] = "x"u8.ToArray(), ["trailing-dot."] = "y"u8.ToArray(), ["a//double.txt"] = "z"u8.ToArray() });
         // One bucket for every run of this suite (tests leave it empty; the sandbox keeps it).
+        var controlNames = NewPrefix("ctlnames");
+        await kit.PutAsync(controlNames, new Dictionary<string, byte[]> { ["bell\a.txt"] = "b"u8.ToArray(), ["evil\nerror: forged\x1b[31m.txt"] = "e"u8.ToArray(), ["nel\u0085.txt"] = "n"u8.ToArray() });
+        var encodePairs = NewPrefix("encnames");
+        await kit.PutAsync(encodePairs, new Dictionary<string, byte[]>
+        {
+            ["collide/bell\a.txt"] = "1"u8.ToArray(), ["collide/bell%07.txt"] = "2"u8.ToArray(), ["dot."] = "3"u8.ToArray(), ["dot%2E"] = "4"u8.ToArray(),
+        });
         var noAccess = "rel-noaccess-badinput";
         await sandbox.AdminS3().PutBucketAsync(noAccess);
         var container = kit.Inspector(Container);
@@ -136,8 +176,11 @@ public sealed class BadInputTests(SandboxFixture sandbox)
             ["CONFIG_OK"] = Write(tmp, "ok.json", "{\"profiles\":{\"default\":{\"concurrency\":\"4\"}}}"),
             ["CONFIG_BADVALUE"] = Write(tmp, "badvalue.json", "{\"profiles\":{\"default\":{\"concurrency\":\"many\"}}}"),
             ["CONFIG_BADROLE"] = Write(tmp, "badrole.json", "{\"profiles\":{\"default\":{\"role-arn\":\"role/not-an-arn\"}}}"),
+            // An account SAS that may read and list but not create containers.
+            ["SAS_READ_LIST"] = kit.InspectorService().GenerateAccountSasUri(Azure.Storage.Sas.AccountSasPermissions.Read | Azure.Storage.Sas.AccountSasPermissions.List,
+                DateTimeOffset.UtcNow.AddHours(2), Azure.Storage.Sas.AccountSasResourceTypes.All).Query.TrimStart('?'),
         };
-        return new Setup(src, badNames, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
+        return new Setup(src, badNames, controlNames, encodePairs, noAccess, tmp, configs, await sandbox.IsolatedIdentityAsync(), target);
     }
 
     private static string Write(string dir, string name, string content)
@@ -186,6 +229,12 @@ public sealed class BadInputTests(SandboxFixture sandbox)
                 }, isolated);
                 env["SKYBRIDGE_CLIENT_ID"] = isolated;
                 break;
+            case "refused-cache":
+                env["XDG_CACHE_HOME"] = Path.Combine(s.Tmp, "cache-" + id);
+                var primed = await sandbox.RunCliAsync(["auth", "aws-credentials"], env);
+                Assert.True(primed.ExitCode == 0, primed.Stderr);
+                Identity.ThirdPartyClientTests.DamageCachedSession(Path.Combine(env["XDG_CACHE_HOME"]!, "skybridge", "credentials"));
+                break;
             case "garbage-assertion":
                 env["AZURE_AUTHORITY_HOST"] = sandbox.EntraHttpsUrl;
                 env["AZURE_TENANT_ID"] = sandbox.TenantId;
@@ -219,10 +268,13 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var context = $"{id}: exit {r.ExitCode}\n--- stdout\n{r.Stdout}\n--- stderr\n{r.Stderr}";
         Assert.True(c.Code == r.ExitCode, $"expected exit {c.Code}. {context}");
         foreach (var e in c.Expect) Assert.True(output.Contains(e, StringComparison.OrdinalIgnoreCase), $"missing '{e}'. {context}");
-        if (c.Code != 0)
+        if (c.Code != 0 && c.ErrorLine)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("error: ", StringComparison.Ordinal)), $"no 'error:' line. {context}");
         if (c.Fix && c.Code is 2 or 3)
             Assert.True(r.Stderr.Split('\n').Any(l => l.StartsWith("fix: ", StringComparison.Ordinal)), $"no 'fix:' line. {context}");
+        foreach (var a in c.Absent ?? []) Assert.False(output.Contains(a, StringComparison.OrdinalIgnoreCase), $"unexpected '{a}'. {context}");
+        if (c.Once is { } once)
+            Assert.True(output.Split(once).Length == 2, $"'{once}' should appear exactly once. {context}");
         Assert.DoesNotContain("   at ", r.Stderr); // no stack trace
         Assert.True(before == after, $"the destination changed.\nbefore:\n{before}\nafter:\n{after}\n{context}");
     }
@@ -233,7 +285,10 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         var result = arg
             .Replace("{SRC}", $"s3://{sandbox.Bucket}/{s.SrcPrefix}")
             .Replace("{BADNAMES}", $"s3://{sandbox.Bucket}/{s.BadNamesPrefix}")
+            .Replace("{CTLNAMES}", $"s3://{sandbox.Bucket}/{s.ControlNamesPrefix}")
+            .Replace("{ENCNAMES}", $"s3://{sandbox.Bucket}/{s.EncodePairsPrefix}")
             .Replace("{DST}", $"{blob}/{Container}/{s.Target}")
+            .Replace("{SCRATCH}", $"{blob}/{Container}/{NewPrefix("scratch")}")
             .Replace("{BLOB}", blob)
             .Replace("{NOACCESS}", s.NoAccessBucket)
             .Replace("{TMP}", s.Tmp);

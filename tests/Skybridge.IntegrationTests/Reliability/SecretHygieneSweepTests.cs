@@ -148,6 +148,13 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         foreach (var line in credsEnv.Stdout.Split('\n'))
             if (line.StartsWith("export AWS_SECRET_ACCESS_KEY=", StringComparison.Ordinal) || line.StartsWith("export AWS_SESSION_TOKEN=", StringComparison.Ordinal))
                 secrets.Add(line[(line.IndexOf('=') + 1)..].Trim(), "aws-credentials --format env");
+        var refreshed = await Run("auth aws-credentials --refresh", ["auth", "aws-credentials", "--refresh"], scanStdout: false);
+        Assert.True(refreshed.ExitCode == 0, refreshed.Stderr);
+        using (var doc = System.Text.Json.JsonDocument.Parse(refreshed.Stdout))
+        {
+            secrets.Add(doc.RootElement.GetProperty("SecretAccessKey").GetString(), "SecretAccessKey (aws-credentials --refresh)");
+            secrets.Add(doc.RootElement.GetProperty("SessionToken").GetString(), "SessionToken (aws-credentials --refresh)");
+        }
 
         var tokenFile = Path.Combine(home, "token");
         var tf = await Run("auth token-file", ["auth", "token-file", "--path", tokenFile]);
@@ -207,6 +214,8 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         Assert.True(jobs.ExitCode == 0, jobs.Stderr);
         var firstJob = Regex.Match(jobs.Stdout, @"\d{8}-\d{6}-[0-9a-f]{6}");
         if (firstJob.Success) await Run("jobs show", ["jobs", "show", firstJob.Value]);
+        // After doctor, which tested the cached session (check 11).
+        Assert.Equal(0, (await Run("auth clear-cache", ["auth", "clear-cache"])).ExitCode);
 
         // ---- failures at trace level: their exception texts ----
         await sandbox.AdminS3().PutBucketAsync("rel-noaccess-badinput"); // a bucket the role may not list (kept, empty)

@@ -247,6 +247,59 @@ public sealed class TransferAcceptanceTests(SandboxFixture sandbox)
         Assert.Equal(0, Json(verify).GetProperty("extra").GetInt64());
     }
 
+    // Issue 16: "encode" is reversible and injective over all keys, on the real services.
+    [Fact]
+    public async Task Encode_gives_the_issues_colliding_pairs_their_own_names_and_verify_and_sync_delete_match_them_by_key()
+    {
+        var prefix = $"it-encode-{Guid.NewGuid():N}"[..24] + "/";
+        var s3 = sandbox.AdminS3();
+        var keys = new Dictionary<string, string>(StringComparer.Ordinal) // key -> blob name under "encode"
+        {
+            ["collide/bell\u0007.txt"] = "collide/bell%07.txt", ["collide/bell%07.txt"] = "collide/bell%2507.txt",
+            ["dot."] = "dot%2E", ["dot%2E"] = "dot%252E", ["a//b"] = "a/%2Fb", ["plain.txt"] = "plain.txt",
+        };
+        foreach (var key in keys.Keys)
+            await s3.PutObjectAsync(new PutObjectRequest { BucketName = sandbox.Bucket, Key = prefix + key, ContentBody = "body of " + key, UseChunkEncoding = false });
+        var src = $"s3://{sandbox.Bucket}/{prefix}";
+        var dst = $"{sandbox.DestUrl.TrimEnd('/')}/{prefix}";
+
+        var copy = await Cli("copy", src, dst, "--name-policy", "encode", "--output", "json");
+        Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
+        Assert.Equal(0, Json(copy).GetProperty("failed").GetInt64());
+        Assert.Equal(5, Json(copy).GetProperty("renamed").GetInt64());
+        foreach (var (key, name) in keys)
+        {
+            var blob = Inspector().GetBlobClient(prefix + name);
+            Assert.Equal("body of " + key, (await blob.DownloadContentAsync()).Value.Content.ToString());
+            Assert.Equal(prefix + key, Uri.UnescapeDataString((await blob.GetPropertiesAsync()).Value.Metadata["skybridge_source_key"]));
+            Assert.Equal(key, Skybridge.Blob.BlobNamePolicy.Decode(name));
+        }
+
+        // A blob the encoding before issue 16 wrote for "a//b" ("a/%EMPTY%/b"): matched by the key it records.
+        var legacy = Inspector().GetBlobClient(prefix + "a/%EMPTY%/b");
+        await legacy.UploadAsync(BinaryData.FromString("body of a//b"), new Azure.Storage.Blobs.Models.BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { ["skybridge_source_key"] = Uri.EscapeDataString(prefix + "a//b"), ["skybridge_source_bucket"] = sandbox.Bucket },
+        });
+
+        var verify = await Cli("verify", src, dst, "--name-policy", "encode", "--output", "json");
+        Assert.True(verify.ExitCode == 0, verify.Stdout + verify.Stderr);
+        Assert.Equal(6, Json(verify).GetProperty("matched").GetInt64());
+        Assert.Equal(0, Json(verify).GetProperty("extra").GetInt64());
+        var sync = await Cli("sync", src, dst, "--name-policy", "encode", "--delete", "--output", "json");
+        Assert.True(sync.ExitCode == 0, sync.Stdout + sync.Stderr);
+        Assert.Equal(0, Json(sync).GetProperty("deleted").GetInt64());
+        Assert.True((await legacy.ExistsAsync()).Value);
+
+        // A real extra is still one, and the report names the key its name stands for.
+        await s3.DeleteObjectAsync(sandbox.Bucket, prefix + "dot.");
+        var report = Path.GetTempFileName() + ".jsonl";
+        var after = await Cli("verify", src, dst, "--name-policy", "encode", "--output", "json", "--report", report);
+        Assert.Equal(1, after.ExitCode);
+        Assert.Equal(1, Json(after).GetProperty("extra").GetInt64());
+        Assert.Contains(ReadReport(report), e => e.GetProperty("outcome").GetString() == "extra" && e.GetProperty("reason").GetString() == "not in source (its name decodes to key 'dot.')");
+    }
+
     [Fact]
     public async Task Blocks_with_transactional_md5s_are_accepted_by_the_service_and_the_copy_deep_verifies()
     {

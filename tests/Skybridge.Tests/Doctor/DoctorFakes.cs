@@ -69,10 +69,18 @@ public class FakeS3 : DispatchProxy
 }
 
 /// <summary>A container whose GetProperties / Upload / Delete answer as configured.</summary>
-internal sealed class FakeContainer(RequestFailedException? properties = null, RequestFailedException? upload = null) : BlobContainerClient
+internal sealed class FakeContainer(RequestFailedException? properties = null, RequestFailedException? upload = null, RequestFailedException? deleteContainer = null) : BlobContainerClient
 {
     public List<string> Uploaded { get; } = [];
     public List<string> Deleted { get; } = [];
+    public List<BlobRequestConditions?> ContainerDeletes { get; } = [];
+
+    /// <summary>Doctor's conditional Delete Container probe: answers <c>deleteContainer</c> (a real container would be deleted, so no default).</summary>
+    public override Task<Response> DeleteAsync(BlobRequestConditions? conditions = null, CancellationToken cancellationToken = default)
+    {
+        ContainerDeletes.Add(conditions);
+        throw (Exception?)deleteContainer ?? new InvalidOperationException("unexpected Delete Container");
+    }
     public override Uri Uri => new("https://acct.blob.core.windows.net/dest");
 
     public override Task<Response<BlobContainerProperties>> GetPropertiesAsync(BlobRequestConditions? conditions = null, CancellationToken cancellationToken = default)

@@ -93,7 +93,7 @@ public class DoctorRunnerTests
     public void The_default_checklist_runs_in_chain_order_and_every_dependency_comes_first()
     {
         var checks = DoctorChecks.All();
-        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign"],
+        Assert.Equal(["azure-credential", "entra-token", "issuer", "sts", "s3-list", "s3-read", "storage-token", "container", "container-write", "presign", "credential-cache"],
             checks.Select(c => c.Name));
         for (var i = 0; i < checks.Count; i++)
             foreach (var dep in checks[i].DependsOn)

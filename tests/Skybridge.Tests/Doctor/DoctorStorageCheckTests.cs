@@ -112,15 +112,61 @@ public class DoctorStorageCheckTests
         Assert.Contains("'Storage Blob Data Contributor'", report["container-write"]!.Fix);
     }
 
+    private static RequestFailedException NoContainer() => new(404, "The specified container does not exist.", "ContainerNotFound", null);
+
     [Fact]
     public async Task A_missing_container_says_create_it_or_fix_the_url()
     {
-        var container = new FakeContainer(properties: new RequestFailedException(404, "The specified container does not exist.", "ContainerNotFound", null));
+        // The identity may not create it (the conditional Delete Container probe is refused).
+        var container = new FakeContainer(properties: NoContainer(), deleteContainer: new RequestFailedException(403, "no", "AuthorizationPermissionMismatch", null));
         var report = await DoctorSetup.Run(DoctorSetup.Context(dst: Dst, container: container));
         Assert.Contains("does not exist in account 'acct'", report["container"]!.Detail);
         Assert.Contains("az storage container create", report["container"]!.Fix);
         Assert.Contains("fix the container in DST", report["container"]!.Fix);
+        Assert.Equal(DoctorStatus.Failed, report["container"]!.Status);
+        Assert.Contains("no container rights on the account (a conditional Delete Container was refused: 403 AuthorizationPermissionMismatch)", report["container"]!.Detail);
+        Assert.Equal(DoctorStatus.Skipped, report["container-write"]!.Status);
+        Assert.Equal(ContainerCreation.NeverModifiedBefore, Assert.Single(container.ContainerDeletes)!.IfUnmodifiedSince);
     }
+
+    [Fact]
+    public async Task A_missing_container_the_identity_may_create_is_a_warning_and_nothing_is_written()
+    {
+        var container = new FakeContainer(properties: NoContainer(), deleteContainer: NoContainer());
+        var report = await DoctorSetup.Run(DoctorSetup.Context(dst: Dst, container: container));
+        Assert.True(report.Passed, DoctorRenderer.Text(report));
+        Assert.Equal(DoctorStatus.Warning, report["container"]!.Status);
+        Assert.Contains("copy will create it", report["container"]!.Detail);
+        Assert.Equal(DoctorStatus.Skipped, report["container-write"]!.Status);
+        Assert.Empty(container.Uploaded);
+    }
+
+    [Fact]
+    public async Task A_container_created_between_the_two_requests_is_kept_and_passes()
+    {
+        var container = new FakeContainer(properties: NoContainer(), deleteContainer: new RequestFailedException(412, "changed", "ConditionNotMet", null));
+        var report = await DoctorSetup.Run(DoctorSetup.Context(dst: Dst, container: container));
+        Assert.Equal(DoctorStatus.Passed, report["container"]!.Status);
+        Assert.Contains("exists now", report["container"]!.Detail);
+    }
+
+    [Theory]
+    [InlineData("sv=2021-08-06&ss=b&srt=sco&sp=rwdlac&se=2030-01-01&sig=x", true)]
+    [InlineData("sv=2021-08-06&ss=b&srt=sco&sp=rl&se=2030-01-01&sig=x", false)]
+    [InlineData("sv=2021-08-06&ss=b&srt=o&sp=rwc&se=2030-01-01&sig=x", false)]
+    [InlineData("?sv=2021-08-06&sr=c&sp=racwdl&se=2030-01-01&sig=x", false)]
+    public void A_sas_says_itself_whether_it_may_create_a_container(string sas, bool mayCreate)
+    {
+        var (may, evidence) = ContainerCreation.FromSas(sas);
+        Assert.Equal(mayCreate, may);
+        Assert.DoesNotContain("sig", evidence);
+    }
+
+    [Theory]
+    [InlineData("DefaultEndpointsProtocol=https;AccountName=a;AccountKey=a2V5;EndpointSuffix=core.windows.net", true)]
+    [InlineData("BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2021-08-06&sr=c&sp=rwl&sig=x", false)]
+    public void A_connection_string_may_create_with_its_shared_key_not_with_a_service_sas(string connectionString, bool mayCreate)
+        => Assert.Equal(mayCreate, ContainerCreation.FromConnectionString(connectionString).MayCreate);
 
     [Fact]
     public async Task No_write_probe_skips_the_write_and_writes_nothing()

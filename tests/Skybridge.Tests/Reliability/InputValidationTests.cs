@@ -79,4 +79,58 @@ public sealed class InputValidationTests
         Assert.Equal(3, code);
         Assert.Contains("AADSTS700024: client assertion rejected", message);
     }
+
+    // ---- issue 16 ----
+
+    [Theory]
+    [InlineData("http://example.com/cont", null, "token")]
+    [InlineData("http://example.com/cont?sv=2020-01-01&sig=abc", null, "a SAS")]
+    [InlineData("http://example.com/cont", "sv=2020-01-01&sig=abc", "a SAS")]
+    public void A_bearer_secret_over_plain_http_is_a_usage_error_before_any_request(string url, string? sas, string what)
+    {
+        var location = BlobLocation.Parse(url);
+        var e = Assert.Throws<SkybridgeException>(() => AzureBlobDestination.Create(location, new Azure.Identity.ManagedIdentityCredential(Azure.Identity.ManagedIdentityId.SystemAssigned), sas));
+        Assert.Equal(ErrorKind.Usage, e.Kind);
+        Assert.Contains("plain http", e.Message);
+        Assert.Contains(what, e.Message);
+        Assert.DoesNotContain("sig=abc", e.Message + e.Fix);
+        Assert.Contains("https", e.Fix);
+    }
+
+    [Fact]
+    public void A_connection_string_over_http_is_allowed_its_key_is_never_sent()
+        => Assert.NotNull(AzureBlobDestination.Create(BlobLocation.Parse("http://127.0.0.1:10000/devstoreaccount1/cont"), null, null, "UseDevelopmentStorage=true"));
+
+    [Theory]
+    [InlineData(1024L, null, "8MiB")]
+    [InlineData(8L << 20, 16L << 20, "16MiB")]
+    [InlineData(5L << 20, 5L << 20, "8MiB")] // a 5 MiB block is a power-of-two (8 MiB) buffer
+    [InlineData(1000L, 1500L, "2048")]
+    public void A_memory_budget_smaller_than_one_block_buffer_is_refused_with_the_size_that_works(long budget, long? block, string need)
+    {
+        var e = Assert.Throws<SkybridgeException>(() => MemoryBudget.RequireRoomForOneBlock(budget, block ?? Skybridge.Blob.BlockPlanner.DefaultBlockSize));
+        Assert.Equal(ErrorKind.Usage, e.Kind);
+        Assert.Contains("--max-memory", e.Message);
+        Assert.Contains($"--max-memory {need} ", e.Fix);
+    }
+
+    [Theory]
+    [InlineData(8L << 20, 8L << 20)]
+    [InlineData(128L << 20, null)]
+    [InlineData(4096L, 3000L)]
+    public void A_budget_of_at_least_one_block_buffer_passes(long budget, long? block)
+        => MemoryBudget.RequireRoomForOneBlock(budget, block ?? Skybridge.Blob.BlockPlanner.DefaultBlockSize);
+
+    [Theory]
+    [InlineData("[")]
+    [InlineData("data-[0-9")]
+    [InlineData("[]")]
+    [InlineData("[!]")]
+    [InlineData("")]
+    public void A_bad_glob_says_what_a_valid_one_looks_like_and_how_to_match_a_literal_bracket(string glob)
+    {
+        var e = Assert.Throws<SkybridgeException>(() => new Filter(include: [glob]));
+        Assert.Equal(ErrorKind.Usage, e.Kind);
+        Assert.Contains("'[[]'", e.Fix);
+    }
 }

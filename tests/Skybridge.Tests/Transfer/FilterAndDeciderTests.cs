@@ -18,6 +18,11 @@ public class FilterTests
     [InlineData("file?.txt", "file10.txt", false)]
     [InlineData("[ab]*", "b1", true)]
     [InlineData("[!ab]*", "b1", false)]
+    [InlineData("a[[]1].txt", "a[1].txt", true)]
+    [InlineData("a[[]1].txt", "a1].txt", false)]
+    [InlineData("[]]x", "]x", true)]
+    [InlineData("[!]]x", "]x", false)]
+    [InlineData("[!]]x", "ax", true)]
     public void Include_globs(string glob, string name, bool included)
         => Assert.Equal(included, new Filter(include: [glob]).IncludesName(name));
 

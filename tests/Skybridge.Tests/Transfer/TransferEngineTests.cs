@@ -371,40 +371,95 @@ public class TransferEngineTests
     }
 }
 
+/// <summary>
+/// Issue 16: "encode" is injective over all keys. The pairs that used to meet ("a." and the valid key
+/// "a%2E", "a\u0001" and "a%01") now get names of their own; a name can only meet a blob another
+/// mapping wrote, and that stays a reported failure, never an overwrite.
+/// </summary>
 public class EncodeCollisionTests
 {
-    [Fact]
-    public async Task An_encoded_name_never_overwrites_a_blob_of_a_key_spelled_like_the_escape()
+    private static readonly TransferOptions Encode = new() { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
+
+    [Theory]
+    [InlineData("a%2E", "a.", "a%252E", "a%2E")]
+    [InlineData("a\u0001", "a%01", "a%01", "a%2501")] // "a\u0001" sorts before "a%01"
+    public async Task Keys_that_used_to_collide_are_both_copied_to_names_that_decode_to_them(string first, string second, string firstName, string secondName)
     {
         var src = new FakeSource();
-        src.Put("a%2E", [1]);   // a valid key, copied as-is
-        src.Put("a.", [2]);     // encodes to "a%2E" as well
+        src.Put(first, [1]);
+        src.Put(second, [2]);
         var dst = new FakeDestination();
+        var result = await new TransferEngine(src, dst, Encode, new TransferStats(), new ListReport()).RunAsync(RunMode.Copy, CancellationToken.None);
+        Assert.Equal(0, result.Stats.Failed);
+        Assert.Equal(2, result.Stats.Copied);
+        Assert.Equal(new byte[] { 1 }, dst.Blobs[firstName].Data);
+        Assert.Equal(new byte[] { 2 }, dst.Blobs[secondName].Data);
+        Assert.Equal(first, Skybridge.Blob.BlobNamePolicy.Decode(firstName));
+        Assert.Equal(second, Skybridge.Blob.BlobNamePolicy.Decode(secondName));
+    }
+
+    [Fact]
+    public async Task An_encoded_name_never_overwrites_a_blob_another_policy_wrote_for_a_key_spelled_like_the_escape()
+    {
+        var src = new FakeSource();
+        src.Put("a%2E", [1]);   // a valid key: "skip" copies it as-is to "a%2E"
+        var dst = new FakeDestination();
+        await new TransferEngine(src, dst, new TransferOptions(), new TransferStats(), new ListReport()).RunAsync(RunMode.Copy, CancellationToken.None);
+        src.Put("a.", [2]);     // encodes to "a%2E", where the blob of key "a%2E" already is
         var report = new ListReport();
-        var options = new TransferOptions { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
-        var result = await new TransferEngine(src, dst, options, new TransferStats(), report).RunAsync(RunMode.Copy, CancellationToken.None);
+        var result = await new TransferEngine(src, dst, Encode, new TransferStats(), report).RunAsync(RunMode.Copy, CancellationToken.None);
         Assert.Equal(new byte[] { 1 }, dst.Blobs["a%2E"].Data);
         Assert.Equal(1, result.Stats.Failed);
         Assert.Contains("collides", report.For("a.").Reason);
+        Assert.Equal(new byte[] { 1 }, dst.Blobs["a%252E"].Data); // the valid key's own name under "encode"
     }
-}
 
-public class EncodeCollisionOrderTests
-{
     [Fact]
-    public async Task The_collision_is_caught_whichever_key_is_listed_first()
+    public async Task Sync_delete_keeps_a_blob_an_older_encoding_wrote_for_a_key_still_in_the_source_and_deletes_real_extras()
     {
-        // "a\u0001" encodes to "a%01" and sorts before the valid key "a%01" ('\u0001' < '%').
         var src = new FakeSource();
-        src.Put("a\u0001", [2]);
-        src.Put("a%01", [1]);
+        src.Put("a//b", [1]);
+        src.Put("gone", [9]);
         var dst = new FakeDestination();
+        await new TransferEngine(src, dst, Encode, new TransferStats(), new ListReport()).RunAsync(RunMode.Copy, CancellationToken.None);
+        // What the encoding before issue 16 named it: same blob, same recorded source key, old name.
+        lock (dst.Blobs) { dst.Blobs["a/%EMPTY%/b"] = dst.Blobs["a/%2Fb"]; dst.Blobs.Remove("a/%2Fb"); }
+        src.Remove("gone");
         var report = new ListReport();
-        var options = new TransferOptions { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
-        var result = await new TransferEngine(src, dst, options, new TransferStats(), report).RunAsync(RunMode.Copy, CancellationToken.None);
-        Assert.Equal(1, result.Stats.Failed);
-        Assert.Equal(1, result.Stats.Copied);
-        Assert.Equal(new byte[] { 2 }, dst.Blobs["a%01"].Data);
-        Assert.Contains("collides", report.For("a%01").Reason);
+        var result = await new TransferEngine(src, dst, Encode with { Delete = true, Force = true }, new TransferStats(), report).RunAsync(RunMode.Sync, CancellationToken.None);
+        Assert.True(dst.Blobs.ContainsKey("a/%EMPTY%/b"), "the legacy blob of a key in the source was deleted");
+        Assert.True(dst.Blobs.ContainsKey("a/%2Fb"));
+        Assert.False(dst.Blobs.ContainsKey("gone"));
+        Assert.Equal(1, result.Stats.Deleted);
+    }
+
+    [Fact]
+    public async Task A_blob_spelled_like_a_renamed_key_is_an_extra_once_its_own_key_is_gone()
+    {
+        var src = new FakeSource();
+        src.Put("dot%2E", [1]); // -> "dot%252E"
+        src.Put("dot.", [2]);   // -> "dot%2E", the raw spelling of the key above
+        var dst = new FakeDestination();
+        await new TransferEngine(src, dst, Encode, new TransferStats(), new ListReport()).RunAsync(RunMode.Copy, CancellationToken.None);
+        src.Remove("dot.");
+        var result = await new TransferEngine(src, dst, Encode with { Delete = true, Force = true }, new TransferStats(), new ListReport()).RunAsync(RunMode.Sync, CancellationToken.None);
+        Assert.Equal(1, result.Stats.Deleted);
+        Assert.False(dst.Blobs.ContainsKey("dot%2E"));
+        Assert.Equal(new byte[] { 1 }, dst.Blobs["dot%252E"].Data);
+    }
+
+    [Fact]
+    public async Task Verify_names_the_key_an_extra_encoded_blob_stands_for()
+    {
+        var src = new FakeSource();
+        src.Put("x.", [1]);
+        var dst = new FakeDestination();
+        await new TransferEngine(src, dst, Encode, new TransferStats(), new ListReport()).RunAsync(RunMode.Copy, CancellationToken.None);
+        src.Remove("x.");
+        src.Put("y", [2]);
+        var report = new ListReport();
+        var result = await new TransferEngine(src, dst, Encode, new TransferStats(), report).RunAsync(RunMode.Verify, CancellationToken.None);
+        Assert.Equal(1, result.Stats.Extra);
+        Assert.Contains(report.Entries, e => e.BlobName == "x%2E" && e.Reason == "not in source (its name decodes to key 'x.')");
     }
 }

@@ -78,6 +78,9 @@ public sealed class DoctorContext
 
     public BlobContainerClient? Container { get; set; }
 
+    /// <summary>Check 7a found no container (copy would create it): check 7b has nothing to write to.</summary>
+    public bool ContainerMissing { get; set; }
+
     private IAmazonS3? _s3;
 
     /// <summary>The S3 client on the session credentials (created on first use, after check 4).</summary>
@@ -85,9 +88,14 @@ public sealed class DoctorContext
     {
         if (_s3 is not null) return _s3;
         var c = (Session ?? throw new InvalidOperationException("No STS session yet.")).Credentials;
-        AWSCredentials credentials = new SessionAWSCredentials(c.AccessKey, c.SecretKey, c.Token);
-        return _s3 = S3ClientFactory?.Invoke(credentials) ?? S3Endpoint.CreateClient(credentials, maxConnections: 4);
+        return _s3 = S3ClientFor(new SessionAWSCredentials(c.AccessKey, c.SecretKey, c.Token));
     }
+
+    /// <summary>An S3 client on other credentials (the cached session of check 11).</summary>
+    public IAmazonS3 S3ClientFor(AWSCredentials credentials) => S3ClientFactory?.Invoke(credentials) ?? S3Endpoint.CreateClient(credentials, maxConnections: 4);
+
+    /// <summary>The on-disk cache of 'auth aws-credentials', whose session check 11 tests; null: none in use.</summary>
+    public CredentialProcessCache? CredentialCache { get; init; }
 
     public BlobContainerClient ContainerClient(BlobLocation location)
         => Container ??= ContainerFactory?.Invoke(location, AzureCredential)

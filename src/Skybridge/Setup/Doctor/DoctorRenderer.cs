@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Skybridge.Diagnostics;
 
 namespace Skybridge.Setup.Doctor;
 
@@ -17,9 +18,10 @@ public static class DoctorRenderer
             DoctorStatus.Failed => "[FAIL]",
             _ => "[skip]",
         };
-        var sb = new StringBuilder($"{mark} {number,2}. {r.Title}: {r.Detail}");
+        // Details quote keys and names from the source: escaped (the JSON form keeps them exact).
+        var sb = new StringBuilder($"{mark} {number,2}. {DisplayName.Escape(r.Title)}: {DisplayName.Escape(r.Detail)}");
         if (r.Fix is not null && r.Status is DoctorStatus.Failed or DoctorStatus.Warning)
-            sb.Append("\n           fix: ").Append(r.Fix);
+            sb.Append("\n           fix: ").Append(DisplayName.Escape(r.Fix));
         return sb.ToString();
     }
 

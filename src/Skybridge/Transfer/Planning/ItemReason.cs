@@ -58,6 +58,7 @@ public enum ItemReason
     BytesDiffer,
 
     // Destination-only blobs
+    /// <summary>Detail: the wording with the key an encoded name decodes to, when it does.</summary>
     NotInSource,
     /// <summary>Detail: the guard that refused the deletes.</summary>
     DeleteRefused,
@@ -101,7 +102,7 @@ public static class ReasonText
         ItemReason.RecordedEtagDiffers => "source ETag differs from the one recorded at copy time",
         ItemReason.SizeAndMd5Equal => "size and MD5 equal",
         ItemReason.RecordedEtagEqual => "size equal, source ETag recorded at copy" + detail,
-        ItemReason.NotInSource => "not in source",
+        ItemReason.NotInSource => detail ?? "not in source",
         ItemReason.DeleteRefused => "delete refused: " + detail,
         _ => detail ?? reason.ToString(),
     };

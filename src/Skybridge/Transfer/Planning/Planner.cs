@@ -20,6 +20,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     private readonly KeyRange _range = range ?? KeyRange.All;
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _renamed = new(StringComparer.Ordinal);
+    private readonly RenamedSourceKeys _renamedKeys = new();
     private bool Verify => mode == RunMode.Verify;
     private bool WantsExtras => Verify || options.Delete;
     private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Resume : null;
@@ -27,8 +28,16 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     /// <summary>Source objects that passed the filter, this run and (resumed) the job's earlier runs: the delete guard's "is the source empty?".</summary>
     public long SourcesInScope { get; private set; }
 
-    /// <summary>True when <paramref name="blobName"/> is the encoded name of a source key of this run (so it is not an extra).</summary>
-    public bool IsRenamedTarget(string blobName) => _renamed.Contains(blobName);
+    /// <summary>
+    /// True when a blob that looked destination-only belongs to a source key of this run after all:
+    /// it is a key's encoded name (listed apart from its key), or a blob an older encoding wrote for
+    /// a key renamed now (it records that key). Such a blob is not an extra.
+    /// </summary>
+    public bool Accounts(DestinationBlob blob) => _renamed.Contains(blob.Name) || _renamedKeys.RecordedBy(blob, source.Bucket);
+
+    /// <summary>Under "encode", a renamed key's blob lives under another name: a blob listed under the raw key is not its blob.</summary>
+    private bool MapsElsewhere(SourceObject src)
+        => options.NamePolicy == NamePolicy.Encode && BlobNamePolicy.Map(Relative(src.Key), destination.Prefix, NamePolicy.Encode).Renamed;
 
     private string Relative(string key) => key[source.Prefix.Length..];
 
@@ -47,23 +56,25 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
             if (entry.Source is { } src)
             {
                 var rel = Relative(src.Key);
-                if (!options.Filter.Includes(rel, src.Size, src.LastModified))
+                if (options.Filter.Includes(rel, src.Size, src.LastModified))
                 {
-                    yield return new TransferItem { Action = ItemAction.Excluded, Reason = ItemReason.OutsideFilters, Source = src };
-                    continue;
+                    SourcesInScope++;
+                    yield return await DecideAsync(src, rel, entry.Destination, ItemOrigin.Listing, ct).ConfigureAwait(false);
                 }
-                SourcesInScope++;
-                yield return await DecideAsync(src, rel, entry.Destination, ItemOrigin.Listing, ct).ConfigureAwait(false);
+                else yield return new TransferItem { Action = ItemAction.Excluded, Reason = ItemReason.OutsideFilters, Source = src };
             }
-            else if (entry.Destination is { } dst && WantsExtras && options.Filter.IncludesName(dst.Name[destination.Prefix.Length..]))
-            {
+            // Under "encode" a blob can carry the raw spelling of a renamed key: it is not that key's blob.
+            if (entry.Destination is { } dst && (entry.Source is null || MapsElsewhere(entry.Source))
+                && WantsExtras && options.Filter.IncludesName(dst.Name[destination.Prefix.Length..]))
                 yield return Extra(dst, ItemOrigin.Listing);
-            }
         }
     }
 
-    private static TransferItem Extra(DestinationBlob dst, ItemOrigin origin)
-        => new() { Action = ItemAction.Extra, Reason = ItemReason.NotInSource, BlobName = dst.Name, Existing = dst, Origin = origin };
+    private TransferItem Extra(DestinationBlob dst, ItemOrigin origin) => new()
+    {
+        Action = ItemAction.Extra, Reason = ItemReason.NotInSource, BlobName = dst.Name, Existing = dst, Origin = origin,
+        Detail = BlobNamePolicy.NotInSource(dst.Name[destination.Prefix.Length..], options.NamePolicy), // names the key an encoded name decodes to
+    };
 
     /// <summary>Decides one source object that passed the filter.</summary>
     private async Task<TransferItem> DecideAsync(SourceObject src, string rel, DestinationBlob? existing, ItemOrigin origin, CancellationToken ct)
@@ -82,14 +93,15 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if (name.Renamed)
         {
             _renamed.Add(blob);
+            _renamedKeys.Add(src.Key);
             renamedBecause = name.Problem;
             existing = await destination.GetAsync(blob, ct).ConfigureAwait(false);
         }
 
-        // Encoded names are injective among themselves but can meet a valid key spelled like an
-        // escape ("a." -> "a%2E" vs a real key "a%2E"): never let one overwrite the other.
-        // Within this run, copies are still in flight, so remember the names that could meet:
-        // encoded names, and valid names containing '%' (every encoded name contains one).
+        // "encode" is injective over all keys, but a name can still meet a blob another mapping
+        // wrote (an older encoding, or a run with another --name-policy: "a%2E" from the valid key
+        // "a%2E"): never let one overwrite the other. Within this run, copies are still in flight,
+        // so remember the names that could meet: encoded names, and names containing '%'.
         if ((name.Renamed || blob.Contains('%')) && !_claimedNames.TryAdd(blob, src.Key))
             return Item(ItemAction.Fail, ItemReason.CollidesInRun, _claimedNames[blob], blob);
         if (existing?.RecordedSourceKey is { } holder && holder != src.Key && existing.RecordedSourceBucket == source.Bucket

@@ -127,7 +127,8 @@ public sealed class ServiceSideCopier : IObjectTransfer
         var all = e.DestinationCannotFetch
             || (e.DestinationFailed && Interlocked.Increment(ref _destinationFailuresInARow) >= DestinationFailuresBeforeStreamingAll);
         if (all && Interlocked.CompareExchange(ref _streamAll, reason, null) is null)
-            _log.LogWarning("Service-side copy is not possible here ({Reason}); streaming every object from now on", reason);
+            // Information, not a warning: nothing is wrong with the copy, and the summary says why objects were streamed.
+            _log.LogInformation("Service-side copy is not possible here ({Reason}); streaming every object from now on", reason);
     }
 
     private async Task<CopyResult> StreamAsync(SourceObject obj, string blobName, string reason, CancellationToken ct)

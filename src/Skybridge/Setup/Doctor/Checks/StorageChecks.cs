@@ -31,7 +31,7 @@ public sealed class StorageTokenCheck() : DoctorCheck(Name, "Entra ID token for 
     }
 }
 
-/// <summary>7a. The destination container answers Get Container Properties with this identity.</summary>
+/// <summary>7a. The destination container answers Get Container Properties with this identity (missing: see <see cref="ContainerCreation"/>).</summary>
 public sealed class ContainerCheck() : DoctorCheck(Name, "Destination container reachable", StorageTokenCheck.Name)
 {
     public new const string Name = "container";
@@ -44,6 +44,12 @@ public sealed class ContainerCheck() : DoctorCheck(Name, "Destination container 
         {
             var p = (await container.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
             return CheckOutcome.Pass($"{dst.ContainerUri} exists (last modified {p.LastModified:u}); authorised by {context.DestinationAuth}.");
+        }
+        catch (RequestFailedException e) when (e.Status == 404 && e.ErrorCode == BlobErrorCode.ContainerNotFound)
+        {
+            var outcome = await ContainerCreation.MissingAsync(container, dst, context, cancellationToken).ConfigureAwait(false);
+            context.ContainerMissing = outcome.Status != DoctorStatus.Passed;
+            return outcome;
         }
         catch (RequestFailedException e)
         {
@@ -62,6 +68,7 @@ public sealed class ContainerWriteCheck() : DoctorCheck(Name, "Destination conta
     {
         var dst = context.Destination!;
         if (!context.WriteProbe) return CheckOutcome.Skip("--no-write-probe: not tested.");
+        if (context.ContainerMissing) return CheckOutcome.Skip("the container does not exist yet: copy creates it before its first write.");
         var name = dst.Prefix + ProbePrefix + Guid.NewGuid().ToString("N");
         var blob = context.ContainerClient(dst).GetBlobClient(name);
         try
