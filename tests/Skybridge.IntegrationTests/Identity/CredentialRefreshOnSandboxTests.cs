@@ -29,6 +29,7 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
 
         var failures = 0;
         var reads = 0;
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var accessKeys = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
         var until = DateTime.UtcNow.AddMinutes(2);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
@@ -42,14 +43,15 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
                     accessKeys.TryAdd((await credentials.GetCredentialsAsync()).AccessKey, 0);
                     Interlocked.Increment(ref reads);
                 }
-                catch (Exception)
+                catch (Exception e)
                 {
                     Interlocked.Increment(ref failures);
+                    errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name}: {e.Message} <- {e.InnerException?.GetType().Name}: {e.InnerException?.Message}");
                 }
             }
         }));
 
-        Assert.Equal(0, failures);
+        Assert.True(failures == 0, $"{failures} read(s) failed:\n" + string.Join("\n", errors.Take(5)));
         Assert.True(reads > 500, $"only {reads} reads");
         // 120 s / 4 s => ~30 refreshes; each refresh is exactly one STS call, whatever the concurrency.
         Assert.InRange(sts.Calls, 20, 40);
