@@ -80,13 +80,18 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     private static void RefuseBearerOverPlainHttp(BlobLocation location, TokenCredential? credential, string? sas, string? connectionString)
     {
         if (location.ContainerUri.Scheme != Uri.UriSchemeHttp || !string.IsNullOrEmpty(connectionString)) return;
-        var what = !string.IsNullOrEmpty(sas) || location.Sas is not null ? "a SAS" : credential is not null ? "an Azure identity's token" : null;
+        // A SAS to a loopback endpoint (a local emulator or sink) never leaves this host; the SDK refuses a token over http anywhere.
+        var sasOnTheWire = (!string.IsNullOrEmpty(sas) || location.Sas is not null) && !IsLoopback(location.ContainerUri);
+        var what = sasOnTheWire ? "a SAS" : credential is not null && string.IsNullOrEmpty(sas) && location.Sas is null ? "an Azure identity's token" : null;
         if (what is null) return;
         throw SkybridgeException.Usage(
             $"The destination {location} is plain http: {what} would cross the network readable by anyone on the path.",
             "Use the https URL (https://ACCOUNT.blob.core.windows.net/CONTAINER; the emulator: Azurite with --cert/--key --oauth basic), " +
             "or, for an emulator over http, --dest-connection-string (its shared key signs requests and is never sent).");
     }
+
+    private static bool IsLoopback(Uri uri)
+        => uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
     {

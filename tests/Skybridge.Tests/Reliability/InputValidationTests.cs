@@ -102,6 +102,13 @@ public sealed class InputValidationTests
         => Assert.NotNull(AzureBlobDestination.Create(BlobLocation.Parse("http://127.0.0.1:10000/devstoreaccount1/cont"), null, null, "UseDevelopmentStorage=true"));
 
     [Theory]
+    [InlineData("http://127.0.0.1:17500/devstoreaccount1/cont")]
+    [InlineData("http://localhost:10000/devstoreaccount1/cont")]
+    [InlineData("http://[::1]:10000/devstoreaccount1/cont")]
+    public void A_sas_to_a_loopback_endpoint_stays_on_this_host_and_is_accepted(string url)
+        => Assert.NotNull(AzureBlobDestination.Create(BlobLocation.Parse(url), null, "sv=2020-01-01&sig=abc"));
+
+    [Theory]
     [InlineData(1024L, null, "8MiB")]
     [InlineData(8L << 20, 16L << 20, "16MiB")]
     [InlineData(5L << 20, 5L << 20, "8MiB")] // a 5 MiB block is a power-of-two (8 MiB) buffer
