@@ -51,7 +51,10 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
             }
         }));
 
+        // A background refresh may still be running when the readers stop: let it land before counting.
+        for (var wait = 0; sts.InFlight > 0 && wait < 100; wait++) await Task.Delay(100);
         Assert.True(failures == 0, $"{failures} read(s) failed:\n" + string.Join("\n", errors.Take(5)));
+        Assert.True(sts.Failures.IsEmpty, "STS calls failed:\n" + string.Join("\n", sts.Failures.Take(5)));
         Assert.True(reads > 500, $"only {reads} reads");
         // 120 s / 4 s => ~30 refreshes; each refresh is exactly one STS call, whatever the concurrency.
         Assert.InRange(sts.Calls, 20, 40);
@@ -61,13 +64,18 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
 
     private sealed class CountingExchange(IWebIdentityExchange inner) : IWebIdentityExchange
     {
-        private int _calls;
+        private int _calls, _inFlight;
         public int Calls => Volatile.Read(ref _calls);
+        public int InFlight => Volatile.Read(ref _inFlight);
+        public readonly System.Collections.Concurrent.ConcurrentQueue<string> Failures = new();
 
-        public Task<FederatedSession> ExchangeAsync(string token, string roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
+        public async Task<FederatedSession> ExchangeAsync(string token, string roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
         {
             Interlocked.Increment(ref _calls);
-            return inner.ExchangeAsync(token, roleArn, sessionName, duration, ct);
+            Interlocked.Increment(ref _inFlight);
+            try { return await inner.ExchangeAsync(token, roleArn, sessionName, duration, ct); }
+            catch (Exception e) { Failures.Enqueue($"{e.GetType().Name}: {e.Message}"); throw; }
+            finally { Interlocked.Decrement(ref _inFlight); }
         }
     }
 }
