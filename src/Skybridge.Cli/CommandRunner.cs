@@ -71,7 +71,7 @@ internal static class CommandRunner
         _ => (ExitCodes.SomeFailed, $"{e.GetType().Name}: {e.Message}", null),
     };
 
-    private const string Rerun = "The service is throttling or unavailable: run the same command again later (objects already copied are skipped); lower --concurrency if it keeps throttling.";
+    private const string Rerun = Skybridge.Transfer.TransferErrors.Rerun;
 
     private static (int, string, string?) Retried(int attempts, (int Code, string Message, string? Fix) last)
         => (last.Code, $"{last.Message} (after {attempts} attempts)", last.Fix);
