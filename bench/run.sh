@@ -22,7 +22,7 @@ REV=HEAD
 BH_PORT=${BENCH_BLACKHOLE_PORT:-17500}
 AZ_PORT=${BENCH_AZURITE_PORT:-17510}
 AZ_LARGE=${BENCH_AZURITE_LARGE_OBJECTS:-2}     # large objects copied to Azurite (of 8)
-SINK_VERIFY_MD5=${BENCH_SINK_VERIFY_MD5:-1}    # the blackhole checks transactional Content-MD5s
+SINK_VERIFY=${BENCH_SINK_VERIFY:-${BENCH_SINK_VERIFY_MD5:-1}}  # the blackhole checks transactional Content-MD5s / CRC64s (0: --no-verify)
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}          # seconds one tool run may take
 FILTER=()
 ACCOUNT=devstoreaccount1
@@ -134,7 +134,7 @@ declare -A DEST_URL=([blackhole]="http://127.0.0.1:$BH_PORT/$ACCOUNT" [azurite]=
 BH_PID=""; AZ_PID=""
 start_blackhole() {
   # setsid execs (no fork: a background job is no group leader here), so $! is the server's PID
-  local verify=(); [ "$SINK_VERIFY_MD5" = 1 ] || verify=(--no-verify-md5)
+  local verify=(); [ "$SINK_VERIFY" = 1 ] || verify=(--no-verify)
   setsid dotnet "$BH_DLL" --port "$BH_PORT" "${verify[@]}" >>"$OUT/logs/blackhole.log" 2>&1 </dev/null &
   BH_PID=$!
   for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$BH_PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done

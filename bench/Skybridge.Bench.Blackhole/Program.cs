@@ -1,17 +1,22 @@
-// A blackhole Azure Blob endpoint — FOR BENCHMARKS ONLY (bench/README.md).
+// A blackhole Azure Blob endpoint — FOR BENCHMARKS AND TESTS ONLY (bench/README.md).
 //
 // Speaks the subset of the Blob REST API that Skybridge (Azure.Storage.Blobs) and rclone 1.60's
 // azureblob backend use to copy into a container, keeps only names, sizes, MD5s, properties and
-// metadata in memory, and throws every data byte away. Authentication is ignored (any account key,
-// SAS or token is accepted): never expose it beyond 127.0.0.1.
+// metadata in memory, and throws every data byte away. Like Azure, it checks a transactional
+// Content-MD5 or x-ms-content-crc64 on Put Blob / Put Block and refuses a mismatch (400
+// Md5Mismatch / Crc64Mismatch, nothing stored); --no-verify turns that off for benchmarks, where
+// the service's hashing would be charged to the tool's CPUs. Authentication is ignored (any
+// account key, SAS or token is accepted): never expose it beyond 127.0.0.1.
 //
 //   dotnet Skybridge.Bench.Blackhole.dll [--host 127.0.0.1] [--port 17500]
-//       [--https-port N --cert server.pem --key server.key] [--no-verify-md5]
+//       [--https-port N --cert server.pem --key server.key] [--no-verify]
 //
 // Paths are emulator style: /{account}/{container}/{blob}. Admin: GET /_blackhole/stats (JSON
 // counters; ?container=ACCOUNT/NAME for one container's blobs and bytes), POST /_blackhole/reset
 // (forget every container), GET /healthz.
 
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -21,57 +26,80 @@ using System.Xml;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Skybridge.Bench.Blackhole;
 
-var host = "127.0.0.1";
-int port = 17500, httpsPort = 0;
-string? cert = null, key = null;
-bool verifyMd5 = true;
+var options = new BlackholeOptions();
 for (int i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
     switch (args[i])
     {
-        case "--host": host = Next(); break;
-        case "--port": port = int.Parse(Next()); break;
-        case "--https-port": httpsPort = int.Parse(Next()); break;
-        case "--cert": cert = Next(); break;
-        case "--key": key = Next(); break;
-        case "--no-verify-md5": verifyMd5 = false; break;
+        case "--host": options = options with { Host = Next() }; break;
+        case "--port": options = options with { Port = int.Parse(Next()) }; break;
+        case "--https-port": options = options with { HttpsPort = int.Parse(Next()) }; break;
+        case "--cert": options = options with { Cert = Next() }; break;
+        case "--key": options = options with { Key = Next() }; break;
+        // --no-verify-md5: the name before CRC64 was checked too (older bench/run.sh revisions).
+        case "--no-verify" or "--no-verify-md5": options = options with { Verify = false }; break;
         case "-h" or "--help":
-            Console.WriteLine("usage: Skybridge.Bench.Blackhole [--host H] [--port N] [--https-port N --cert PEM --key PEM] [--no-verify-md5]");
+            Console.WriteLine("usage: Skybridge.Bench.Blackhole [--host H] [--port N] [--https-port N --cert PEM --key PEM] [--no-verify]");
             return 0;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-builder.Logging.ClearProviders();
-builder.WebHost.ConfigureKestrel(k =>
-{
-    k.AddServerHeader = false;
-    k.Limits.MaxRequestBodySize = null;           // Put Blob / Put Block of any size
-    k.Limits.MinRequestBodyDataRate = null;       // a client paced by its source is not "slow"
-    k.Limits.MaxRequestHeadersTotalSize = 256 * 1024;
-    k.Limits.MaxConcurrentConnections = null;
-    k.Listen(IPAddress.Parse(host), port, o => o.Protocols = HttpProtocols.Http1);
-    if (httpsPort > 0)
-    {
-        if (cert is null || key is null) throw new ArgumentException("--https-port needs --cert and --key");
-        var x509 = X509Certificate2.CreateFromPemFile(cert, key);
-        // Kestrel on Linux wants an exportable (PKCS#12-backed) key.
-        x509 = X509CertificateLoader.LoadPkcs12(x509.Export(X509ContentType.Pkcs12), null);
-        k.Listen(IPAddress.Parse(host), httpsPort, o => { o.Protocols = HttpProtocols.Http1; o.UseHttps(x509); });
-    }
-});
-
-var app = builder.Build();
-var store = new Store(verifyMd5);
-app.Run(store.HandleAsync);
-Console.WriteLine($"blackhole blob endpoint on http://{host}:{port}" + (httpsPort > 0 ? $" and https://{host}:{httpsPort}" : "") + $" (verify MD5: {verifyMd5})");
-await app.RunAsync();
+var app = BlackholeHost.Build(options);
+await app.StartAsync();
+Console.WriteLine($"blackhole blob endpoint on {string.Join(" and ", BlackholeHost.Addresses(app))} (verify MD5/CRC64: {options.Verify})");
+await app.WaitForShutdownAsync();
 return 0;
 
 namespace Skybridge.Bench.Blackhole
 {
+    /// <summary>Where the blackhole listens and whether it checks transactional MD5s / CRC64s (port 0: any free port).</summary>
+    internal sealed record BlackholeOptions
+    {
+        public string Host { get; init; } = "127.0.0.1";
+        public int Port { get; init; } = 17500;
+        public int HttpsPort { get; init; }
+        public string? Cert { get; init; }
+        public string? Key { get; init; }
+        /// <summary>Refuse a Put Blob / Put Block whose body does not match its Content-MD5 or x-ms-content-crc64, as Azure does.</summary>
+        public bool Verify { get; init; } = true;
+    }
+
+    /// <summary>Builds the Kestrel host (the command line above, and the unit tests in-process).</summary>
+    internal static class BlackholeHost
+    {
+        public static WebApplication Build(BlackholeOptions o)
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.AddServerHeader = false;
+                k.Limits.MaxRequestBodySize = null;           // Put Blob / Put Block of any size
+                k.Limits.MinRequestBodyDataRate = null;       // a client paced by its source is not "slow"
+                k.Limits.MaxRequestHeadersTotalSize = 256 * 1024;
+                k.Limits.MaxConcurrentConnections = null;
+                k.Listen(IPAddress.Parse(o.Host), o.Port, l => l.Protocols = HttpProtocols.Http1);
+                if (o.HttpsPort > 0)
+                {
+                    if (o.Cert is null || o.Key is null) throw new ArgumentException("--https-port needs --cert and --key");
+                    var x509 = X509Certificate2.CreateFromPemFile(o.Cert, o.Key);
+                    // Kestrel on Linux wants an exportable (PKCS#12-backed) key.
+                    x509 = X509CertificateLoader.LoadPkcs12(x509.Export(X509ContentType.Pkcs12), null);
+                    k.Listen(IPAddress.Parse(o.Host), o.HttpsPort, l => { l.Protocols = HttpProtocols.Http1; l.UseHttps(x509); });
+                }
+            });
+            var app = builder.Build();
+            app.Run(new Store(o.Verify).HandleAsync);
+            return app;
+        }
+
+        /// <summary>The bound addresses (the real port when 0 was asked), once started.</summary>
+        public static IReadOnlyList<string> Addresses(WebApplication app)
+            => app.Urls.ToList();
+    }
+
     internal sealed class BlobEntry
     {
         public long Size;
@@ -95,14 +123,14 @@ namespace Skybridge.Bench.Blackhole
         public readonly Dictionary<string, string> Metadata = new(StringComparer.OrdinalIgnoreCase);
     }
 
-    internal sealed class Store(bool verifyMd5)
+    internal sealed class Store(bool verify)
     {
         private const string Version = "2025-01-05";
         private readonly Dictionary<string, ContainerState> _containers = new(StringComparer.Ordinal); // "account/container"
         private readonly Lock _gate = new();
         private long _etag = DateTime.UtcNow.Ticks;
         private readonly Dictionary<string, long> _ops = new(StringComparer.Ordinal);
-        private long _bytesIn, _md5Bytes, _md5Mismatches;
+        private long _bytesIn, _md5Bytes, _md5Mismatches, _crc64Bytes, _crc64Mismatches;
 
         private string NewETag() => $"\"0x8D{Interlocked.Increment(ref _etag):X13}\"";
 
@@ -282,15 +310,15 @@ namespace Skybridge.Bench.Blackhole
             var type = req.Headers["x-ms-blob-type"].ToString();
             if (type.Length > 0 && type != "BlockBlob") { await DrainAsync(req, false); await Error(ctx, 400, "UnsupportedHeader", "Only BlockBlob is supported."); return; }
             var expected = Base64Header(req, "Content-MD5");
-            var (size, md5) = await DrainAsync(req, verifyMd5 && expected is not null);
-            if (!await CheckMd5(ctx, expected, md5)) return;
-            size = StructuredContentLength(ctx, size);
+            if (await ReceiveCheckedAsync(ctx) is not { } body) return;
+            var size = StructuredContentLength(ctx, body.Size);
             var entry = NewEntry(req);
             entry.Size = size;
             // Azure stores x-ms-blob-content-md5 if given, else the MD5 of the body (here: the transactional one, when sent).
             entry.ContentMd5 = Base64Header(req, "x-ms-blob-content-md5") ?? expected;
             if (!Commit(ctx, c, name, entry, out var conflict)) { await Error(ctx, 409, "BlobAlreadyExists", conflict!); return; }
-            WriteWriteHeaders(ctx, entry, md5);
+            WriteWriteHeaders(ctx, entry, body.Md5);
+            if (body.Crc64 is not null) ctx.Response.Headers["x-ms-content-crc64"] = Convert.ToBase64String(body.Crc64);
             ctx.Response.StatusCode = 201;
         }
 
@@ -299,16 +327,15 @@ namespace Skybridge.Bench.Blackhole
             var req = ctx.Request;
             var id = req.Query["blockid"].ToString();
             if (id.Length == 0) { await DrainAsync(req, false); await Error(ctx, 400, "InvalidQueryParameterValue", "blockid is required."); return; }
-            var expected = Base64Header(req, "Content-MD5");
-            var (size, md5) = await DrainAsync(req, verifyMd5 && expected is not null);
-            if (!await CheckMd5(ctx, expected, md5)) return;
-            size = StructuredContentLength(ctx, size);
+            if (await ReceiveCheckedAsync(ctx) is not { } body) return;
+            var size = StructuredContentLength(ctx, body.Size);
             lock (c)
             {
                 if (!c.Staged.TryGetValue(name, out var staged)) c.Staged[name] = staged = new Dictionary<string, long>(StringComparer.Ordinal);
                 staged[id] = size;
             }
-            if (md5 is not null) ctx.Response.Headers["Content-MD5"] = Convert.ToBase64String(md5);
+            if (body.Md5 is not null) ctx.Response.Headers["Content-MD5"] = Convert.ToBase64String(body.Md5);
+            if (body.Crc64 is not null) ctx.Response.Headers["x-ms-content-crc64"] = Convert.ToBase64String(body.Crc64);
             ctx.Response.Headers["x-ms-request-server-encrypted"] = "true";
             ctx.Response.StatusCode = 201;
         }
@@ -631,10 +658,10 @@ namespace Skybridge.Bench.Blackhole
         }
 
         /// <summary>
-        /// A body sent as a structured message (the SDK's transactional CRC64 for larger payloads:
+        /// A body sent as a structured message (the SDK's transactional CRC64:
         /// x-ms-structured-body: XSM/1.0; properties=crc64) carries the data plus segment headers and
         /// CRCs: the data length is x-ms-structured-content-length, and the service must acknowledge
-        /// the format by echoing x-ms-structured-body (the CRCs are not checked here).
+        /// the format by echoing x-ms-structured-body (the CRCs are checked by ReceiveCheckedAsync).
         /// </summary>
         private static long StructuredContentLength(HttpContext ctx, long received)
         {
@@ -644,32 +671,84 @@ namespace Skybridge.Bench.Blackhole
             return long.TryParse(Header(req, "x-ms-structured-content-length"), out var n) ? n : received;
         }
 
-        private async Task<bool> CheckMd5(HttpContext ctx, byte[]? expected, byte[]? actual)
+        /// <summary>
+        /// Reads a Put Blob / Put Block body and checks it as Azure does: a transactional Content-MD5
+        /// or x-ms-content-crc64 that differs from the bytes received is 400 Md5Mismatch /
+        /// Crc64Mismatch, and both at once is 400 (Azure takes one or the other); a structured-message
+        /// body (the SDK's CRC64 framing, <see cref="StructuredMessage"/>) must carry matching CRCs.
+        /// Null when refused (the error is sent; the caller stores nothing). Checked only when
+        /// verification is on. Size: the content's length (a structured message's data only).
+        /// </summary>
+        private async Task<(long Size, byte[]? Md5, byte[]? Crc64)?> ReceiveCheckedAsync(HttpContext ctx)
         {
-            if (expected is null || actual is null || expected.AsSpan().SequenceEqual(actual)) return true;
-            Interlocked.Increment(ref _md5Mismatches);
-            await Error(ctx, 400, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
-            return false;
+            var req = ctx.Request;
+            var md5 = Base64Header(req, "Content-MD5");
+            var crc64 = Base64Header(req, "x-ms-content-crc64");
+            if (md5 is not null && crc64 is not null)
+            {
+                await DrainAsync(req, false);
+                await Error(ctx, 400, "InvalidHeaderValue", "Content-MD5 and x-ms-content-crc64 cannot both be specified.");
+                return null;
+            }
+            var structured = verify && Header(req, "x-ms-structured-body") is not null ? new StructuredMessage() : null;
+            var (size, actualMd5, actualCrc64) = await DrainAsync(req, verify && md5 is not null, verify && crc64 is not null, structured);
+            if (actualMd5 is not null && !actualMd5.AsSpan().SequenceEqual(md5))
+            {
+                Interlocked.Increment(ref _md5Mismatches);
+                await Error(ctx, 400, "Md5Mismatch", "The MD5 value specified in the request did not match with the MD5 value calculated by the server.");
+                return null;
+            }
+            if ((actualCrc64 is not null && !actualCrc64.AsSpan().SequenceEqual(crc64)) || structured is { IsCrcMismatch: true })
+            {
+                Interlocked.Increment(ref _crc64Mismatches);
+                await Error(ctx, 400, "Crc64Mismatch", "The CRC64 value specified in the request did not match with the CRC64 value calculated by the server.");
+                return null;
+            }
+            if (structured?.Problem is { } malformed)
+            {
+                await Error(ctx, 400, "InvalidInput", "The structured message body is not valid: " + malformed + ".");
+                return null;
+            }
+            return (size, actualMd5, actualCrc64);
+        }
+
+        /// <summary>
+        /// Azure's CRC64 is CRC-64/NVME; x-ms-content-crc64 carries its 8 bytes least significant
+        /// first (what Azure.Storage's StorageCrc64HashAlgorithm returns; BlackholeTests pins it).
+        /// </summary>
+        internal static byte[] AzureCrc64Bytes(ulong crc)
+        {
+            var bytes = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(bytes, crc);
+            return bytes;
         }
 
         /// <summary>Reads and discards the body, hashing it when asked; returns its length.</summary>
-        private async Task<(long Size, byte[]? Md5)> DrainAsync(HttpRequest req, bool hash)
+        private async Task<(long Size, byte[]? Md5, byte[]? Crc64)> DrainAsync(HttpRequest req, bool md5, bool crc64 = false, StructuredMessage? structured = null)
         {
-            using var md5 = hash ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+            using var md5Hash = md5 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+            var crcHash = crc64 ? new Crc64(Crc64ParameterSet.Nvme) : null;
             var reader = req.BodyReader;
             long n = 0;
             while (true)
             {
                 var r = await reader.ReadAsync();
                 var buffer = r.Buffer;
-                if (md5 is not null) foreach (var seg in buffer) md5.AppendData(seg.Span);
+                foreach (var seg in buffer)
+                {
+                    md5Hash?.AppendData(seg.Span);
+                    crcHash?.Append(seg.Span);
+                    structured?.Append(seg.Span);
+                }
                 n += buffer.Length;
                 reader.AdvanceTo(buffer.End);
                 if (r.IsCompleted) break;
             }
             Interlocked.Add(ref _bytesIn, n);
-            if (md5 is not null) Interlocked.Add(ref _md5Bytes, n);
-            return (n, md5?.GetHashAndReset());
+            if (md5Hash is not null) Interlocked.Add(ref _md5Bytes, n);
+            if (crcHash is not null || structured is not null) Interlocked.Add(ref _crc64Bytes, n);
+            structured?.Finish();
+            return (n, md5Hash?.GetHashAndReset(), crcHash is null ? null : AzureCrc64Bytes(crcHash.GetCurrentHashAsUInt64()));
         }
 
         private static async Task<byte[]> ReadAllAsync(HttpRequest req)
@@ -751,7 +830,8 @@ namespace Skybridge.Bench.Blackhole
                     var json = JsonSerializer.Serialize(new Dictionary<string, object>
                     {
                         ["operations"] = ops, ["bytesReceived"] = Interlocked.Read(ref _bytesIn), ["md5VerifiedBytes"] = Interlocked.Read(ref _md5Bytes),
-                        ["md5Mismatches"] = Interlocked.Read(ref _md5Mismatches), ["containers"] = containers, ["blobs"] = blobs, ["committedBytes"] = bytes,
+                        ["md5Mismatches"] = Interlocked.Read(ref _md5Mismatches),
+                        ["crc64VerifiedBytes"] = Interlocked.Read(ref _crc64Bytes), ["crc64Mismatches"] = Interlocked.Read(ref _crc64Mismatches), ["containers"] = containers, ["blobs"] = blobs, ["committedBytes"] = bytes,
                     });
                     ctx.Response.ContentType = "application/json";
                     await ctx.Response.WriteAsync(json);
@@ -762,6 +842,8 @@ namespace Skybridge.Bench.Blackhole
                     Interlocked.Exchange(ref _bytesIn, 0);
                     Interlocked.Exchange(ref _md5Bytes, 0);
                     Interlocked.Exchange(ref _md5Mismatches, 0);
+                    Interlocked.Exchange(ref _crc64Bytes, 0);
+                    Interlocked.Exchange(ref _crc64Mismatches, 0);
                     ctx.Response.StatusCode = 204;
                     return;
             }
