@@ -254,6 +254,7 @@ internal static class TransferCommands
                 if (st.ServiceSide + st.Streamed > 0)
                     o.WriteLine($"  service-side {st.ServiceSide:N0} (Azure fetched {Format.Bytes(st.BytesServiceSide)} from presigned URLs), streamed {st.Streamed:N0} ({Format.Bytes(st.BytesTransferred)} through this host)");
                 foreach (var (reason, n) in st.StreamReasons.OrderByDescending(k => k.Value)) o.WriteLine($"  streamed {n,5:N0}  {DisplayName.Escape(reason)}");
+                if (st.Proofs.Count > 0) o.WriteLine("  proved  " + string.Join(", ", st.Proofs.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {k.Value:N0}")));
                 if (st.Unverified > 0) o.WriteLine($"  unverified {st.Unverified:N0}: copied, but their bytes could not be compared with the source ETag (reasons in --report; verify --hash checks them)");
                 break;
         }

@@ -88,6 +88,16 @@ public sealed class ObjectCopier(
         var content = buffer.Memory[..size];
         if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
         var props = await source.ReadAsync(obj, 0, content, ct).ConfigureAwait(false);
+        if (ProvableByDestination(obj, props) is { } etagMd5)
+        {
+            // The source's own MD5 goes as the Put Blob's transactional Content-MD5: the destination
+            // refuses (and commits nothing) unless the bytes it received are the source's bytes.
+            var written = new List<string>();
+            var put = await BlobWrites.BuildAsync(source, obj, props, etagMd5, settings, written, ct).ConfigureAwait(false);
+            await destination.PutAsync(blobName, content, put with { VerifyOnArrival = true }, ct).ConfigureAwait(false);
+            stats.OnBytes(size);
+            return new CopyResult(etagMd5, props.VersionId, Md5ByDestinationCheck, written) { Proof = Execution.ProofKind.Md5ByDestination };
+        }
         var md5 = MD5.HashData(content.Span);
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
@@ -185,6 +195,16 @@ public sealed class ObjectCopier(
         return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }
 
+    /// <summary>
+    /// The source ETag's MD5 when the destination can prove a one-request copy with it: a plain-MD5
+    /// ETag (single PUT, and the GET says no SSE-KMS / SSE-C) and a destination that checks a
+    /// transactional MD5. Null: hash here, as before.
+    /// </summary>
+    private byte[]? ProvableByDestination(SourceObject obj, SourceProperties props)
+        => destination.Capabilities.TransactionalMd5 && source.Capabilities.Checksums.HasFlag(SourceChecksums.EtagMd5) && !props.EtagIsNotDigest
+            ? CompositeEtag.Md5FromEtag(obj.ETag)
+            : null;
+
     /// <summary>For a multipart source, what rebuilds its ETag: exact part sizes when the source reports them, else inferred ones.</summary>
     internal static async Task<MultipartVerifier?> MultipartFor(IObjectSource source, SourceObject obj, CancellationToken ct)
     {
@@ -233,6 +253,8 @@ public sealed class ObjectCopier(
         return (unverified.Check, unverified.Proof, notes);
     }
 
+    /// <summary>The check name of a copy the destination proved against the source ETag's MD5 (<see cref="Execution.ProofKind.Md5ByDestination"/>).</summary>
+    public const string Md5ByDestinationCheck = "md5-by-destination (the destination checked the source ETag's MD5 on arrival)";
     /// <summary>The check name of a copy whose bytes could not be compared with the source's ETag.</summary>
     public const string UnverifiedCheck = "block-md5 only (unverified against the source ETag)";
     /// <summary>The same without per-block MD5s (--upload-checksum none).</summary>

@@ -42,6 +42,8 @@ public sealed record RunResult
         skipped = Stats.Skipped,
         renamed = Stats.Renamed,
         unverified = Stats.Unverified,
+        // What proved each copied object, by proof name (md5-by-destination, md5, multipart-etag, service-md5, ...).
+        proofs = Stats.Proofs,
         failed = Stats.Failed,
         to_delete = Stats.ToDelete,
         deleted = Stats.Deleted,

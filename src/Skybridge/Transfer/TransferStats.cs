@@ -28,6 +28,7 @@ public sealed class TransferStats : ITransferProgress
         _renamed, _unverified, _toDelete, _missing, _extra, _mismatched, _matched;
     private long _serviceSide, _streamed, _bytesServiceSide, _represigned;
     private readonly ConcurrentDictionary<string, int> _streamReasons = new();
+    private readonly ConcurrentDictionary<string, int> _proofs = new();
     private int _listingDone;
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly ConcurrentDictionary<string, int> _skipReasons = new();
@@ -94,6 +95,10 @@ public sealed class TransferStats : ITransferProgress
     public void OnBytes(long bytes) => Interlocked.Add(ref _bytesTransferred, bytes);
     public void OnCopied(long bytes) { Interlocked.Increment(ref _copied); Interlocked.Add(ref _bytesCopied, bytes); }
     public void OnUnverified() => Interlocked.Increment(ref _unverified);
+    /// <summary>Counts a copied object by what proved it (<see cref="Execution.ProofNames"/>).</summary>
+    public void OnProof(Execution.ProofKind proof) => _proofs.AddOrUpdate(Execution.ProofNames.Of(proof), 1, (_, n) => n + 1);
+    /// <summary>Copied objects per proof name ("md5-by-destination": 4990, ...).</summary>
+    public IReadOnlyDictionary<string, int> Proofs => new SortedDictionary<string, int>(_proofs, StringComparer.Ordinal);
     public void OnServiceSideBytes(long bytes) => Interlocked.Add(ref _bytesServiceSide, bytes);
     public void OnRepresigned() => Interlocked.Increment(ref _represigned);
 

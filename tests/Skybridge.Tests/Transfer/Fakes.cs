@@ -119,9 +119,11 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
+    /// <summary>Publishes that writes may carry a transactional MD5 it checks (false: a destination that cannot prove a copy itself).</summary>
+    public bool ChecksTransactionalMd5 { get; set; } = true;
     public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.BlockPlanner.AzureLimits with
     {
-        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
+        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
     };
 
     /// <summary>

@@ -185,7 +185,9 @@ public class TransferEngineTests
         Assert.Equal(2, result.Stats.Copied);
         Assert.Equal(4, dst.StagedBlocks);
         Assert.Equal(4, dst.StagedWithoutMd5);
-        Assert.False(dst.Blobs["small"].Write.VerifyOnArrival);
+        // One-request objects still carry the source ETag's MD5 on the wire: it is the proof (md5-by-destination) and costs this host no hashing.
+        Assert.True(dst.Blobs["small"].Write.VerifyOnArrival);
+        Assert.Contains("verified by md5-by-destination", report.For("small").Reason);
         Assert.Equal(MD5.HashData(Bytes(3500)), dst.Blobs["big"].Write.ContentMd5);
         Assert.Contains("verified by md5", report.For("big").Reason);
 
@@ -194,6 +196,18 @@ public class TransferEngineTests
         var (corrupt, again) = await Run(src, new FakeDestination(), RunMode.Copy, options);
         Assert.Equal(2, corrupt.Stats.Failed);
         Assert.Contains("MD5 check failed", again.For("big").Reason);
+    }
+
+    [Fact]
+    public async Task The_summary_counts_copies_by_what_proved_them()
+    {
+        var src = new FakeSource();
+        src.Put("big", Bytes(3500));
+        src.Put("small", Bytes(10));
+        src.Put("small2", Bytes(20));
+        var (result, report) = await Run(src, new FakeDestination(), RunMode.Copy, Small() with { Copy = new CopySettings { BlockSize = 1000 } });
+        Assert.Equal(new Dictionary<string, int> { ["md5"] = 1, ["md5-by-destination"] = 2 }, result.Stats.Proofs);
+        Assert.Contains("verified by md5-by-destination", report.For("small2").Reason);
     }
 
     [Fact]

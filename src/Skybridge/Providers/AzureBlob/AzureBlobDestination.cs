@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -39,6 +40,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         {
             var options = new BlobClientOptions();
             options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+            options.AddPolicy(new TransactionalMd5Policy(), HttpPipelinePosition.PerCall);
             retries(options);
             configure?.Invoke(options);
             if (!string.IsNullOrEmpty(connectionString)) return new BlobContainerClient(connectionString, location.Container, options);
@@ -142,19 +144,20 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             Metadata = write.Metadata,
             Tags = write.Tags.Count > 0 ? write.Tags : null,
             AccessTier = Tier(write.AccessTier),
-            // When asked, Content-MD5 on the request: the service refuses the write if the bytes it got
-            // differ (the blob's own Content-MD5 is set either way, by the headers). The SDK computes
-            // it: it refuses a precalculated one on its partitioning upload path.
-            TransferValidation = new UploadTransferValidationOptions
-            {
-                ChecksumAlgorithm = write.VerifyOnArrival ? StorageChecksumAlgorithm.MD5 : StorageChecksumAlgorithm.None,
-            },
+            // The SDK computes no checksum: when asked, the write's own MD5 (the source ETag's, or one
+            // already computed) goes on the request as its transactional Content-MD5 (TransactionalMd5Policy).
+            TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None },
             // One Put Blob, never split: the caller only sends objects that fit in one block. The SDK
             // uploads in one request only when length < InitialTransferSize (strictly), hence + 1;
             // with = length every object went as Put Block + Put Block List (2 requests).
             TransferOptions = new StorageTransferOptions { InitialTransferSize = content.Length + 1L, MaximumConcurrency = 1 },
         };
-        await AzureErrors.Call(() => container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
+        var blob = container.GetBlockBlobClient(name);
+        await AzureErrors.Call(async () =>
+        {
+            using var scope = write.VerifyOnArrival && write.ContentMd5.Length > 0 ? TransactionalMd5Policy.Scope(write.ContentMd5) : null;
+            return await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
@@ -247,4 +250,27 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         "archive" => "Archive",
         _ => throw SkybridgeException.Usage($"--access-tier '{value}' is not valid.", "Use hot, cool, cold or archive."),
     };
+}
+
+/// <summary>
+/// Puts a known MD5 on a Put Blob as its transactional Content-MD5, so Azure refuses the request
+/// (400 Md5Mismatch, nothing written) unless the bytes it received have that MD5. The SDK takes a
+/// precalculated MD5 for Put Block but refuses one for Put Blob ("not supported when potentially
+/// partitioning an upload": its upload path may split), and having it compute one would hash every
+/// byte on this host; with the source ETag's MD5 the destination proves the copy and nothing is
+/// hashed here. The MD5 travels to this policy as a message property set for one upload call
+/// (<see cref="Scope"/>), so no other request is touched.
+/// </summary>
+internal sealed class TransactionalMd5Policy : HttpPipelineSynchronousPolicy
+{
+    private const string Property = "Skybridge.TransactionalMd5";
+
+    /// <summary>Every request started inside the returned scope carries <paramref name="md5"/> as its Content-MD5.</summary>
+    public static IDisposable Scope(byte[] md5) => HttpPipeline.CreateHttpMessagePropertiesScope(new Dictionary<string, object?> { [Property] = md5 });
+
+    public override void OnSendingRequest(HttpMessage message)
+    {
+        if (message.TryGetProperty(Property, out var value) && value is byte[] md5 && message.Request.Method == RequestMethod.Put)
+            message.Request.Headers.SetValue("Content-MD5", Convert.ToBase64String(md5));
+    }
 }

@@ -15,6 +15,26 @@ public enum ProofKind
     MultipartEtag,
     /// <summary>Azure compared the source MD5 with the bytes it fetched (Put Blob From URL).</summary>
     ServiceMd5,
+    /// <summary>
+    /// Streamed in one Put Blob whose transactional Content-MD5 is the source's plain-MD5 ETag: the
+    /// destination checked the bytes on arrival (a mismatch commits nothing); nothing hashed here.
+    /// </summary>
+    Md5ByDestination,
+}
+
+/// <summary>The names the report, the summary and the JSON output give each <see cref="ProofKind"/>.</summary>
+public static class ProofNames
+{
+    public static string Of(ProofKind proof) => proof switch
+    {
+        ProofKind.Md5 => "md5",
+        ProofKind.MultipartEtag => "multipart-etag",
+        ProofKind.Md5ByDestination => "md5-by-destination",
+        ProofKind.ServiceMd5 => "service-md5",
+        ProofKind.BlockMd5Only => "block-md5-only",
+        ProofKind.ServiceUnverified => "service-unverified",
+        _ => "unverified",
+    };
 }
 
 /// <summary>

@@ -21,6 +21,7 @@ public sealed class StatsObserver(TransferStats stats) : ITransferObserver
             case Outcome.Copied:
                 stats.OnCopied(item.Source!.Size);
                 if (outcome.Copy!.IsUnverified) stats.OnUnverified();
+                stats.OnProof(outcome.Copy.Proof);
                 stats.OnTransferMode(outcome.Copy.Mode, outcome.Copy.ModeReason);
                 break;
             // Deletes refused by a guard are reported per blob, and summarised once as the refusal.

@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using Skybridge.Providers.AzureBlob;
+using Skybridge.Tests.Bench;
+using Skybridge.Transfer;
+
+namespace Skybridge.Tests.Blob;
+
+/// <summary>
+/// The Azure destination's Put Blob carries the write's own MD5 (the source ETag's) as its
+/// transactional Content-MD5, through the real SDK, to the blackhole sink checking it as Azure does:
+/// the right bytes are stored, changed bytes are refused with nothing written, and no MD5 is sent
+/// (nor computed) when the write does not ask for the check.
+/// </summary>
+public sealed class TransactionalMd5Tests : IAsyncLifetime
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private BlackholeServer _sink = null!;
+    private AzureBlobDestination _destination = null!;
+
+    public async Task InitializeAsync()
+    {
+        _sink = await BlackholeServer.StartAsync();
+        var cs = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint={_sink.BaseUri}";
+        _destination = AzureBlobDestination.Create(BlobLocation.Parse(new Uri(_sink.BaseUri, "proofs").ToString()), credential: null, connectionString: cs,
+            configure: o => o.Retry.MaxRetries = 0);
+        await _destination.EnsureContainerAsync(None);
+    }
+
+    public async Task DisposeAsync() => await _sink.DisposeAsync();
+
+    private static byte[] Bytes(int n, int seed) { var b = new byte[n]; new Random(seed).NextBytes(b); return b; }
+
+    private async Task<long> VerifiedBytesAsync()
+    {
+        var stats = System.Text.Json.JsonDocument.Parse(await _sink.Http.GetStringAsync(new Uri(_sink.BaseUri, "/_blackhole/stats")));
+        return stats.RootElement.GetProperty("md5VerifiedBytes").GetInt64();
+    }
+
+    [Fact]
+    public async Task A_put_blob_carries_the_known_md5_and_the_destination_checks_it()
+    {
+        var data = Bytes(5000, 1);
+        await _destination.PutAsync("right.bin", data, new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None);
+        Assert.Equal(data.Length, (await _destination.GetAsync("right.bin", None))!.Size);
+        Assert.Equal(data.Length, await VerifiedBytesAsync());
+    }
+
+    [Fact]
+    public async Task Bytes_that_differ_from_the_known_md5_are_refused_as_an_integrity_failure_and_nothing_is_written()
+    {
+        var data = Bytes(5000, 2);
+        var flipped = (byte[])data.Clone();
+        flipped[2500] ^= 0x01;
+        var e = await Assert.ThrowsAsync<SkybridgeException>(() =>
+            _destination.PutAsync("flipped.bin", flipped, new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None));
+        Assert.Equal(ErrorKind.Integrity, e.Kind);
+        Assert.Contains("Md5Mismatch", e.Message);
+        Assert.Contains("nothing was written", e.Message);
+        Assert.Null(await _destination.GetAsync("flipped.bin", None));
+    }
+
+    [Fact]
+    public async Task Without_the_check_no_transactional_md5_is_sent()
+    {
+        var data = Bytes(5000, 3);
+        await _destination.PutAsync("plain.bin", data, new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = false }, None);
+        Assert.Equal(0, await VerifiedBytesAsync());
+        Assert.Equal(MD5.HashData(data), (await _destination.GetAsync("plain.bin", None))!.ContentMd5); // the blob's own Content-MD5 is set either way
+    }
+}
