@@ -119,7 +119,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
-    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.BlockPlanner.AzureLimits with
+    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Limits with
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
     };
