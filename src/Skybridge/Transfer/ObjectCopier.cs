@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 
@@ -93,7 +92,7 @@ public sealed class ObjectCopier(
             // The source's own MD5 goes as the Put Blob's transactional Content-MD5: the destination
             // refuses (and commits nothing) unless the bytes it received are the source's bytes.
             var written = new List<string>();
-            var put = await BlobWrites.BuildAsync(source, obj, props, etagMd5, settings, written, ct).ConfigureAwait(false);
+            var put = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, etagMd5, settings, written, ct).ConfigureAwait(false);
             await destination.PutAsync(blobName, content, put with { VerifyOnArrival = true }, ct).ConfigureAwait(false);
             stats.OnBytes(size);
             return new CopyResult(etagMd5, props.VersionId, Md5ByDestinationCheck, written) { Proof = Execution.ProofKind.Md5ByDestination };
@@ -102,7 +101,7 @@ public sealed class ObjectCopier(
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
         var (check, proof, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
-        var write = await BlobWrites.BuildAsync(source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
         return new CopyResult(md5, props.VersionId, check, notes) { Proof = proof };
@@ -112,7 +111,7 @@ public sealed class ObjectCopier(
     {
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
+        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => destination.Capabilities.BlockIds.IdOf(i, obj.ETag, plan.BlockSize)).ToArray();
         // Resuming: blocks already staged for this version are re-read and hashed (the whole-object MD5 needs the bytes) but not sent again.
         var reuse = Blocks is { } tracker && tracker.MayHaveStaged(obj) && destination.Capabilities.StagedBlocks is { } listing
             ? tracker.ReusableBlocks(obj, plan, ids, await listing.GetUncommittedBlocksAsync(blobName, ct).ConfigureAwait(false))
@@ -190,7 +189,7 @@ public sealed class ObjectCopier(
 
         var md5 = whole.GetHashAndReset();
         var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
-        var write = await BlobWrites.BuildAsync(source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
         return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }

@@ -169,11 +169,8 @@ public sealed class TransferEngine
     private IObjectTransfer Strategy()
     {
         if (_options.Mode == CopyMode.Stream) return _copier;
-        if (_source.Capabilities.Presigner is { } presigner && _destination.Capabilities.CopyFromUrl is { } fromUrl)
-            return new ServiceSideCopier(_source, presigner, fromUrl, _copier, _options.Copy, _options.Mode, _stats, _log)
-            {
-                UrlLimit = _destination.Capabilities.CopySourceUrlLimit,
-            };
+        if (_source.Capabilities.Presigner is { } presigner && _destination.Capabilities.CopyFromUrl is not null)
+            return new ServiceSideCopier(_source, presigner, _destination.Capabilities, _copier, _options.Copy, _options.Mode, _stats, _log);
         if (_options.Mode == CopyMode.Service)
             throw SkybridgeException.Usage($"Service-side copy is not possible from {_source.Describe} to {_destination.Describe}: the source cannot presign URLs or the destination cannot copy from a URL.",
                 "Copy in auto or stream mode: the bytes then go through this host.");

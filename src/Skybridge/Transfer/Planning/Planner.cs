@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer.Planning;
 
@@ -21,6 +20,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _renamed = new(StringComparer.Ordinal);
     private readonly RenamedSourceKeys _renamedKeys = new();
+    private INameRules Names => destination.Capabilities.Names;
     private bool Verify => mode == RunMode.Verify;
     private bool WantsExtras => Verify || options.Delete;
     private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Resume : null;
@@ -37,7 +37,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
 
     /// <summary>Under "encode", a renamed key's blob lives under another name: a blob listed under the raw key is not its blob.</summary>
     private bool MapsElsewhere(SourceObject src)
-        => options.NamePolicy == NamePolicy.Encode && BlobNamePolicy.Map(Relative(src.Key), destination.Prefix, NamePolicy.Encode).Renamed;
+        => options.NamePolicy == NamePolicy.Encode && Names.Map(Relative(src.Key), destination.Prefix, NamePolicy.Encode).Renamed;
 
     private string Relative(string key) => key[source.Prefix.Length..];
 
@@ -73,7 +73,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     private TransferItem Extra(DestinationBlob dst, ItemOrigin origin) => new()
     {
         Action = ItemAction.Extra, Reason = ItemReason.NotInSource, BlobName = dst.Name, Existing = dst, Origin = origin,
-        Detail = BlobNamePolicy.NotInSource(dst.Name[destination.Prefix.Length..], options.NamePolicy), // names the key an encoded name decodes to
+        Detail = Names.NotInSource(dst.Name[destination.Prefix.Length..], options.NamePolicy), // names the key an encoded name decodes to
     };
 
     /// <summary>Decides one source object that passed the filter.</summary>
@@ -85,7 +85,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if (src.IsDirectoryMarker) return Item(ItemAction.Skip, ItemReason.DirectoryMarker);
         if (src.IsArchived) return Item(ItemAction.Skip, ItemReason.Archived, src.StorageClass);
 
-        var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+        var name = Names.Map(rel, destination.Prefix, options.NamePolicy);
         if (!name.Accepted)
             return Item(options.NamePolicy == NamePolicy.Fail ? ItemAction.Fail : ItemAction.Skip, ItemReason.InvalidName, name.Problem);
         var blob = name.BlobName!;
@@ -105,7 +105,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if ((name.Renamed || blob.Contains('%')) && !_claimedNames.TryAdd(blob, src.Key))
             return Item(ItemAction.Fail, ItemReason.CollidesInRun, _claimedNames[blob], blob);
         if (existing?.RecordedSourceKey is { } holder && holder != src.Key && existing.RecordedSourceBucket == source.Bucket
-            && (name.Renamed || BlobNamePolicy.Problem(holder) is not null))
+            && (name.Renamed || Names.Problem(holder) is not null))
             return Item(ItemAction.Fail, ItemReason.CollidesWithBlob, holder, blob);
 
         if (Verify)
@@ -144,7 +144,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
                     else src = now;
                 }
                 // Killed between Put Block List and the journal write: the blob is there, and the decider skips it.
-                var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+                var name = Names.Map(rel, destination.Prefix, options.NamePolicy);
                 if (settled is null && name.Accepted && !name.Renamed) existing = await destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (!TransferErrors.IsFatal(e) && e is not OperationCanceledException)
