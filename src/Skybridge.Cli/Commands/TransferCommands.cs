@@ -48,6 +48,8 @@ internal static class TransferCommands
     // Resources.
     private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
+    private static readonly Option<string?> PutBlobMax = S("--put-blob-max",
+        "Single-PUT objects (plain-MD5 ETag) up to this size go in one streamed Put Blob that Azure checks against the ETag's MD5, nothing hashed here (default 256MiB, 0: blocks only, max 5000MiB).");
     private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 1024MiB: a block is held in memory); objects up to one block go in one Put Blob.");
     private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
@@ -86,7 +88,7 @@ internal static class TransferCommands
             NamePolicyOption, Concurrency, Report, Progress];
         foreach (var o in common) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
-            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, MaxMemory, MaxBandwidth, UploadChecksumOption }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, MaxMemory, MaxBandwidth, UploadChecksumOption }) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
             foreach (var o in JobCommands.TransferOptions) cmd.Options.Add(o); // --journal, --no-journal, --resume
         if (mode is RunMode.Sync or RunMode.Plan)
@@ -164,6 +166,9 @@ internal static class TransferCommands
         // larger ones would fail every object later, so refuse them here.
         if (blockSize is { } b && (b < 1024 || b > BlockPlanner.MaxBufferedBlockSize))
             throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 1024MiB (default 8MiB).");
+        var putBlobMax = Size(s.Get("put-blob-max"), "put-blob-max") ?? CopySettings.DefaultPutBlobMax;
+        if (putBlobMax > AzureBlockBlob.Limits.MaxSinglePut)
+            throw SkybridgeException.Usage($"--put-blob-max {putBlobMax} is out of range: Azure takes at most 5000MiB in one Put Blob.", "Use 0 .. 5000MiB (default 256MiB; 0 sends every object larger than one block in blocks).");
         var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory;
         MemoryBudget.RequireRoomForOneBlock(maxMemory, blockSize ?? BlockPlanner.DefaultBlockSize);
         var maxDelete = s.GetLong("max-delete");
@@ -180,6 +185,7 @@ internal static class TransferCommands
             Copy = new CopySettings
             {
                 BlockSize = blockSize,
+                PutBlobMax = putBlobMax,
                 BlocksPerObject = blocks,
                 AccessTier = AzureBlobDestination.ParseTier(s.Get("access-tier")),
                 CopyTags = !GetBool(parse, NoTags),

@@ -27,6 +27,40 @@ public sealed record SourceCapabilities
     public SourceChecksums Checksums { get; init; }
     /// <summary>Largest object the source can hold (S3: 5 TiB).</summary>
     public long MaxObjectSize { get; init; } = long.MaxValue;
+    /// <summary>An object's whole body as one stream (one GET): what a one-request write reads from.</summary>
+    public IStreamingSource? Streams { get; init; }
+}
+
+/// <summary>Opens an object's whole body, pinned to its listed ETag, as one forward-only stream (<see cref="SourceCapabilities.Streams"/>).</summary>
+public interface IStreamingSource
+{
+    /// <summary>The body and the object's properties; <see cref="SourceChangedException"/> when the ETag no longer matches.</summary>
+    Task<SourceBody> OpenAsync(SourceObject obj, CancellationToken ct);
+}
+
+/// <summary>An open object body; disposing it ends the response.</summary>
+public sealed class SourceBody(Stream content, SourceProperties properties, IDisposable? response = null) : IAsyncDisposable
+{
+    public Stream Content => content;
+    public SourceProperties Properties => properties;
+
+    public async ValueTask DisposeAsync()
+    {
+        await content.DisposeAsync().ConfigureAwait(false);
+        response?.Dispose();
+    }
+}
+
+/// <summary>Writes a whole object in one request from a forward-only stream (Azure Put Blob, up to <see cref="DestinationCapabilities.MaxSinglePut"/>).</summary>
+public interface IStreamedPut
+{
+    /// <summary>
+    /// One Put Blob of exactly <paramref name="length"/> bytes read once from <paramref name="content"/>;
+    /// with <see cref="BlobWrite.VerifyOnArrival"/> its <see cref="BlobWrite.ContentMd5"/> is the
+    /// transactional MD5 the service checks. The stream cannot be rewound: a failed request is not
+    /// replayed here (the caller reopens the source and tries again).
+    /// </summary>
+    Task PutAsync(string name, Stream content, long length, BlobWrite write, CancellationToken ct);
 }
 
 /// <summary>Lists the blocks staged for a blob and not committed (Get Block List), so a resumed copy keeps them.</summary>
@@ -73,4 +107,6 @@ public sealed record DestinationCapabilities
     public bool ListingCarriesMetadata { get; init; }
     /// <summary>Writes can carry a transactional MD5 the service checks (Content-MD5 on Put Block / Put Blob).</summary>
     public bool TransactionalMd5 { get; init; }
+    /// <summary>Whole objects can be written in one request from a stream (no buffering, no blocks).</summary>
+    public IStreamedPut? StreamedPut { get; init; }
 }

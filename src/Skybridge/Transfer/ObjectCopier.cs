@@ -18,6 +18,14 @@ public sealed record CopySettings
     /// already protects the hop (see <see cref="UploadChecksum"/>).
     /// </summary>
     public bool UploadMd5 { get; init; } = true;
+    /// <summary>
+    /// --put-blob-max: a single-PUT object (plain-MD5 ETag) up to this size goes in one streamed
+    /// Put Blob that the destination proves against the ETag's MD5, instead of blocks hashed here
+    /// (0: blocks only). Larger objects go in blocks: they are read in parallel and resume block by block.
+    /// </summary>
+    public long PutBlobMax { get; init; } = DefaultPutBlobMax;
+    /// <summary>256 MiB: AzCopy's largest single-request upload by default.</summary>
+    public const long DefaultPutBlobMax = 256L << 20;
 }
 
 /// <summary>--upload-checksum: whether Put Block / Put Blob carry a transactional MD5.</summary>
@@ -62,7 +70,9 @@ public sealed class IntegrityException(string message) : SkybridgeException(Erro
 /// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block (with a
 /// transactional MD5 when <see cref="CopySettings.UploadMd5"/>) -> (after proving the whole-object MD5 or the rebuilt multipart ETag equals the
 /// source's) Put Block List carrying Content-MD5, properties, metadata and tags. Small objects go in
-/// one Put Blob. Every buffer is charged to the shared <see cref="MemoryBudget"/>, so memory stays
+/// one Put Blob, and so do single-PUT objects up to <see cref="CopySettings.PutBlobMax"/>, streamed:
+/// both carry the source ETag's MD5 as their transactional MD5, so the destination proves them and
+/// this host hashes nothing (<see cref="Execution.ProofKind.Md5ByDestination"/>). Every buffer is charged to the shared <see cref="MemoryBudget"/>, so memory stays
 /// bounded whatever the object sizes. A failed check means no commit: the old blob (if any) stays.
 /// </summary>
 public sealed class ObjectCopier(
@@ -75,10 +85,59 @@ public sealed class ObjectCopier(
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize, destination.Capabilities);
-        return plan.SingleShot
-            ? await CopySingleShotAsync(obj, blobName, ct).ConfigureAwait(false)
-            : await CopyBlocksAsync(obj, blobName, plan, ct).ConfigureAwait(false);
+        if (plan.SingleShot) return await CopySingleShotAsync(obj, blobName, ct).ConfigureAwait(false);
+        if (StreamedPutFor(obj) is { } streams && await CopyStreamedPutAsync(obj, blobName, streams, ct).ConfigureAwait(false) is { } put) return put;
+        return await CopyBlocksAsync(obj, blobName, plan, ct).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// A single-PUT object that fits in one request (--put-blob-max, the destination's limit) goes as
+    /// one Put Blob streamed from one GET, when both sides can and the destination checks a
+    /// transactional MD5: then the source ETag's MD5 proves it there, and nothing is hashed or buffered here.
+    /// </summary>
+    private (IStreamingSource Source, IStreamedPut Destination)? StreamedPutFor(SourceObject obj)
+        => obj.ETagIsMd5 && obj.Size <= settings.PutBlobMax && obj.Size <= destination.Capabilities.MaxSinglePut
+           && destination.Capabilities.TransactionalMd5 && source.Capabilities.Checksums.HasFlag(SourceChecksums.EtagMd5)
+           && source.Capabilities.Streams is { } from && destination.Capabilities.StreamedPut is { } to
+            ? (from, to)
+            : null;
+
+    // A streamed Put Blob cannot be replayed by the SDK (its bytes were read once): a transient
+    // failure reads the source again, up to this many times. Nothing is written until one succeeds.
+    private const int StreamedPutAttempts = 4;
+
+    /// <summary>The streamed Put Blob; null when the GET says the ETag is no digest (SSE-KMS / SSE-C): then blocks, hashed here.</summary>
+    private async Task<CopyResult?> CopyStreamedPutAsync(SourceObject obj, string blobName, (IStreamingSource Source, IStreamedPut Destination) via, CancellationToken ct)
+    {
+        var etagMd5 = CompositeEtag.Md5FromEtag(obj.ETag)!;
+        for (int attempt = 1; ; attempt++)
+        {
+            long sent = 0;
+            try
+            {
+                await using var body = await via.Source.OpenAsync(obj, ct).ConfigureAwait(false);
+                if (body.Properties.EtagIsNotDigest) return null;
+                var notes = new List<string>();
+                var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, body.Properties, etagMd5, settings, notes, ct).ConfigureAwait(false);
+                var paced = new PacedStream(body.Content, limiter, n => { sent += n; stats.OnBytes(n); });
+                await via.Destination.PutAsync(blobName, paced, obj.Size, write with { VerifyOnArrival = true }, ct).ConfigureAwait(false);
+                return new CopyResult(etagMd5, body.Properties.VersionId, Md5ByDestinationCheck, notes) { Proof = Execution.ProofKind.Md5ByDestination };
+            }
+            catch (Exception e) when (attempt < StreamedPutAttempts && IsWorthAnotherRead(e) && !ct.IsCancellationRequested)
+            {
+                stats.OnBytes(-sent); // progress counts what ends written: this attempt's bytes are sent again
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>A broken body or connection, or a service that outlasted its retries: reading the source again may succeed. A refusal, a changed source or a checksum mismatch will not.</summary>
+    private static bool IsWorthAnotherRead(Exception e) => e switch
+    {
+        SkybridgeException s => s.Kind == ErrorKind.Transient,
+        OperationCanceledException => false,
+        _ => true, // IO, HTTP and "cannot be replayed" failures of the one-shot body
+    };
 
     private async Task<CopyResult> CopySingleShotAsync(SourceObject obj, string blobName, CancellationToken ct)
     {

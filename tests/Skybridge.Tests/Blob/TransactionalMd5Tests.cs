@@ -67,4 +67,29 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
         Assert.Equal(0, await VerifiedBytesAsync());
         Assert.Equal(MD5.HashData(data), (await _destination.GetAsync("plain.bin", None))!.ContentMd5); // the blob's own Content-MD5 is set either way
     }
+
+    /// <summary>A forward-only body, as an S3 GET response is.</summary>
+    private sealed class ForwardOnly(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_streamed_put_goes_in_one_put_blob_checked_against_the_known_md5(bool flip)
+    {
+        var data = Bytes(3 << 20, 4);
+        var sent = (byte[])data.Clone();
+        if (flip) sent[1 << 20] ^= 0x01;
+        var put = _destination.PutAsync("streamed.bin", new ForwardOnly(sent), data.Length, new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None);
+        if (flip) Assert.Equal(ErrorKind.Integrity, (await Assert.ThrowsAsync<SkybridgeException>(() => put)).Kind);
+        else await put;
+        var stats = System.Text.Json.JsonDocument.Parse(await _sink.Http.GetStringAsync(new Uri(_sink.BaseUri, "/_blackhole/stats"))).RootElement;
+        Assert.Equal(1, stats.GetProperty("operations").GetProperty("PutBlob").GetInt64());
+        Assert.False(stats.GetProperty("operations").TryGetProperty("PutBlock", out _));
+        Assert.Equal(flip ? null : data.Length, (await _destination.GetAsync("streamed.bin", None))?.Size);
+    }
 }

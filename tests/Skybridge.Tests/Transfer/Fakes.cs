@@ -9,7 +9,7 @@ namespace Skybridge.Tests.Transfer;
 /// An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.
 /// Passes the source contract (Contracts/SourceContract.cs, run by FakeSourceContract).
 /// </summary>
-internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource
 {
     private readonly SortedDictionary<string, Entry> _objects = sameBucketAs?._objects ?? new(Utf8Ordinal.Instance);
     public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
@@ -24,7 +24,34 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     public SourceCapabilities Capabilities => new()
     {
         Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+        Streams = OffersStreams ? this : null,
     };
+
+    /// <summary>Set to hand out whole bodies as one stream (<see cref="IStreamingSource"/>), as S3 does.</summary>
+    public bool OffersStreams { get; set; }
+    public int Opens;
+    /// <summary>Bodies of the first N opens break off halfway (IOException), like a reset connection.</summary>
+    public int BreakOpens;
+
+    public Task<SourceBody> OpenAsync(SourceObject obj, CancellationToken ct)
+    {
+        var n = Interlocked.Increment(ref Opens);
+        lock (_objects)
+        {
+            if (!_objects.TryGetValue(obj.Key, out var e) || e.Object.ETag != obj.ETag) throw new SourceChangedException(obj.Key);
+            var data = (byte[])e.Data.Clone();
+            if (Corrupt && data.Length > 0) data[0] ^= 0xFF;
+            Stream body = new MemoryStream(data);
+            if (n <= BreakOpens) body = new BreakingStream(data[..(data.Length / 2)]);
+            return Task.FromResult(new SourceBody(body, e.Props));
+        }
+    }
+
+    private sealed class BreakingStream(byte[] head) : MemoryStream(head)
+    {
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+            => await base.ReadAsync(buffer, ct) is > 0 and var n ? n : throw new IOException("connection reset by peer");
+    }
 
     /// <summary>Another view of the same bucket, at another prefix (as a second S3ObjectSource would be).</summary>
     public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, HidePartSizes = HidePartSizes };
@@ -114,8 +141,25 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
 /// An in-memory container that checks transactional MD5s like the service does. Passes the
 /// destination contract (Contracts/DestinationContract.cs, run by FakeDestinationContract).
 /// </summary>
-internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing
+internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut
 {
+    /// <summary>Set to take whole objects in one streamed request (<see cref="IStreamedPut"/>), as Azure's Put Blob does.</summary>
+    public bool TakesStreamedPuts { get; set; }
+    public int StreamedPuts;
+
+    /// <summary>Reads the stream once; like Azure, refuses bytes whose MD5 is not the transactional one (400 Md5Mismatch: an integrity failure).</summary>
+    public async Task PutAsync(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
+    {
+        var data = new MemoryStream();
+        await content.CopyToAsync(data, ct);
+        if (data.Length != length) throw new IOException($"the body was {data.Length} bytes, not {length}");
+        if (write.VerifyOnArrival && !MD5.HashData(data.ToArray()).AsSpan().SequenceEqual(write.ContentMd5))
+            throw new SkybridgeException(ErrorKind.Integrity, "Azure 400 Md5Mismatch: the bytes Azure received differ from the checksum sent with them (the source's), so nothing was written");
+        Interlocked.Increment(ref StreamedPuts);
+        CheckMetadata(write);
+        lock (Blobs) Blobs[name] = (data.ToArray(), write, DateTimeOffset.UtcNow);
+    }
+
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
@@ -124,6 +168,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Limits with
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
+        StreamedPut = TakesStreamedPuts ? this : null,
     };
 
     /// <summary>

@@ -70,4 +70,71 @@ public class ProofTests
         var bad = corrupt.Put("one", Bytes(900));
         await Assert.ThrowsAsync<IntegrityException>(() => Copier(corrupt, new FakeDestination { ChecksTransactionalMd5 = false }).CopyAsync(bad, "one", None));
     }
+
+    private static (FakeSource Src, FakeDestination Dst) Streaming() => (new FakeSource { OffersStreams = true }, new FakeDestination { TakesStreamedPuts = true });
+
+    private static ObjectCopier Copier(FakeSource src, FakeDestination dst, long putBlobMax)
+        => new(src, dst, new CopySettings { BlockSize = 1000, PutBlobMax = putBlobMax }, new MemoryBudget(1 << 20), new TransferStats());
+
+    [Fact]
+    public async Task A_single_put_object_larger_than_a_block_goes_in_one_streamed_put_blob_the_destination_proves()
+    {
+        var (src, dst) = Streaming();
+        var obj = src.Put("big", Bytes(3500));
+        var result = await Copier(src, dst, putBlobMax: 4000).CopyAsync(obj, "big", None);
+        Assert.Equal(ProofKind.Md5ByDestination, result.Proof);
+        Assert.Equal(1, dst.StreamedPuts);
+        Assert.Equal(0, dst.StagedBlocks);
+        Assert.Equal(0, src.Reads); // no ranged reads: one streamed GET
+        Assert.Equal(Bytes(3500), dst.Blobs["big"].Data);
+        Assert.Equal(Convert.FromHexString(obj.ETag), dst.Blobs["big"].Write.ContentMd5);
+    }
+
+    [Fact]
+    public async Task A_byte_flipped_in_the_streamed_get_body_is_refused_and_nothing_is_written_or_read_again()
+    {
+        var (src, dst) = Streaming();
+        src.Corrupt = true;
+        var obj = src.Put("big", Bytes(3500));
+        var e = await Assert.ThrowsAsync<SkybridgeException>(() => Copier(src, dst, putBlobMax: 4000).CopyAsync(obj, "big", None));
+        Assert.Equal(ErrorKind.Integrity, e.Kind);
+        Assert.Empty(dst.Blobs);
+        Assert.Equal(1, src.Opens); // a mismatch is not a transient failure
+    }
+
+    [Fact]
+    public async Task A_streamed_body_that_breaks_off_is_read_again_and_the_copy_still_proved()
+    {
+        var (src, dst) = Streaming();
+        src.BreakOpens = 2;
+        var obj = src.Put("big", Bytes(3500));
+        var result = await Copier(src, dst, putBlobMax: 4000).CopyAsync(obj, "big", None);
+        Assert.Equal(3, src.Opens);
+        Assert.Equal(ProofKind.Md5ByDestination, result.Proof);
+        Assert.Equal(Bytes(3500), dst.Blobs["big"].Data);
+    }
+
+    [Theory]
+    [InlineData(3499)] // larger than --put-blob-max
+    [InlineData(0)]    // --put-blob-max 0: blocks only
+    public async Task Objects_over_put_blob_max_go_in_blocks_hashed_here(long putBlobMax)
+    {
+        var (src, dst) = Streaming();
+        var obj = src.Put("big", Bytes(3500));
+        var result = await Copier(src, dst, putBlobMax).CopyAsync(obj, "big", None);
+        Assert.Equal(ProofKind.Md5, result.Proof);
+        Assert.Equal(0, dst.StreamedPuts);
+        Assert.Equal(4, dst.StagedBlocks);
+    }
+
+    [Fact]
+    public async Task An_sse_kms_object_found_on_the_streamed_get_goes_in_blocks_instead()
+    {
+        var (src, dst) = Streaming();
+        var obj = src.Put("kms", Bytes(3500), props: new SourceProperties { EtagIsNotDigest = true });
+        var result = await Copier(src, dst, putBlobMax: 4000).CopyAsync(obj, "kms", None);
+        Assert.Equal(0, dst.StreamedPuts);
+        Assert.True(result.IsUnverified);
+        Assert.Equal(MD5.HashData(Bytes(3500)), dst.Blobs["kms"].Write.ContentMd5);
+    }
 }

@@ -15,7 +15,7 @@ namespace Skybridge.Providers.AzureBlob;
 /// and Put Block (with a transactional MD5 when asked), Put Block List with Content-MD5/properties/metadata/tags.
 /// The SDK's retry policy (exponential back-off) handles transient failures.
 /// </summary>
-public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing
+public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut
 {
     public string Describe => location.ToString();
     public string Prefix => location.Prefix;
@@ -70,6 +70,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         StagedBlocks = this,
         ListingCarriesMetadata = true,
         TransactionalMd5 = true,
+        StreamedPut = this,
     };
     private DestinationCapabilities? _capabilities;
 
@@ -136,7 +137,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
-    public async Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
+    public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
+        => Upload(name, BinaryData.FromBytes(content).ToStream(), content.Length, write, ct);
+
+    private async Task Upload(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
     {
         var options = new BlobUploadOptions
         {
@@ -147,18 +151,22 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             // The SDK computes no checksum: when asked, the write's own MD5 (the source ETag's, or one
             // already computed) goes on the request as its transactional Content-MD5 (TransactionalMd5Policy).
             TransferValidation = new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None },
-            // One Put Blob, never split: the caller only sends objects that fit in one block. The SDK
+            // One Put Blob, never split: the caller only sends objects that fit in one request. The SDK
             // uploads in one request only when length < InitialTransferSize (strictly), hence + 1;
             // with = length every object went as Put Block + Put Block List (2 requests).
-            TransferOptions = new StorageTransferOptions { InitialTransferSize = content.Length + 1L, MaximumConcurrency = 1 },
+            TransferOptions = new StorageTransferOptions { InitialTransferSize = length + 1L, MaximumConcurrency = 1 },
         };
         var blob = container.GetBlockBlobClient(name);
         await AzureErrors.Call(async () =>
         {
             using var scope = write.VerifyOnArrival && write.ContentMd5.Length > 0 ? TransactionalMd5Policy.Scope(write.ContentMd5) : null;
-            return await blob.UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct).ConfigureAwait(false);
+            return await blob.UploadAsync(content, options, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
+
+    /// <summary>One Put Blob read once from <paramref name="content"/> (the SDK is shown its length, so it neither buffers nor splits it).</summary>
+    public async Task PutAsync(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
+        => await Upload(name, new OneShotBody(content, length), length, write, ct).ConfigureAwait(false);
 
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
@@ -273,4 +281,42 @@ internal sealed class TransactionalMd5Policy : HttpPipelineSynchronousPolicy
         if (message.TryGetProperty(Property, out var value) && value is byte[] md5 && message.Request.Method == RequestMethod.Put)
             message.Request.Headers.SetValue("Content-MD5", Convert.ToBase64String(md5));
     }
+}
+
+/// <summary>
+/// A forward-only body shown to the SDK as seekable with a known length: the SDK sends a stream in
+/// one Put Blob only when it knows the length (otherwise it buffers it into blocks), and it seeks
+/// to the start before sending. Any other seek (the SDK replaying a failed request) throws: the
+/// bytes are gone, and the caller reads the source again instead.
+/// </summary>
+internal sealed class OneShotBody(Stream inner, long length) : Stream
+{
+    private long _position;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => true;
+    public override bool CanWrite => false;
+    public override long Length => length;
+    public override long Position { get => _position; set => Seek(value, SeekOrigin.Begin); }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        var target = origin switch { SeekOrigin.Begin => offset, SeekOrigin.Current => _position + offset, _ => length + offset };
+        if (target != _position) throw new NotSupportedException("a streamed Put Blob cannot be replayed: its bytes were read once from the source");
+        return _position;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Advance(inner.Read(buffer, offset, count));
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => Advance(await inner.ReadAsync(buffer, ct).ConfigureAwait(false));
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    private int Advance(int n)
+    {
+        _position += n;
+        return n;
+    }
+
+    public override void Flush() { }
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

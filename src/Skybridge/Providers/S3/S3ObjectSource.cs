@@ -12,7 +12,7 @@ namespace Skybridge.Providers.S3;
 /// policy handles throttling and transient HTTP failures; this class only retries a body that broke
 /// off mid-stream (which the SDK cannot replay).
 /// </summary>
-public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource
+public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource, IStreamingSource
 {
     /// <summary>Presigns URLs for service-side copies (null: this source is read by streaming only).</summary>
     public Transfer.ServiceSide.IPresigningSource? Presigner { get; init; }
@@ -24,6 +24,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         Presigner = Presigner,
         Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
         MaxObjectSize = 5L << 40,
+        Streams = this,
     };
     private SourceCapabilities? _capabilities;
 
@@ -93,33 +94,52 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
     {
         for (int attempt = 1; ; attempt++)
         {
-            var request = new GetObjectRequest { BucketName = location.Bucket, Key = obj.Key, EtagToMatch = Quote(obj.ETag) };
-            if (destination.Length > 0) request.ByteRange = new ByteRange(offset, offset + destination.Length - 1);
             try
             {
-                using var response = await s3.GetObjectAsync(request, ct).ConfigureAwait(false);
-                if (CompositeEtag.Normalize(response.ETag) is var etag && etag.Length > 0 && etag != CompositeEtag.Normalize(obj.ETag))
-                    throw new SourceChangedException(obj.Key);
+                using var response = await GetAsync(obj, destination.Length > 0 ? new ByteRange(offset, offset + destination.Length - 1) : null, ct).ConfigureAwait(false);
                 await using var body = response.ResponseStream;
                 await body.ReadExactlyAsync(destination, ct).ConfigureAwait(false);
                 return S3ObjectProperties.From(response);
-            }
-            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
-            {
-                throw new SourceChangedException(obj.Key, e);
-            }
-            catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
-            {
-                throw Refused(e, "read objects of", $"s3:GetObject on arn:aws:s3:::{location.Bucket}/{location.Prefix}*");
-            }
-            catch (AmazonServiceException e)
-            {
-                throw S3Errors.Map(e);
             }
             catch (Exception e) when (attempt < BodyAttempts && e is IOException or EndOfStreamException && !ct.IsCancellationRequested)
             {
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt * attempt), ct).ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>The whole body in one GET pinned to the listed ETag (a body that breaks off is the caller's to retry: it cannot be resumed mid-request).</summary>
+    public async Task<SourceBody> OpenAsync(SourceObject obj, CancellationToken ct)
+    {
+        var response = await GetAsync(obj, null, ct).ConfigureAwait(false);
+        return new SourceBody(response.ResponseStream, S3ObjectProperties.From(response), response);
+    }
+
+    /// <summary>GetObject with If-Match on the listed ETag; its failures mapped (changed, refused, the rest).</summary>
+    private async Task<GetObjectResponse> GetAsync(SourceObject obj, ByteRange? range, CancellationToken ct)
+    {
+        var request = new GetObjectRequest { BucketName = location.Bucket, Key = obj.Key, EtagToMatch = Quote(obj.ETag), ByteRange = range };
+        try
+        {
+            var response = await s3.GetObjectAsync(request, ct).ConfigureAwait(false);
+            if (CompositeEtag.Normalize(response.ETag) is var etag && etag.Length > 0 && etag != CompositeEtag.Normalize(obj.ETag))
+            {
+                response.Dispose();
+                throw new SourceChangedException(obj.Key);
+            }
+            return response;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)
+        {
+            throw new SourceChangedException(obj.Key, e);
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized)
+        {
+            throw Refused(e, "read objects of", $"s3:GetObject on arn:aws:s3:::{location.Bucket}/{location.Prefix}*");
+        }
+        catch (AmazonServiceException e)
+        {
+            throw S3Errors.Map(e);
         }
     }
 
