@@ -76,6 +76,23 @@ public class TransferCommandOptionsTests
         Assert.Contains("crc64", e.Message);
     }
 
+    [Theory]
+    [InlineData(new string[0], 256L << 20)]                                  // default: single-PUT objects up to 256 MiB in one streamed Put Blob
+    [InlineData(new[] { "--block-size", "1MiB" }, 0L)]                      // an explicit block size asks for blocks
+    [InlineData(new[] { "--block-size", "1MiB", "--put-blob-max", "64MiB" }, 64L << 20)]
+    [InlineData(new[] { "--put-blob-max", "0" }, 0L)]
+    [InlineData(new[] { "--put-blob-max", "5000MiB" }, 5000L << 20)]
+    public void Put_blob_max_defaults_to_256MiB_unless_a_block_size_is_given(string[] args, long expected)
+        => Assert.Equal(expected, Bind("copy", args).Options.Copy.PutBlobMax);
+
+    [Fact]
+    public void Put_blob_max_above_what_one_Put_Blob_takes_is_a_usage_error()
+    {
+        var e = Assert.Throws<SkybridgeException>(() => Bind("copy", "--put-blob-max", "5001MiB"));
+        Assert.Equal(ErrorKind.Usage, e.Kind);
+        Assert.Contains("5000MiB", e.Fix);
+    }
+
     [Fact]
     public void Defaults_match_the_documentation()
     {
