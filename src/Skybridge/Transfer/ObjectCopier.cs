@@ -72,8 +72,8 @@ public sealed class IntegrityException(string message) : SkybridgeException(Erro
 /// source's) Put Block List carrying Content-MD5, properties, metadata and tags. Small objects go in
 /// one Put Blob, and so do single-PUT objects up to <see cref="CopySettings.PutBlobMax"/>, streamed:
 /// both carry the source ETag's MD5 as their transactional MD5, so the destination proves them and
-/// this host hashes nothing (<see cref="Execution.ProofKind.Md5ByDestination"/>). Every buffer is charged to the shared <see cref="MemoryBudget"/>, so memory stays
-/// bounded whatever the object sizes. A failed check means no commit: the old blob (if any) stays.
+/// this host hashes nothing (<see cref="Execution.ProofKind.Md5ByDestination"/>). Every buffer is
+/// charged to the shared <see cref="MemoryBudget"/>, so memory stays bounded whatever the object sizes. A failed check means no commit: the old blob (if any) stays.
 /// </summary>
 public sealed class ObjectCopier(
     IObjectSource source, IBlobDestination destination, CopySettings settings,
@@ -96,8 +96,7 @@ public sealed class ObjectCopier(
     /// transactional MD5: then the source ETag's MD5 proves it there, and nothing is hashed or buffered here.
     /// </summary>
     private (IStreamingSource Source, IStreamedPut Destination)? StreamedPutFor(SourceObject obj)
-        => obj.ETagIsMd5 && obj.Size <= settings.PutBlobMax && obj.Size <= destination.Capabilities.MaxSinglePut
-           && destination.Capabilities.TransactionalMd5 && source.Capabilities.Checksums.HasFlag(SourceChecksums.EtagMd5)
+        => obj.ETagIsMd5 && obj.Size <= settings.PutBlobMax && obj.Size <= destination.Capabilities.MaxSinglePut && DestinationCanProveEtagMd5
            && source.Capabilities.Streams is { } from && destination.Capabilities.StreamedPut is { } to
             ? (from, to)
             : null;
@@ -117,11 +116,9 @@ public sealed class ObjectCopier(
             {
                 await using var body = await via.Source.OpenAsync(obj, ct).ConfigureAwait(false);
                 if (body.Properties.EtagIsNotDigest) return null;
-                var notes = new List<string>();
-                var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, body.Properties, etagMd5, settings, notes, ct).ConfigureAwait(false);
                 var paced = new PacedStream(body.Content, limiter, n => { sent += n; stats.OnBytes(n); });
-                await via.Destination.PutAsync(blobName, paced, obj.Size, write with { VerifyOnArrival = true }, ct).ConfigureAwait(false);
-                return new CopyResult(etagMd5, body.Properties.VersionId, Md5ByDestinationCheck, notes) { Proof = Execution.ProofKind.Md5ByDestination };
+                return await PutProvedByDestinationAsync(obj, body.Properties, etagMd5,
+                    write => via.Destination.PutAsync(blobName, paced, obj.Size, write, ct), ct).ConfigureAwait(false);
             }
             catch (Exception e) when (attempt < StreamedPutAttempts && IsWorthAnotherRead(e) && !ct.IsCancellationRequested)
             {
@@ -146,15 +143,11 @@ public sealed class ObjectCopier(
         var content = buffer.Memory[..size];
         if (limiter is not null) await limiter.WaitAsync(size, ct).ConfigureAwait(false);
         var props = await source.ReadAsync(obj, 0, content, ct).ConfigureAwait(false);
-        if (ProvableByDestination(obj, props) is { } etagMd5)
+        if (DestinationCanProveEtagMd5 && !props.EtagIsNotDigest && CompositeEtag.Md5FromEtag(obj.ETag) is { } etagMd5)
         {
-            // The source's own MD5 goes as the Put Blob's transactional Content-MD5: the destination
-            // refuses (and commits nothing) unless the bytes it received are the source's bytes.
-            var written = new List<string>();
-            var put = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, etagMd5, settings, written, ct).ConfigureAwait(false);
-            await destination.PutAsync(blobName, content, put with { VerifyOnArrival = true }, ct).ConfigureAwait(false);
+            var proved = await PutProvedByDestinationAsync(obj, props, etagMd5, write => destination.PutAsync(blobName, content, write, ct), ct).ConfigureAwait(false);
             stats.OnBytes(size);
-            return new CopyResult(etagMd5, props.VersionId, Md5ByDestinationCheck, written) { Proof = Execution.ProofKind.Md5ByDestination };
+            return proved;
         }
         var md5 = MD5.HashData(content.Span);
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
@@ -254,14 +247,22 @@ public sealed class ObjectCopier(
     }
 
     /// <summary>
-    /// The source ETag's MD5 when the destination can prove a one-request copy with it: a plain-MD5
-    /// ETag (single PUT, and the GET says no SSE-KMS / SSE-C) and a destination that checks a
-    /// transactional MD5. Null: hash here, as before.
+    /// The destination checks a transactional MD5 and the source's plain ETags are MD5s of their
+    /// bytes: a one-request write carrying the ETag's MD5 is proved where it lands.
     /// </summary>
-    private byte[]? ProvableByDestination(SourceObject obj, SourceProperties props)
-        => destination.Capabilities.TransactionalMd5 && source.Capabilities.Checksums.HasFlag(SourceChecksums.EtagMd5) && !props.EtagIsNotDigest
-            ? CompositeEtag.Md5FromEtag(obj.ETag)
-            : null;
+    private bool DestinationCanProveEtagMd5 => destination.Capabilities.TransactionalMd5 && source.Capabilities.Checksums.HasFlag(SourceChecksums.EtagMd5);
+
+    /// <summary>
+    /// Writes the object in one request with the source ETag's MD5 as its transactional MD5: the
+    /// destination refuses (and commits nothing) unless the bytes it received are the source's.
+    /// </summary>
+    private async Task<CopyResult> PutProvedByDestinationAsync(SourceObject obj, SourceProperties props, byte[] etagMd5, Func<BlobWrite, Task> put, CancellationToken ct)
+    {
+        var notes = new List<string>();
+        var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, etagMd5, settings, notes, ct).ConfigureAwait(false);
+        await put(write with { VerifyOnArrival = true }).ConfigureAwait(false);
+        return new CopyResult(etagMd5, props.VersionId, Md5ByDestinationCheck, notes) { Proof = Execution.ProofKind.Md5ByDestination };
+    }
 
     /// <summary>For a multipart source, what rebuilds its ETag: exact part sizes when the source reports them, else inferred ones.</summary>
     internal static async Task<MultipartVerifier?> MultipartFor(IObjectSource source, SourceObject obj, CancellationToken ct)
