@@ -108,10 +108,15 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         }
     }
 
-    /// <summary>The whole body in one GET pinned to the listed ETag (a body that breaks off is the caller's to retry: it cannot be resumed mid-request).</summary>
+    /// <summary>
+    /// The whole body in one GET pinned to the listed ETag (a body that breaks off is the caller's to
+    /// retry: it cannot be resumed mid-request). Asked as the range 0..size-1: for a GET of a whole
+    /// object the SDK hashes every byte to compare with the ETag (its MD5 fallback, whatever
+    /// ResponseChecksumValidation says), the very pass the destination's check makes unneeded.
+    /// </summary>
     public async Task<SourceBody> OpenAsync(SourceObject obj, CancellationToken ct)
     {
-        var response = await GetAsync(obj, null, ct).ConfigureAwait(false);
+        var response = await GetAsync(obj, obj.Size > 0 ? new ByteRange(0, obj.Size - 1) : null, ct).ConfigureAwait(false);
         return new SourceBody(response.ResponseStream, S3ObjectProperties.From(response), response);
     }
 
