@@ -142,7 +142,7 @@ public static class AzureSetupFormats
 }
 
 /// <summary>An az CLI bash script (set -euo pipefail) for the Entra ID / Azure side.</summary>
-public static class AzCliScriptRenderer
+internal static class AzCliScriptRenderer
 {
     public static string Render(AzureAppSetupPlan p)
     {
@@ -240,7 +240,7 @@ public static class AzCliScriptRenderer
 }
 
 /// <summary>The Microsoft Graph request bodies, for automation that talks to Graph directly.</summary>
-public static class GraphJsonRenderer
+internal static class GraphJsonRenderer
 {
     public static string Render(AzureAppSetupPlan p)
     {

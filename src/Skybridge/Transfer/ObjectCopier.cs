@@ -56,7 +56,7 @@ public interface IObjectTransfer
 }
 
 /// <summary>The bytes read did not match the source's ETag: nothing was committed.</summary>
-public sealed class IntegrityException(string message) : SkybridgeException(ErrorKind.Integrity, message);
+internal sealed class IntegrityException(string message) : SkybridgeException(ErrorKind.Integrity, message);
 
 /// <summary>
 /// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block (with a

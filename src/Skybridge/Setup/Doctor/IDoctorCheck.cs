@@ -19,7 +19,7 @@ public interface IDoctorCheck
 }
 
 /// <summary>Convenience base: name, title and dependencies as constructor arguments.</summary>
-public abstract class DoctorCheck(string name, string title, params string[] dependsOn) : IDoctorCheck
+internal abstract class DoctorCheck(string name, string title, params string[] dependsOn) : IDoctorCheck
 {
     public string Name => name;
     public string Title => title;

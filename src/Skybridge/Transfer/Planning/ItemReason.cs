@@ -68,7 +68,7 @@ public enum ItemReason
 }
 
 /// <summary>The user-facing wording of each <see cref="ItemReason"/> (report, summary, journal).</summary>
-public static class ReasonText
+internal static class ReasonText
 {
     public static string Render(ItemReason reason, string? detail = null) => reason switch
     {

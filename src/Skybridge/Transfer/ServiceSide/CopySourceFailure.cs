@@ -42,7 +42,7 @@ public sealed record CopySourceFailure(int DestinationStatus, string? ErrorCode,
 /// <see cref="StreamInstead"/> says whether (and why) streaming the object could still work, and
 /// <see cref="DestinationCannotFetch"/> whether that holds for every object of the run.
 /// </summary>
-public sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
+internal sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
     bool destinationFailed = false) : SkybridgeException(destinationFailed ? ErrorKind.Transient : ErrorKind.Failed, message, inner: inner)
 {
     public string? StreamInstead { get; } = streamInstead;

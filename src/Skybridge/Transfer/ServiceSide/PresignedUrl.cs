@@ -19,7 +19,7 @@ public sealed record PresignedUrl(Uri Url, DateTimeOffset ExpiresAt)
 }
 
 /// <summary>The rules presigning follows, kept apart so they can be tested without S3.</summary>
-public static class PresignPolicy
+internal static class PresignPolicy
 {
     /// <summary>Azure's limit on x-ms-copy-source (Put Blob From URL, Put Block From URL): 2 KiB.</summary>
     public const int CopySourceLimit = 2048;
