@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Skybridge.Setup;
 
 /// <summary>Output formats of <c>skybridge setup aws</c>.</summary>
-public static class AwsSetupFormats
+internal static class AwsSetupFormats
 {
     public static readonly string[] All = ["cloudformation", "terraform", "cli", "json", "rgw"];
 
