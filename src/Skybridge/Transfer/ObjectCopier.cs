@@ -70,7 +70,7 @@ public sealed class ObjectCopier(
     MemoryBudget budget, ITransferProgress stats, BandwidthLimiter? limiter = null) : IObjectTransfer
 {
     /// <summary>Optional (the job journal): keeps blocks an interrupted run staged, records the ones staged now.</summary>
-    public IBlockTracker? Blocks { get; set; }
+    public IBlockCheckpoints? Blocks { get; set; }
 
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {

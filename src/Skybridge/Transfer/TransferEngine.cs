@@ -48,7 +48,7 @@ public sealed class TransferEngine
 
     /// <summary>
     /// Optional job journal (set it for copy and sync only): records every decision, object state and
-    /// staged block; when it carries a <see cref="IResumeState.Resume"/> point, the run first
+    /// staged block; when it carries a <see cref="IPartitionState.Resume"/> point, the run first
     /// re-decides the job's unfinished objects, then lists only what comes after the watermark.
     /// </summary>
     public ITransferJournal? Journal

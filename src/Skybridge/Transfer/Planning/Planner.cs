@@ -8,13 +8,13 @@ namespace Skybridge.Transfer.Planning;
 /// skip / fail, or for verify match / missing / mismatch / deep-verify), and the destination-only
 /// blobs. It reads the listings, and the destination for an encoded name (which sorts apart from its
 /// key); it writes nothing and reports nothing: whoever consumes the items records them. A resumed
-/// job's unfinished objects (<see cref="IResumeState"/>) are re-decided first, then the listing
+/// job's unfinished objects (<see cref="ITransferJournal.Items"/>) are re-decided first, then the listing
 /// continues after the watermark. Items come out in decision order; the caller must consume each
 /// before asking for the next (collision checks depend on what was claimed before). A planner can
 /// cover one <see cref="KeyRange"/> of the source, so that many planners (or processes) share a bucket.
 /// </summary>
 public sealed class Planner(IObjectSource source, IBlobDestination destination, TransferOptions options, RunMode mode,
-    IResumeState? resume = null, KeyRange? range = null)
+    ITransferJournal? resume = null, KeyRange? range = null)
 {
     private readonly KeyRange _range = range ?? KeyRange.All;
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
@@ -23,7 +23,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     private INameRules Names => destination.Capabilities.Names;
     private bool Verify => mode == RunMode.Verify;
     private bool WantsExtras => Verify || options.Delete;
-    private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Resume : null;
+    private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Partition.Resume : null;
 
     /// <summary>Source objects that passed the filter, this run and (resumed) the job's earlier runs: the delete guard's "is the source empty?".</summary>
     public long SourcesInScope { get; private set; }
@@ -126,7 +126,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     /// <summary>Re-decides the objects an earlier run left unfinished (the destination may have changed, or have the blob already).</summary>
     private async IAsyncEnumerable<TransferItem> ResumedAsync(ResumePoint point, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var u in resume!.UnfinishedAsync(ct).ConfigureAwait(false))
+        await foreach (var u in resume!.Items.UnfinishedAsync(ct).ConfigureAwait(false))
         {
             var src = u.Source;
             var rel = Relative(src.Key);
@@ -157,7 +157,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if (mode == RunMode.Sync && options.Delete && point.ListedThrough is { } through)
         {
             var bound = destination.Prefix + Relative(through);
-            await foreach (var d in resume.PendingExtrasAsync(ct).ConfigureAwait(false))
+            await foreach (var d in resume.Items.PendingExtrasAsync(ct).ConfigureAwait(false))
                 if (Utf8Ordinal.Instance.Compare(d.Name, bound) <= 0) yield return Extra(d, ItemOrigin.Resumed);
         }
     }
