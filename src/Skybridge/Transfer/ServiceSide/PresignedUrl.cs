@@ -15,6 +15,7 @@ public sealed record PresignedUrl(Uri Url, DateTimeOffset ExpiresAt)
     /// <summary>Scheme, host and path only: safe to log.</summary>
     public string Redacted => Url.GetLeftPart(UriPartial.Path) + (Url.Query.Length > 0 ? "?***" : "");
 
+    /// <summary>The URL with its signature masked: safe for logs, never the usable URL.</summary>
     public override string ToString() => Redacted;
 }
 
