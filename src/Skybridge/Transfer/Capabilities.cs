@@ -6,6 +6,7 @@ namespace Skybridge.Transfer;
 [Flags]
 public enum SourceChecksums
 {
+    /// <summary>No digest: a copy is proved only by hashing what passes through.</summary>
     None = 0,
     /// <summary>A single-part object's ETag is the MD5 of its bytes (S3: unless SSE-KMS / SSE-C).</summary>
     EtagMd5 = 1,
@@ -24,6 +25,7 @@ public sealed record SourceCapabilities
     public IResumableSource? ListAfter { get; init; }
     /// <summary>Presigned, version-pinned URLs another service can fetch: service-side copies.</summary>
     public IPresigningSource? Presigner { get; init; }
+    /// <summary>Which digests the listing's ETags carry.</summary>
     public SourceChecksums Checksums { get; init; }
     /// <summary>Largest object the source can hold (S3: 5 TiB).</summary>
     public long MaxObjectSize { get; init; } = long.MaxValue;
@@ -42,6 +44,7 @@ public interface IStagedBlockListing
 /// </summary>
 public interface IBlockIdScheme
 {
+    /// <summary>The id of block <paramref name="index"/> of a source with <paramref name="sourceEtag"/> cut in blocks of <paramref name="blockSize"/>: stable, so a resumed run finds the blocks it staged.</summary>
     string IdOf(int index, string sourceEtag, long blockSize);
 }
 

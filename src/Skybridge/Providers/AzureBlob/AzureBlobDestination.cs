@@ -16,8 +16,11 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing
 {
+    /// <inheritdoc/>
     public string Describe => location.ToString();
+    /// <inheritdoc/>
     public string Prefix => location.Prefix;
+    /// <summary>The container client every call goes through (its credential or SAS included).</summary>
     public BlobContainerClient Container => container;
 
     /// <summary>
@@ -120,6 +123,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public async Task<DestinationBlob?> GetAsync(string name, CancellationToken ct)
     {
         try
@@ -137,6 +141,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public async Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
     {
         var options = new BlobUploadOptions
@@ -160,6 +165,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         await AzureErrors.Call(() => container.GetBlockBlobClient(name).UploadAsync(BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
         var options = new BlockBlobStageBlockOptions
@@ -171,6 +177,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct) => Commit(container, name, blockIds, write, ct);
 
     /// <summary>Put Block List with the write's headers, metadata, tags and tier (shared with the from-URL destination).</summary>
@@ -186,12 +193,15 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         return AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct));
     }
 
+    /// <inheritdoc/>
     public async Task DeleteAsync(string name, CancellationToken ct)
         => await AzureErrors.Call(() => container.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct)).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
         => (await AzureErrors.Call(() => container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct)).ConfigureAwait(false)).Value.Content;
 
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
     {
         try
@@ -209,6 +219,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public async Task EnsureContainerAsync(CancellationToken ct)
     {
         try

@@ -23,7 +23,9 @@ public enum ProofKind
 /// </summary>
 public sealed record ItemOutcome
 {
+    /// <summary>Payload version (that of <see cref="Planning.TransferItem.CurrentVersion"/>): a newer one is refused when read.</summary>
     public int Version { get; init; } = Planning.TransferItem.CurrentVersion;
+    /// <summary>The final state of the item, as the report shows it.</summary>
     public required Outcome Status { get; init; }
     /// <summary>The full, secret-free wording for the report and the summary.</summary>
     public required string Reason { get; init; }
@@ -33,6 +35,7 @@ public sealed record ItemOutcome
     public string? VersionId { get; init; }
     /// <summary>Copies: what the copier proved and wrote (the journal records it).</summary>
     public CopyResult? Copy { get; init; }
+    /// <summary>What proved the copy (<see cref="ProofKind.None"/> when the item was not copied).</summary>
     public ProofKind Proof => Copy?.Proof ?? ProofKind.None;
     /// <summary>Bytes this host read from the source or the destination for the item.</summary>
     public long BytesThroughHost { get; init; }
@@ -42,5 +45,6 @@ public sealed record ItemOutcome
     /// <summary>A terminal outcome decided without executing anything.</summary>
     public static ItemOutcome Settled(Outcome status, string reason, byte[]? md5 = null) => new() { Status = status, Reason = reason, Md5 = md5 };
 
+    /// <summary>A failure, with its secret-free <paramref name="reason"/>.</summary>
     public static ItemOutcome Failed(string reason) => Settled(Outcome.Failed, reason);
 }
