@@ -26,6 +26,11 @@ public enum ErrorKind
 /// </summary>
 public class SkybridgeException : Exception
 {
+    /// <summary>A failure of <paramref name="kind"/>.</summary>
+    /// <param name="kind">What kind of failure it is; decides what the engine does and the CLI's exit code.</param>
+    /// <param name="message">What went wrong and why, with names escaped and no secrets.</param>
+    /// <param name="fix">What the user should do about it; null when there is nothing to advise.</param>
+    /// <param name="inner">The SDK or system exception this one explains, if any.</param>
     public SkybridgeException(ErrorKind kind, string message, string? fix = null, Exception? inner = null)
         : base(message, inner)
     {
@@ -33,11 +38,14 @@ public class SkybridgeException : Exception
         Fix = fix;
     }
 
+    /// <summary>What kind of failure this is.</summary>
     public ErrorKind Kind { get; }
 
     /// <summary>What the user should do about it, when we know.</summary>
     public string? Fix { get; }
 
+    /// <summary>A <see cref="ErrorKind.Usage"/> failure: bad input, nothing changed (exit 2 in the CLI).</summary>
     public static SkybridgeException Usage(string message, string? fix = null) => new(ErrorKind.Usage, message, fix);
+    /// <summary>An <see cref="ErrorKind.Auth"/> failure: a refused identity or permission (exit 3 in the CLI).</summary>
     public static SkybridgeException Auth(string message, string? fix = null, Exception? inner = null) => new(ErrorKind.Auth, message, fix, inner);
 }

@@ -15,6 +15,7 @@ namespace Skybridge.Diagnostics;
 /// </summary>
 public static class DisplayName
 {
+    /// <paramref name="text"/> with every character that is not safely printable escaped as described above; null becomes "". Returns the same string (no allocation) when nothing needs escaping.
     public static string Escape(string? text)
     {
         if (string.IsNullOrEmpty(text)) return text ?? "";

@@ -7,8 +7,10 @@ public sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
 {
     private readonly Lock _gate = new();
 
+    /// <summary>A logger whose lines (message and exception text) are redacted and escaped, then written as one line each under the provider's lock.</summary>
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 
+    /// <summary>Nothing to release: the writer belongs to the caller.</summary>
     public void Dispose() { }
 
     private void Write(LogLevel level, string category, string message, Exception? exception)

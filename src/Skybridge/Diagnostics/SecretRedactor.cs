@@ -14,6 +14,7 @@ public static partial class SecretRedactor
     private static readonly Lock Gate = new();
     private static string[] _snapshot = [];
 
+    /// <summary>What a secret is replaced with.</summary>
     public const string Mask = "***";
 
     /// <summary>Registers a secret value (e.g. an AWS secret key or session token) to be masked wherever it appears.</summary>
@@ -26,6 +27,7 @@ public static partial class SecretRedactor
         }
     }
 
+    /// <paramref name="text"/> with every registered secret, every JWT and every credential query parameter (SigV4 signature, credential and security token, SAS sig) replaced by <see cref="Mask"/>; null becomes "".
     public static string Redact(string? text)
     {
         if (string.IsNullOrEmpty(text)) return text ?? string.Empty;

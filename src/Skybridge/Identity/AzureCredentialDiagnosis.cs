@@ -10,6 +10,7 @@ public static class AzureCredentialDiagnosis
         => message.Contains("Managed Identity sources are unavailable", StringComparison.OrdinalIgnoreCase)
            || message.Contains("No Managed Identity endpoint found", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>Turns an Azure.Identity failure (<paramref name="error"/>) into an <see cref="ErrorKind.Auth"/> error that names the credential source of <paramref name="options"/> and says how to fix it.</summary>
     public static SkybridgeException Explain(Exception error, FederationOptions options)
     {
         var first = Reason(error);

@@ -9,6 +9,7 @@ namespace Skybridge.Identity;
 /// </summary>
 public static class AzureCredentialFactory
 {
+    /// <summary>The Azure.Identity credential for <paramref name="options"/>: managed identity (system- or user-assigned), workload identity (client and tenant from AZURE_CLIENT_ID / AZURE_TENANT_ID when not given), environment, Azure CLI, or the non-interactive default chain.</summary>
     public static TokenCredential Create(AzureCredentialOptions options) => options.Kind switch
     {
         AzureCredentialKind.ManagedIdentity => ManagedIdentity(options.ClientId),

@@ -16,6 +16,7 @@ namespace Skybridge.Identity;
 /// </summary>
 public sealed class ContainerCredentialsServer : IDisposable
 {
+    /// <summary>The URL path credentials are served on.</summary>
     public const string PathSegment = "/credentials";
 
     private readonly AWSCredentials _credentials;
@@ -24,6 +25,14 @@ public sealed class ContainerCredentialsServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly HashSet<string> _allowedHosts;
 
+    /// <summary>Prepares (does not start) the endpoint; <see cref="RunAsync"/> serves it.</summary>
+    /// <param name="credentials">Credentials handed out, usually <see cref="FederatedAwsCredentials"/>.</param>
+    /// <param name="authorizationToken">The secret every request must present in its Authorization header (see <see cref="NewAuthorizationToken"/>).</param>
+    /// <param name="bind">Address to listen on; anything but loopback needs <paramref name="allowNonLoopback"/>.</param>
+    /// <param name="port">TCP port; 0 picks a free one (see <see cref="Port"/>).</param>
+    /// <param name="allowNonLoopback">Deliberately serve credentials beyond this host (e.g. to other containers of a pod).</param>
+    /// <param name="logger">Logs requests and refusals, never the credentials or the token.</param>
+    /// <exception cref="SkybridgeException">Usage error when <paramref name="bind"/> is not loopback and <paramref name="allowNonLoopback"/> is false, or the token is shorter than 16 characters.</exception>
     public ContainerCredentialsServer(AWSCredentials credentials, string authorizationToken, IPAddress bind, int port, bool allowNonLoopback, ILogger logger)
     {
         if (!IPAddress.IsLoopback(bind) && !allowNonLoopback)
@@ -42,13 +51,16 @@ public sealed class ContainerCredentialsServer : IDisposable
         _listener.Prefixes.Add($"http://{host}:{Port}/");
     }
 
+    /// <summary>The port actually bound (the one chosen when 0 was asked for).</summary>
     public int Port { get; }
 
     /// <summary>The value for AWS_CONTAINER_CREDENTIALS_FULL_URI.</summary>
     public Uri Uri { get; }
 
+    /// <summary>A random 256-bit token (hex) for AWS_CONTAINER_AUTHORIZATION_TOKEN.</summary>
     public static string NewAuthorizationToken() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
+    /// <summary>Serves requests until <paramref name="cancellationToken"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         _listener.Start();
@@ -138,5 +150,6 @@ public sealed class ContainerCredentialsServer : IDisposable
         return port;
     }
 
+    /// <summary>Stops listening.</summary>
     public void Dispose() => _listener.Close();
 }

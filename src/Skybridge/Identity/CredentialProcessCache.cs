@@ -43,6 +43,7 @@ public sealed class CredentialProcessCache(string directory, TimeProvider? clock
     /// <summary>The cache file for <paramref name="key"/> (shown in diagnoses; it holds secrets, never its content).</summary>
     public string PathFor(string key) => Path.Combine(directory, key + ".json");
 
+    /// <summary>The cache directory.</summary>
     public string DirectoryPath => directory;
 
     /// <summary>
@@ -86,6 +87,7 @@ public sealed class CredentialProcessCache(string directory, TimeProvider? clock
         }
     }
 
+    /// <summary>Stores <paramref name="output"/> under <paramref name="key"/>: a 0600 file replaced atomically, in a 0700 directory created if missing.</summary>
     public void Write(string key, CredentialProcessOutput output)
     {
         Directory.CreateDirectory(directory);
@@ -105,9 +107,11 @@ public sealed record CredentialProcessOutput(
     [property: JsonPropertyName("SessionToken")] string SessionToken,
     [property: JsonPropertyName("Expiration"), JsonConverter(typeof(UtcIso8601Converter))] DateTimeOffset Expiration)
 {
+    /// <summary>The document for <paramref name="s"/>'s credentials and expiry.</summary>
     public static CredentialProcessOutput From(FederatedSession s)
         => new(1, s.Credentials.AccessKey, s.Credentials.SecretKey, s.Credentials.Token, s.Expiration.ToUniversalTime());
 
+    /// <summary>The JSON the AWS tools read from the process's stdout; it holds the secret key and session token.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, CredentialJson.Default.CredentialProcessOutput);
 }
 
@@ -126,7 +130,7 @@ internal sealed class UtcIso8601Converter : JsonConverter<DateTimeOffset>
 internal sealed partial class CredentialJson : JsonSerializerContext;
 
 /// <summary>Writes files that hold secrets: mode 0600 from creation, atomic replace (never a half-written file).</summary>
-public static class SecretFile
+internal static class SecretFile
 {
     public static void WriteAtomically(string path, string content)
     {

@@ -23,6 +23,13 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
     private readonly ILogger _logger;
     private int _refreshCount;
 
+    /// <summary>Credentials for <paramref name="options"/> (validated here), with Entra tokens from <paramref name="azureCredential"/> traded at <paramref name="exchange"/>. No call is made until the first request needs credentials.</summary>
+    /// <param name="options">Role, audience, duration, region; see <see cref="FederationOptions.Validate"/>.</param>
+    /// <param name="azureCredential">Any Azure.Identity credential (see <see cref="AzureCredentialFactory"/>).</param>
+    /// <param name="exchange">The STS call, usually <see cref="StsWebIdentityExchange.Create"/>.</param>
+    /// <param name="clock">Time source for the refresh schedule; null: the system clock.</param>
+    /// <param name="logger">Logs each exchange (claims and expiry, never secrets); null: no logging.</param>
+    /// <exception cref="SkybridgeException">Usage error (exit 2) when <paramref name="options"/> are invalid.</exception>
     public FederatedAwsCredentials(FederationOptions options, TokenCredential azureCredential, IWebIdentityExchange exchange,
         TimeProvider? clock = null, ILogger? logger = null)
     {
@@ -84,11 +91,13 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
         return session;
     }
 
+    /// <summary>Synchronous refresh for the SDK's sync paths; blocks on <see cref="GenerateNewCredentialsAsync"/>.</summary>
     protected override CredentialsRefreshState GenerateNewCredentials()
         => GenerateNewCredentialsAsync().GetAwaiter().GetResult();
 
     private FederatedSession? _last;
 
+    /// <summary>Called by the SDK when the credentials are due: one exchange, and on failure the previous session is kept while it still has life left (a grace period), retried soon.</summary>
     protected override async Task<CredentialsRefreshState> GenerateNewCredentialsAsync()
     {
         FederatedSession session;
@@ -139,7 +148,7 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
 public sealed record FederatedSessionInfo(TokenClaims Claims, string? AssumedRoleArn, string AccessKeyId, DateTimeOffset Expiration, DateTimeOffset ObtainedAt);
 
 /// <summary>When to replace credentials: ahead of expiry by a margin that scales with the session length.</summary>
-public static class RefreshSchedule
+internal static class RefreshSchedule
 {
     /// <summary>Largest margin kept before expiry: in-flight requests signed just before the refresh still finish.</summary>
     public static readonly TimeSpan MaxMargin = TimeSpan.FromMinutes(5);

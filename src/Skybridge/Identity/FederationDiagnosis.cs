@@ -8,7 +8,7 @@ namespace Skybridge.Identity;
 /// so the diagnosis combines its error code and text with the token's non-secret claims and what
 /// the user configured. The raw token never appears; only iss, aud, sub, oid, appid, ver, exp.
 /// </summary>
-public static partial class FederationDiagnosis
+internal static partial class FederationDiagnosis
 {
     /// <summary>Allowed difference between our clock and STS's before we call it clock skew.</summary>
     public static readonly TimeSpan ClockSkewTolerance = TimeSpan.FromMinutes(5);

@@ -8,24 +8,30 @@ namespace Skybridge.Identity;
 /// </summary>
 public sealed partial record FederationOptions
 {
+    /// <summary>Shortest session STS grants, in seconds (15 minutes).</summary>
     public const int MinDurationSeconds = 900;
+    /// <summary>Longest session STS grants, in seconds (12 hours); the role's MaxSessionDuration may cap it lower.</summary>
     public const int MaxDurationSeconds = 43200;
 
     /// <summary>App ID URI the role trusts, e.g. api://aws_azure_federate (with or without /.default).</summary>
     public required string Audience { get; init; }
 
+    /// <summary>ARN of the IAM role to assume, e.g. arn:aws:iam::123456789012:role/skybridge-reader (S3-compatible servers may omit the account).</summary>
     public required string RoleArn { get; init; }
 
     /// <summary>STS session name; null derives one from the identity (skybridge-&lt;oid&gt;).</summary>
     public string? RoleSessionName { get; init; }
 
+    /// <summary>Requested STS session length (15 minutes to 12 hours; default 1 hour). Credentials refresh before it ends, so this bounds one session, not the job.</summary>
     public TimeSpan Duration { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>AWS region of the STS endpoint (and its SigV4 region when <see cref="StsEndpoint"/> is set).</summary>
     public string Region { get; init; } = "us-east-1";
 
     /// <summary>STS endpoint; null means the regional AWS endpoint.</summary>
     public Uri? StsEndpoint { get; init; }
 
+    /// <summary>Where the Entra ID token comes from.</summary>
     public AzureCredentialOptions Azure { get; init; } = new();
 
     /// <summary>

@@ -9,15 +9,25 @@ namespace Skybridge.Identity;
 /// </summary>
 public sealed record TokenClaims
 {
+    /// <c>iss</c>: must equal the IAM OIDC provider's URL exactly (v1 https://sts.windows.net/&lt;tid&gt;/, v2 https://login.microsoftonline.com/&lt;tid&gt;/v2.0).
     public string? Issuer { get; init; }
+    /// <c>aud</c> (several joined with commas): must be one of the OIDC provider's client ids.
     public string? Audience { get; init; }
+    /// <c>sub</c>: for a managed identity its object (principal) id; what a trust policy's <c>:sub</c> condition pins.
     public string? Subject { get; init; }
+    /// <c>oid</c>: the identity's object id in the tenant.
     public string? ObjectId { get; init; }
+    /// <c>appid</c> (v1) or <c>azp</c> (v2): the client id of the identity that asked for the token.
     public string? AppId { get; init; }
+    /// <c>tid</c>: the tenant that issued the token.
     public string? TenantId { get; init; }
+    /// <c>ver</c>: "1.0" or "2.0", the token format the app registration asks for.
     public string? Version { get; init; }
+    /// <c>iat</c>, null when absent.
     public DateTimeOffset? IssuedAt { get; init; }
+    /// <c>nbf</c>: STS refuses the token before this instant (clock skew shows here).
     public DateTimeOffset? NotBefore { get; init; }
+    /// <c>exp</c>: STS refuses the token after this instant.
     public DateTimeOffset? ExpiresOn { get; init; }
 
     /// <summary>True for Entra v2 issuers (https://login.microsoftonline.com/&lt;tid&gt;/v2.0) or ver 2.0.</summary>

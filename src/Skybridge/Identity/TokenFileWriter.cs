@@ -11,7 +11,9 @@ namespace Skybridge.Identity;
 /// </summary>
 public sealed class TokenFileWriter(TokenCredential credential, string scope, string? tenantId, string path, TimeProvider clock, ILogger logger)
 {
+    /// <summary>Shortest pause between two writes, so a token that is already near expiry does not spin the loop.</summary>
     public static readonly TimeSpan MinimumWait = TimeSpan.FromSeconds(5);
+    /// <summary>Longest pause between two writes, so a revoked or rotated token is replaced within minutes.</summary>
     public static readonly TimeSpan MaximumWait = TimeSpan.FromMinutes(5);
 
     /// <summary>Writes the current token; returns its expiry.</summary>
@@ -40,6 +42,7 @@ public sealed class TokenFileWriter(TokenCredential credential, string scope, st
         }
     }
 
+    /// <summary>How long to wait before the next write: half the token's remaining life, within <see cref="MinimumWait"/> .. <see cref="MaximumWait"/>.</summary>
     public static TimeSpan NextWait(DateTimeOffset now, DateTimeOffset expires)
     {
         var half = TimeSpan.FromTicks((expires - now).Ticks / 2);

@@ -11,6 +11,8 @@ public sealed record FederatedSession(ImmutableCredentials Credentials, DateTime
 /// <summary>Trades a web identity token for AWS credentials (seam for tests and other STS flavours).</summary>
 public interface IWebIdentityExchange
 {
+    /// <summary>Calls AssumeRoleWithWebIdentity with <paramref name="webIdentityToken"/> for <paramref name="roleArn"/>, asking for a session of <paramref name="duration"/>.</summary>
+    /// <exception cref="Amazon.Runtime.AmazonServiceException">STS refused (the caller explains it with the token's claims).</exception>
     Task<FederatedSession> ExchangeAsync(string webIdentityToken, string roleArn, string sessionName, TimeSpan duration, CancellationToken cancellationToken);
 }
 
@@ -20,6 +22,7 @@ public interface IWebIdentityExchange
 /// </summary>
 public sealed class StsWebIdentityExchange(IAmazonSecurityTokenService sts) : IWebIdentityExchange
 {
+    /// <summary>An exchange against the regional STS endpoint of <paramref name="region"/>, or against <paramref name="endpoint"/> (S3-compatible servers, the sandbox) when given. The call is unsigned: the token is the only proof.</summary>
     public static StsWebIdentityExchange Create(string region, Uri? endpoint)
     {
         var config = new AmazonSecurityTokenServiceConfig();
@@ -38,6 +41,7 @@ public sealed class StsWebIdentityExchange(IAmazonSecurityTokenService sts) : IW
         return new StsWebIdentityExchange(new AmazonSecurityTokenServiceClient(new AnonymousAWSCredentials(), config));
     }
 
+    /// <inheritdoc/>
     public async Task<FederatedSession> ExchangeAsync(string webIdentityToken, string roleArn, string sessionName, TimeSpan duration, CancellationToken cancellationToken)
     {
         var response = await sts.AssumeRoleWithWebIdentityAsync(new AssumeRoleWithWebIdentityRequest

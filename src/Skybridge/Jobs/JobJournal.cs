@@ -22,17 +22,57 @@ public sealed record JobInfo(
     /// <summary>What to show: a job whose process died is "interrupted".</summary>
     public string DisplayStatus => ProcessGone ? JobJournal.Interrupted : Status;
 
+    /// <summary>Whether <c>job resume</c> may continue it: not completed, and not still running in a live process.</summary>
     public bool CanResume => Status != JobJournal.Completed && (Status != JobJournal.Running || ProcessGone);
 }
 
+/// <summary>How many objects of a job are in one state, and their bytes.</summary>
+/// <param name="State">The object state (<see cref="JobJournal.Pending"/>, <see cref="JobJournal.Copying"/>, <see cref="JobJournal.Committed"/>, failed or <see cref="JobJournal.Skipped"/>).</param>
+/// <param name="Objects">Number of objects in that state.</param>
+/// <param name="Bytes">Their total size in bytes.</param>
 public sealed record StateCount(string State, long Objects, long Bytes);
 
+/// <summary>One run (session) of a job: the first run is session 1, each resume adds one.</summary>
+/// <param name="Session">The session number, from 1.</param>
+/// <param name="Started">When the run started.</param>
+/// <param name="Finished">When it ended; null while running or when its process died (see <see cref="JobJournal.Killed"/>).</param>
+/// <param name="Status">How it ended: a job status, or <see cref="JobJournal.Killed"/>.</param>
+/// <param name="ResumedAfter">The source key listing resumed after; null for a run from the start.</param>
+/// <param name="Listed">Objects listed in this run.</param>
+/// <param name="Copied">Objects committed in this run.</param>
+/// <param name="BytesCopied">Bytes committed in this run.</param>
+/// <param name="Skipped">Objects skipped in this run.</param>
+/// <param name="Failed">Objects that failed in this run.</param>
+/// <param name="BlocksStaged">Blocks this run staged itself.</param>
+/// <param name="BlocksReused">Blocks this run took over from an earlier, interrupted run instead of staging them again.</param>
 public sealed record SessionInfo(int Session, DateTimeOffset Started, DateTimeOffset? Finished, string Status, string? ResumedAfter,
     long Listed, long Copied, long BytesCopied, long Skipped, long Failed, long BlocksStaged, long BlocksReused);
 
+/// <summary>One planned object of a job, as listed and decided, with its state.</summary>
+/// <param name="Key">The source key (exact, not escaped).</param>
+/// <param name="VersionId">The source version read; null when the bucket is not versioned.</param>
+/// <param name="ETag">The source ETag at listing; a resume copies only if it still matches.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="LastModified">The source's last-modified time.</param>
+/// <param name="StorageClass">The S3 storage class; null when the listing did not say.</param>
+/// <param name="BlobName">The destination blob name; null when none could be formed (name rules).</param>
+/// <param name="Decision">What was decided: copy, skip or fail.</param>
+/// <param name="Reason">Why, as shown to the user; null when the decision needs none.</param>
+/// <param name="State">The object's state (<see cref="JobJournal.Pending"/>, <see cref="JobJournal.Copying"/>, <see cref="JobJournal.Committed"/>, failed or <see cref="JobJournal.Skipped"/>).</param>
+/// <param name="Attempts">How many runs tried to copy it.</param>
+/// <param name="Session">The session that last changed it.</param>
+/// <param name="Md5">Lower-case hex MD5 of the committed content, when it was computed; else null.</param>
 public sealed record ObjectRow(string Key, string? VersionId, string ETag, long Size, DateTimeOffset LastModified, string? StorageClass,
     string? BlobName, string Decision, string? Reason, string State, int Attempts, int Session, string? Md5);
 
+/// <summary>One block staged (or reused) for a multi-block object.</summary>
+/// <param name="Key">The source key the block belongs to.</param>
+/// <param name="Index">Position of the block in the object, from 0.</param>
+/// <param name="Session">The session that staged or reused it.</param>
+/// <param name="BlockId">The destination's block id.</param>
+/// <param name="Length">Block length in bytes.</param>
+/// <param name="Md5">Lower-case hex MD5 of the block's bytes; empty when none was computed.</param>
+/// <param name="Reused">True when a resumed run found the block already staged and kept it.</param>
 public sealed record BlockRow(string Key, int Index, int Session, string BlockId, long Length, string Md5, bool Reused);
 
 /// <summary>
@@ -45,7 +85,9 @@ public sealed record BlockRow(string Key, int Index, int Session, string BlockId
 /// </summary>
 public sealed partial class JobJournal
 {
+    /// <summary>Job statuses: running (in a live process, or interrupted if it died), interrupted, completed, failed.</summary>
     public const string Running = "running", Interrupted = "interrupted", Completed = "completed", Failed = "failed";
+    /// <summary>Object states: pending (planned, not started), copying, committed (written and verified), skipped; failed is shared with the job status.</summary>
     public const string Pending = "pending", Copying = "copying", Committed = "committed", Skipped = "skipped";
     /// <summary>A run (session) whose process ended without recording how (kill -9, crash, power loss).</summary>
     public const string Killed = "ended without a result (killed?)";
@@ -62,6 +104,7 @@ public sealed partial class JobJournal
         (2, "ALTER TABLE jobs ADD COLUMN spec TEXT;"), // the job as a JobSpec (JSON) beside its command line
     ];
 
+    /// <summary>The database file.</summary>
     public string Path { get; }
     private readonly string _connectionString;
 
@@ -296,6 +339,7 @@ public sealed partial class JobJournal
         return ReadJobs(cmd).FirstOrDefault(j => j.CanResume);
     }
 
+    /// <summary>Objects and bytes of a job per state, in state order.</summary>
     public IReadOnlyList<StateCount> Counts(string jobId)
     {
         using var c = Connect();
@@ -308,6 +352,7 @@ public sealed partial class JobJournal
         return list;
     }
 
+    /// <summary>Every run of a job, first to last, with its counters.</summary>
     public IReadOnlyList<SessionInfo> Sessions(string jobId)
     {
         using var c = Connect();

@@ -47,13 +47,19 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
         _writer = Task.Run(WriteLoopAsync);
     }
 
+    /// <summary>The job this run belongs to.</summary>
     public string JobId { get; }
     /// <summary>1 for the first run of the job, 2 for its first resume, ...</summary>
     public int Session { get; }
+    /// <inheritdoc/>
     public ResumePoint? Resume { get; }
+    /// <inheritdoc/>
     public IPartitionState Partition => this;
+    /// <inheritdoc/>
     public IItemState Items => this;
+    /// <inheritdoc/>
     public IBlockCheckpoints Blocks => this;
+    /// <summary>The journal database file.</summary>
     public string JournalPath => _journal.Path;
 
     /// <summary>Write transactions and operations so far (batching at work).</summary>
@@ -131,6 +137,7 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
 
     // ---- ITransferJournal: reads for a resume ----
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<UnfinishedObject> UnfinishedAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (Resume?.ListedThrough is not { } through) yield break;
@@ -170,6 +177,7 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
         } while (page.Count == 1000);
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<DestinationBlob> PendingExtrasAsync([EnumeratorCancellation] CancellationToken ct)
     {
         if (Resume is null) yield break;
@@ -192,36 +200,47 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
 
     // ---- ITransferJournal: writes (queued) ----
 
+    /// <inheritdoc/>
     public void Planned(SourceObject source, string blobName, string reason)
         => Enqueue(new Op(Kind.Decide, source.Key, source, blobName, "copy", reason, JobJournal.Pending));
 
+    /// <inheritdoc/>
     public void Skipped(SourceObject source, string? blobName, string reason)
         => Enqueue(new Op(Kind.Decide, source.Key, source, blobName, "skip", reason, JobJournal.Skipped));
 
+    /// <inheritdoc/>
     public void Failed(SourceObject source, string? blobName, string reason)
         => Enqueue(new Op(Kind.Fail, source.Key, source, blobName, "fail", reason, JobJournal.Failed));
 
+    /// <inheritdoc/>
     public void ListedThrough(string key) => Enqueue(new Op(Kind.Watermark, key));
 
+    /// <inheritdoc/>
     public void ListingDone() => Enqueue(new Op(Kind.ListingDone));
 
+    /// <inheritdoc/>
     public void Copying(SourceObject source, string blobName)
         => Enqueue(new Op(Kind.State, source.Key, source, blobName, State: JobJournal.Copying, Attempt: 1));
 
+    /// <inheritdoc/>
     public void Committed(SourceObject source, string blobName, CopyResult result)
         => Enqueue(new Op(Kind.State, source.Key, source, blobName, State: JobJournal.Committed, Reason: "verified by " + result.IntegrityCheck,
             Md5: result.Md5 is null ? null : Convert.ToHexStringLower(result.Md5), Check: result.IntegrityCheck));
 
+    /// <inheritdoc/>
     public void Extra(DestinationBlob blob) => Enqueue(new Op(Kind.Extra, blob.Name, Length: blob.Size));
 
+    /// <inheritdoc/>
     public void ExtraDone(string blobName, string? failure)
         => Enqueue(new Op(Kind.ExtraDone, blobName, State: failure is null ? "deleted" : JobJournal.Failed, Reason: failure));
 
     // ---- IBlockCheckpoints ----
 
     // Only objects an earlier run of this job decided and did not finish can have our blocks staged.
+    /// <inheritdoc/>
     public bool MayHaveStaged(SourceObject source) => _resumed.ContainsKey(source.Key);
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<int, byte[]?>? ReusableBlocks(SourceObject source, BlockPlan plan, IReadOnlyList<string> blockIds, IReadOnlyList<StagedBlock> staged)
     {
         if (staged.Count == 0) return null;
@@ -240,6 +259,7 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
         return resume.Keep.Count == 0 ? null : resume.Keep;
     }
 
+    /// <inheritdoc/>
     public void BlockStaged(SourceObject source, string blobName, int index, string blockId, int length, byte[]? md5, bool reused)
         => Enqueue(new Op(Kind.Block, source.Key, Index: index, BlockId: blockId, Length: length, Md5: md5 is null ? "" : Convert.ToHexStringLower(md5), Reused: reused));
 
@@ -332,6 +352,7 @@ public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlo
                 "Check the disk and the journal path (--journal / SKYBRIDGE_JOURNAL); the copy itself is not affected.", fault);
     }
 
+    /// <summary>Ends the run: one not finished by <see cref="FinishAsync"/> is recorded as interrupted; then the journal connections close.</summary>
     public async ValueTask DisposeAsync()
     {
         try

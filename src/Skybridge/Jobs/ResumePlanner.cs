@@ -6,7 +6,7 @@ namespace Skybridge.Jobs;
 /// <param name="Keep">Block index -> the block's MD5 when the journal recorded it (null when only the block list vouches for it).</param>
 /// <param name="Stage">Indices still to stage, ascending.</param>
 /// <param name="Ignored">Uncommitted blocks that are not ours for this version and cut (another ETag, block size or tool); commit discards them.</param>
-public sealed record ResumeBlocks(IReadOnlyDictionary<int, byte[]?> Keep, IReadOnlyList<int> Stage, int Ignored);
+internal sealed record ResumeBlocks(IReadOnlyDictionary<int, byte[]?> Keep, IReadOnlyList<int> Stage, int Ignored);
 
 /// <summary>
 /// Decides, from the destination's uncommitted block list, which staged blocks a resumed copy keeps.
@@ -17,7 +17,7 @@ public sealed record ResumeBlocks(IReadOnlyDictionary<int, byte[]?> Keep, IReadO
 /// and re-hashed by the copier (the whole-object MD5 needs the bytes), and where the journal has
 /// the block's MD5 a mismatch sends it back to staging.
 /// </summary>
-public static class ResumePlanner
+internal static class ResumePlanner
 {
     public static ResumeBlocks Plan(BlockPlan plan, IReadOnlyList<string> blockIds, IEnumerable<StagedBlock> uncommitted,
         IReadOnlyDictionary<string, byte[]>? journalMd5s = null)

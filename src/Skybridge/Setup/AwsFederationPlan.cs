@@ -1,7 +1,7 @@
 namespace Skybridge.Setup;
 
 /// <summary>Which IAM implementation the documents are for.</summary>
-public enum IamDialect
+internal enum IamDialect
 {
     /// <summary>AWS IAM: trust condition keys <c>&lt;issuer-host-path&gt;:aud</c> and <c>:sub</c>.</summary>
     Aws,
@@ -16,21 +16,33 @@ public enum IamDialect
 /// <summary>What the user asked for (raw, unvalidated). <see cref="AwsFederationPlan.Create"/> validates it.</summary>
 public sealed record AwsFederationRequest
 {
+    /// <summary>Entra tenant id (GUID) the issuer URL is built from; required unless <see cref="IssuerUrl"/> is given.</summary>
     public string? TenantId { get; init; }
+    /// <summary>The token audience the role trusts: an api:// URI (v1 tokens) or the application's client id GUID (v2).</summary>
     public string? Audience { get; init; }
+    /// <summary>Name of the IAM role to create; required.</summary>
     public string? RoleName { get; init; }
+    /// <summary>The S3 bucket the permissions are scoped to; required.</summary>
     public string? Bucket { get; init; }
+    /// <summary>Key prefix (folder) within <see cref="Bucket"/> the permissions are scoped to; null or empty: the whole bucket.</summary>
     public string? Prefix { get; init; }
+    /// <summary>The identity's object (principal) id the trust policy pins with <c>:sub</c>; required unless <see cref="AllowAnySubject"/>.</summary>
     public string? Subject { get; init; }
     /// <summary>Deliberately trust every identity that can get a token for the audience (no <c>:sub</c> pin).</summary>
     public bool AllowAnySubject { get; init; }
+    /// <summary>Also grant s3:PutObject and s3:DeleteObject on the objects; false: read only.</summary>
     public bool ReadWrite { get; init; }
+    /// <summary>The role's MaxSessionDuration, 3600..43200 seconds; null: 3600.</summary>
     public int? MaxSessionSeconds { get; init; }
+    /// <summary>Entra access-token version, 1 or 2 (decides the issuer URL and the audience form); null: 1.</summary>
     public int? TokenVersion { get; init; }
+    /// <summary>Key ARN of an SSE-KMS key the bucket uses: adds kms:Decrypt (and GenerateDataKey when read-write) via S3 only.</summary>
     public string? KmsKeyArn { get; init; }
     /// <summary>Overrides the tenant-derived issuer (e.g. the sandbox's http://127.0.0.1:17090/&lt;tid&gt;/).</summary>
     public string? IssuerUrl { get; init; }
+    /// <summary>SHA-1 thumbprints for the OIDC provider; empty: none (AWS ignores them for IdPs with certificates from a trusted CA).</summary>
     public IReadOnlyList<string> Thumbprints { get; init; } = [];
+    /// <summary>Name of the permissions policy; null: skybridge-s3-read-&lt;bucket&gt; or skybridge-s3-read-write-&lt;bucket&gt;.</summary>
     public string? PolicyName { get; init; }
 }
 
@@ -40,7 +52,7 @@ public sealed record AwsFederationRequest
 /// <see cref="AwsCliScriptRenderer"/>, <see cref="JsonPlanRenderer"/>, <see cref="RgwRenderer"/>) only
 /// change the syntax around <see cref="TrustPolicy"/> and <see cref="PermissionsPolicy"/>.
 /// </summary>
-public sealed class AwsFederationPlan
+internal sealed class AwsFederationPlan
 {
     /// <summary>Stands for the provider ARN in a trust policy until a renderer substitutes its own reference.</summary>
     public const string ProviderArnPlaceholder = "__SKYBRIDGE_OIDC_PROVIDER_ARN__";

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace Skybridge.Setup;
 
 /// <summary>Output formats of <c>skybridge setup aws</c>.</summary>
-public static class AwsSetupFormats
+internal static class AwsSetupFormats
 {
     public static readonly string[] All = ["cloudformation", "terraform", "cli", "json", "rgw"];
 
@@ -23,7 +23,7 @@ public static class AwsSetupFormats
 }
 
 /// <summary>A parameter-free CloudFormation JSON template (deploy with --capabilities CAPABILITY_NAMED_IAM).</summary>
-public static class CloudFormationRenderer
+internal static class CloudFormationRenderer
 {
     public const string ProviderLogicalId = "EntraIdOidcProvider";
     public const string RoleLogicalId = "SkybridgeRole";
@@ -110,7 +110,7 @@ public static class CloudFormationRenderer
 }
 
 /// <summary>Terraform (HCL) with the AWS provider; policies as jsonencode() of HCL objects.</summary>
-public static class TerraformRenderer
+internal static class TerraformRenderer
 {
     public static string Render(AwsFederationPlan plan)
     {
@@ -224,7 +224,7 @@ public static class TerraformRenderer
 }
 
 /// <summary>A bash script (set -euo pipefail) using the AWS CLI; policy JSON in quoted heredocs.</summary>
-public static class AwsCliScriptRenderer
+internal static class AwsCliScriptRenderer
 {
     public const string HeredocDelimiter = "SKYBRIDGE_POLICY_EOF";
 
@@ -290,7 +290,7 @@ public static class AwsCliScriptRenderer
 }
 
 /// <summary>One JSON document for machines: issuer, client ids, placeholder provider ARN, both policies.</summary>
-public static class JsonPlanRenderer
+internal static class JsonPlanRenderer
 {
     public const string AccountIdPlaceholder = "<ACCOUNT_ID>";
 
@@ -323,7 +323,7 @@ public static class JsonPlanRenderer
 /// compact JSON strings, ready for CreateOpenIDConnectProvider / CreateRole / PutRolePolicy.
 /// Build the plan with <see cref="IamDialect.CephRgw"/> (so the subject rules fit RGW).
 /// </summary>
-public static class RgwRenderer
+internal static class RgwRenderer
 {
     public static string Render(AwsFederationPlan plan) => ToJson(plan).ToJsonString(PolicyDocument.Compact) + "\n";
 
@@ -347,7 +347,7 @@ public static class RgwRenderer
 }
 
 /// <summary>POSIX shell single-quoting.</summary>
-public static class ShellQuote
+internal static class ShellQuote
 {
     public static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 }

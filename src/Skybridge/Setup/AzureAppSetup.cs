@@ -7,18 +7,24 @@ namespace Skybridge.Setup;
 /// <summary>What the user asked for with <c>skybridge setup azure</c> (raw, unvalidated).</summary>
 public sealed record AzureAppSetupRequest
 {
+    /// <summary>Display name of the app registration (at most 120 printable characters); required.</summary>
     public string? AppName { get; init; }
+    /// <summary>The api:// identifier URI: the audience identities request tokens for and the AWS role trusts; required.</summary>
     public string? IdentifierUri { get; init; }
     /// <summary>Object (principal) id of the managed identity that should get tokens.</summary>
     public string? AssignTo { get; init; }
+    /// <summary>Storage account whose <see cref="Container"/> the identity is granted Storage Blob Data Contributor on; given with <see cref="Container"/> and <see cref="AssignTo"/>, or not at all.</summary>
     public string? StorageAccount { get; init; }
+    /// <summary>The container the storage grant is scoped to (never the whole account).</summary>
     public string? Container { get; init; }
+    /// <summary>Access-token version the app issues, 1 or 2; null means 1.</summary>
     public int? TokenVersion { get; init; }
+    /// <summary>Value of the app role assigned to the identity; null: Skybridge.AssumeAwsRole.</summary>
     public string? AppRoleValue { get; init; }
 }
 
 /// <summary>The validated Entra ID side: app registration (audience), app role, assignment, storage grant.</summary>
-public sealed class AzureAppSetupPlan
+internal sealed class AzureAppSetupPlan
 {
     public const string StorageBlobDataContributorId = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
     public const string StorageBlobDataContributor = "Storage Blob Data Contributor";
@@ -129,7 +135,7 @@ public sealed class AzureAppSetupPlan
     }
 }
 
-public static class AzureSetupFormats
+internal static class AzureSetupFormats
 {
     public static readonly string[] All = ["cli", "graph-json"];
 
@@ -142,7 +148,7 @@ public static class AzureSetupFormats
 }
 
 /// <summary>An az CLI bash script (set -euo pipefail) for the Entra ID / Azure side.</summary>
-public static class AzCliScriptRenderer
+internal static class AzCliScriptRenderer
 {
     public static string Render(AzureAppSetupPlan p)
     {
@@ -240,7 +246,7 @@ public static class AzCliScriptRenderer
 }
 
 /// <summary>The Microsoft Graph request bodies, for automation that talks to Graph directly.</summary>
-public static class GraphJsonRenderer
+internal static class GraphJsonRenderer
 {
     public static string Render(AzureAppSetupPlan p)
     {

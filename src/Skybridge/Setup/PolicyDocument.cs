@@ -10,7 +10,7 @@ namespace Skybridge.Setup;
 /// this one model, so CloudFormation, Terraform, the CLI script, the JSON plan and the RGW
 /// documents all carry the same statements.
 /// </summary>
-public sealed class PolicyDocument
+internal sealed class PolicyDocument
 {
     public string Version { get; init; } = "2012-10-17";
     public required IReadOnlyList<PolicyStatement> Statement { get; init; }
@@ -33,7 +33,7 @@ public sealed class PolicyDocument
 }
 
 /// <summary>One statement. Property order is the serialisation order.</summary>
-public sealed class PolicyStatement
+internal sealed class PolicyStatement
 {
     public string? Sid { get; init; }
     public string Effect { get; init; } = "Allow";
@@ -46,7 +46,7 @@ public sealed class PolicyStatement
 
 /// <summary>A value IAM accepts as either a string or an array: one value is written as a string.</summary>
 [JsonConverter(typeof(OneOrManyConverter))]
-public sealed class OneOrMany
+internal sealed class OneOrMany
 {
     public OneOrMany(params string[] values)
     {

@@ -2,9 +2,14 @@ using System.Text.RegularExpressions;
 
 namespace Skybridge.Setup;
 
-/// <summary>Input checks for the setup generators. Each failure says what, why and how to fix (exit code 2).</summary>
+/// <summary>
+/// Input checks for the setup generators and the broker's settings. Each returns the value in its
+/// canonical form, or throws a usage <see cref="SkybridgeException"/> (exit code 2) that says what, why
+/// and how to fix.
+/// </summary>
 public static partial class SetupValidation
 {
+    /// <summary>An Entra tenant id: a GUID, returned in canonical lower-case form (a domain name is refused: tokens carry the GUID in iss).</summary>
     public static string TenantId(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -35,6 +40,7 @@ public static partial class SetupValidation
         return a;
     }
 
+    /// <summary>An IAM role name (1-64 of letters, digits and +=,.@_-), returned as given.</summary>
     public static string RoleName(string? value)
     {
         if (string.IsNullOrWhiteSpace(value))
@@ -45,6 +51,7 @@ public static partial class SetupValidation
         return value;
     }
 
+    /// <summary>An IAM policy name (1-128 of letters, digits and +=,.@_-), returned as given.</summary>
     public static string PolicyName(string value)
     {
         if (!PolicyNameRegex().IsMatch(value))
@@ -86,6 +93,7 @@ public static partial class SetupValidation
         return p;
     }
 
+    /// <summary>The role's MaxSessionDuration in seconds: 3600..43200, null meaning 3600.</summary>
     public static int MaxSession(int? value)
     {
         var v = value ?? 3600;
@@ -95,6 +103,7 @@ public static partial class SetupValidation
         return v;
     }
 
+    /// <summary>The Entra access-token version, 1 or 2; null means 1.</summary>
     public static int TokenVersion(int? value)
     {
         var v = value ?? 1;
@@ -104,6 +113,7 @@ public static partial class SetupValidation
         return v;
     }
 
+    /// <summary>A KMS key ARN (not an alias ARN or a bare key id) and the region it names.</summary>
     public static (string Arn, string Region) KmsKeyArn(string value)
     {
         var m = KmsArnRegex().Match(value);
@@ -113,6 +123,7 @@ public static partial class SetupValidation
         return (value, m.Groups["region"].Value);
     }
 
+    /// <summary>An absolute http(s) issuer URL without query or fragment, returned unchanged: it must equal the tokens' iss character for character.</summary>
     public static string IssuerUrl(string value)
     {
         if (!Uri.TryCreate(value, UriKind.Absolute, out var u) || (u.Scheme != "https" && u.Scheme != "http") || !string.IsNullOrEmpty(u.Query) || !string.IsNullOrEmpty(u.Fragment) || value.Any(char.IsWhiteSpace))
@@ -121,6 +132,7 @@ public static partial class SetupValidation
         return value;
     }
 
+    /// <summary>A SHA-1 certificate thumbprint: 40 hex digits (colons allowed), returned lower-case without colons.</summary>
     public static string Thumbprint(string value)
     {
         var t = value.Trim().Replace(":", "");
@@ -130,6 +142,7 @@ public static partial class SetupValidation
         return t.ToLowerInvariant();
     }
 
+    /// <summary>One literal identity for the trust policy's <c>:sub</c> condition (no whitespace or wildcards), trimmed.</summary>
     public static string Subject(string value)
     {
         var s = value.Trim();
@@ -140,6 +153,7 @@ public static partial class SetupValidation
     }
 
     // Azure-side names.
+    /// <summary>A principal's object id: a GUID, canonical form; <paramref name="option"/> names the setting in the error.</summary>
     public static string ObjectId(string option, string value)
     {
         if (!Guid.TryParse(value.Trim(), out var g))
@@ -148,6 +162,7 @@ public static partial class SetupValidation
         return g.ToString("D");
     }
 
+    /// <summary>A storage account name: 3-24 lower-case letters and digits.</summary>
     public static string StorageAccount(string value)
     {
         if (!StorageAccountRegex().IsMatch(value))
@@ -156,6 +171,7 @@ public static partial class SetupValidation
         return value;
     }
 
+    /// <summary>A blob container name: 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit.</summary>
     public static string Container(string value)
     {
         if (!ContainerRegex().IsMatch(value) || value.Contains("--"))

@@ -14,6 +14,8 @@ public sealed class BandwidthLimiter
     private double _tokens;
     private double _lastSeconds;
 
+    /// <summary>A limit of <paramref name="bytesPerSecond"/> (more than 0) across all callers.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="bytesPerSecond"/> is 0 or less.</exception>
     public BandwidthLimiter(long bytesPerSecond)
     {
         if (bytesPerSecond <= 0) throw new ArgumentOutOfRangeException(nameof(bytesPerSecond));
@@ -21,8 +23,10 @@ public sealed class BandwidthLimiter
         _tokens = bytesPerSecond;
     }
 
+    /// <summary>The limit, in bytes per second.</summary>
     public long BytesPerSecond => (long)_bytesPerSecond;
 
+    /// <summary>Takes <paramref name="bytes"/> from the bucket, waiting as long as needed to keep the average under the limit.</summary>
     public async ValueTask WaitAsync(long bytes, CancellationToken ct)
     {
         TimeSpan delay;

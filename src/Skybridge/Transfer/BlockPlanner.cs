@@ -3,7 +3,9 @@ namespace Skybridge.Transfer;
 /// <summary>How one object is cut into blocks: a block size, the number of blocks, one shot or staged.</summary>
 public sealed record BlockPlan(long ObjectSize, long BlockSize, int BlockCount, bool SingleShot)
 {
+    /// <summary>Byte offset of block <paramref name="block"/> (from 0) in the object.</summary>
     public long OffsetOf(int block) => block * BlockSize;
+    /// <summary>Length in bytes of block <paramref name="block"/>: the block size, less for the last one.</summary>
     public int LengthOf(int block) => (int)Math.Min(BlockSize, ObjectSize - OffsetOf(block));
 }
 
@@ -14,7 +16,9 @@ public sealed record BlockPlan(long ObjectSize, long BlockSize, int BlockCount, 
 /// </summary>
 public static class BlockPlanner
 {
+    /// <summary>One mebibyte, in bytes.</summary>
     public const long MiB = 1024 * 1024;
+    /// <summary>Block size when none is given (--block-size): 8 MiB.</summary>
     public const long DefaultBlockSize = 8 * MiB;
 
     /// <summary>Largest block this host holds in one managed buffer (arrays are limited to ~2 GiB).</summary>

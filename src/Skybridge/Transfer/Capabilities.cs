@@ -6,6 +6,7 @@ namespace Skybridge.Transfer;
 [Flags]
 public enum SourceChecksums
 {
+    /// <summary>No digest: a copy is proved only by hashing what passes through.</summary>
     None = 0,
     /// <summary>A single-part object's ETag is the MD5 of its bytes (S3: unless SSE-KMS / SSE-C).</summary>
     EtagMd5 = 1,
@@ -24,6 +25,7 @@ public sealed record SourceCapabilities
     public IResumableSource? ListAfter { get; init; }
     /// <summary>Presigned, version-pinned URLs another service can fetch: service-side copies.</summary>
     public IPresigningSource? Presigner { get; init; }
+    /// <summary>Which digests the listing's ETags carry.</summary>
     public SourceChecksums Checksums { get; init; }
     /// <summary>Largest object the source can hold (S3: 5 TiB).</summary>
     public long MaxObjectSize { get; init; } = long.MaxValue;
@@ -41,9 +43,12 @@ public interface IStreamingSource
 /// <summary>An open object body; disposing it ends the response.</summary>
 public sealed class SourceBody(Stream content, SourceProperties properties, IDisposable? response = null) : IAsyncDisposable
 {
+    /// <summary>The object's bytes, read once, front to back.</summary>
     public Stream Content => content;
+    /// <summary>The object's properties, as the GET reported them (encryption, metadata, version).</summary>
     public SourceProperties Properties => properties;
 
+    /// <summary>Ends the response (a body not read to its end is abandoned).</summary>
     public async ValueTask DisposeAsync()
     {
         await content.DisposeAsync().ConfigureAwait(false);
@@ -76,6 +81,7 @@ public interface IStagedBlockListing
 /// </summary>
 public interface IBlockIdScheme
 {
+    /// <summary>The id of block <paramref name="index"/> of a source with <paramref name="sourceEtag"/> cut in blocks of <paramref name="blockSize"/>: stable, so a resumed run finds the blocks it staged.</summary>
     string IdOf(int index, string sourceEtag, long blockSize);
 }
 

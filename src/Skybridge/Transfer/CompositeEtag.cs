@@ -8,7 +8,7 @@ namespace Skybridge.Transfer;
 /// be rebuilt from the bytes while they stream past, which proves the copy equals the source even
 /// though S3 never tells us the whole-object MD5.
 /// </summary>
-public sealed class CompositeEtag
+internal sealed class CompositeEtag
 {
     private readonly IReadOnlyList<long> _partSizes;
     private readonly MemoryStream _partDigests = new();

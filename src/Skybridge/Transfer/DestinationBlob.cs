@@ -19,6 +19,7 @@ public sealed record DestinationBlob(
     /// <summary>The source key recorded at copy time (unescaped), or null.</summary>
     public string? RecordedSourceKey => Get(ProvenanceKeys.SourceKey) is { } k ? Uri.UnescapeDataString(k) : null;
 
+    /// <summary>The source bucket the blob was copied from, as recorded in its metadata; null when not recorded.</summary>
     public string? RecordedSourceBucket => Get(ProvenanceKeys.SourceBucket);
 
     /// <summary>True when the blob records that Skybridge wrote it service-side (Azure fetched the bytes).</summary>

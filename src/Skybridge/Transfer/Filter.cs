@@ -15,6 +15,14 @@ public sealed class Filter
     private readonly Regex[] _include;
     private readonly Regex[] _exclude;
 
+    /// <summary>A filter; every argument null (or empty) leaves that rule out.</summary>
+    /// <param name="include">Globs a name must match one of (--include); empty: every name.</param>
+    /// <param name="exclude">Globs that remove a name (--exclude); they win over includes.</param>
+    /// <param name="modifiedAfter">Only source objects modified at or after this instant.</param>
+    /// <param name="modifiedBefore">Only source objects modified before this instant.</param>
+    /// <param name="minSize">Only source objects of at least this many bytes.</param>
+    /// <param name="maxSize">Only source objects of at most this many bytes.</param>
+    /// <exception cref="SkybridgeException">Usage error when a window is empty (min above max, after not before before).</exception>
     public Filter(IReadOnlyList<string>? include = null, IReadOnlyList<string>? exclude = null,
         DateTimeOffset? modifiedAfter = null, DateTimeOffset? modifiedBefore = null, long? minSize = null, long? maxSize = null)
     {
@@ -33,6 +41,7 @@ public sealed class Filter
         MaxSize = maxSize;
     }
 
+    /// <summary>Lets every object through.</summary>
     public static Filter None { get; } = new();
 
     /// <summary>The --include globs as given (what a stored job or another process rebuilds the filter from).</summary>
@@ -40,9 +49,13 @@ public sealed class Filter
     /// <summary>The --exclude globs as given.</summary>
     public IReadOnlyList<string> Exclude { get; }
 
+    /// <summary>--modified-after; null: no lower bound.</summary>
     public DateTimeOffset? ModifiedAfter { get; }
+    /// <summary>--modified-before; null: no upper bound.</summary>
     public DateTimeOffset? ModifiedBefore { get; }
+    /// <summary>--min-size in bytes; null: no lower bound.</summary>
     public long? MinSize { get; }
+    /// <summary>--max-size in bytes; null: no upper bound.</summary>
     public long? MaxSize { get; }
 
     /// <summary>Name rules only: excludes win; with includes, a name must match one.</summary>
@@ -54,6 +67,7 @@ public sealed class Filter
         return false;
     }
 
+    /// <summary>Whether a source object (its name relative to the prefix, size in bytes and last-modified time) takes part.</summary>
     public bool Includes(string relativeName, long size, DateTimeOffset lastModified)
     {
         if (!IncludesName(relativeName)) return false;

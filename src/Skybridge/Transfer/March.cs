@@ -1,10 +1,10 @@
 namespace Skybridge.Transfer;
 
 /// <summary>Which side(s) of the merge an entry was found on.</summary>
-public enum MarchSide { SourceOnly, DestinationOnly, Both }
+internal enum MarchSide { SourceOnly, DestinationOnly, Both }
 
 /// <summary>One step of the merge: a name and what each side has under it.</summary>
-public readonly record struct MarchEntry<TSource, TDest>(string Name, MarchSide Side, TSource? Source, TDest? Destination);
+internal readonly record struct MarchEntry<TSource, TDest>(string Name, MarchSide Side, TSource? Source, TDest? Destination);
 
 /// <summary>
 /// rclone's march: walks two listings that are both sorted by name and yields, in order, what is
@@ -14,7 +14,7 @@ public readonly record struct MarchEntry<TSource, TDest>(string Name, MarchSide 
 /// Like rclone, both sides are listed at the same time: each is read ahead of the merge by up to
 /// <c>readAhead</c> entries, so neither side's page requests wait for the other's.
 /// </summary>
-public static class March
+internal static class March
 {
     /// <summary>Entries of each side buffered ahead of the merge (one Azure listing page is up to 5,000).</summary>
     public const int DefaultReadAhead = 5000;

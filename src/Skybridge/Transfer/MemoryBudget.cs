@@ -23,13 +23,16 @@ public sealed class MemoryBudget
     private readonly Dictionary<long, Stack<byte[]>> _kept = new();
     private long _used, _keptBytes;
 
+    /// <summary>A budget of <paramref name="capacity"/> bytes held at once.</summary>
     public MemoryBudget(long capacity)
     {
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity));
         Capacity = capacity;
     }
 
+    /// <summary>The most bytes held at once.</summary>
     public long Capacity { get; }
+    /// <summary>Bytes held now (leases and rented buffers not yet disposed).</summary>
     public long Used { get { lock (_gate) return _used; } }
     /// <summary>Held plus kept-for-reuse bytes: all the buffer memory this budget accounts for.</summary>
     public long Footprint { get { lock (_gate) return _used + _keptBytes; } }
@@ -150,7 +153,9 @@ public sealed class MemoryBudget
     public sealed class Lease(MemoryBudget owner, long bytes) : IDisposable
     {
         private int _disposed;
+        /// <summary>The bytes held.</summary>
         public long Bytes => bytes;
+        /// <summary>Gives the bytes back (once; later calls do nothing).</summary>
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Release(bytes, null);
@@ -161,8 +166,11 @@ public sealed class MemoryBudget
     public sealed class Buffer(MemoryBudget owner, byte[] array, int length) : IDisposable
     {
         private int _disposed;
+        /// <summary>The buffer, exactly the length asked for.</summary>
         public Memory<byte> Memory => array.AsMemory(0, length);
+        /// <summary>The buffer as a span, exactly the length asked for.</summary>
         public Span<byte> Span => array.AsSpan(0, length);
+        /// <summary>Gives the array and its bytes back (once); the buffer must not be used afterwards.</summary>
         public void Dispose()
         {
             if (Interlocked.Exchange(ref _disposed, 1) == 0) owner.Release(array.Length, array);

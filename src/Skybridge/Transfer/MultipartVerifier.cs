@@ -9,7 +9,7 @@ namespace Skybridge.Transfer;
 /// side by side; an MD5 match cannot happen by chance, so a match proves the copy, and no match
 /// means "not verified" — never "verified".
 /// </summary>
-public sealed class MultipartVerifier
+internal sealed class MultipartVerifier
 {
     public const int MaxCandidates = 4;
     private const long MiB = 1024 * 1024;

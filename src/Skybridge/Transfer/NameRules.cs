@@ -1,11 +1,20 @@
 namespace Skybridge.Transfer;
 
 /// <summary>What to do with a key that is not a safe name at the destination.</summary>
-public enum NamePolicy { Skip, Fail, Encode }
+public enum NamePolicy
+{
+    /// <summary>Skip the object, with the name problem as the reason (default).</summary>
+    Skip,
+    /// <summary>Count the object as failed (the run exits 1).</summary>
+    Fail,
+    /// <summary>Encode the offending characters reversibly, and record the source key on the blob.</summary>
+    Encode,
+}
 
 /// <summary>The outcome of mapping one key: a destination name, or why there is none.</summary>
 public sealed record NameMapping(string? BlobName, string? Problem, bool Renamed)
 {
+    /// <summary>True when the key got a destination name.</summary>
     public bool Accepted => BlobName is not null;
 }
 

@@ -9,7 +9,9 @@ public sealed record CopySettings
     public long? BlockSize { get; init; }
     /// <summary>Blocks of one object read/staged at the same time.</summary>
     public int BlocksPerObject { get; init; } = 8;
+    /// <summary>Access tier the blobs are written with (Hot, Cool, Cold, Archive); null: the account's default.</summary>
     public string? AccessTier { get; init; }
+    /// <summary>Copy the source object's tags as blob index tags (one more request per tagged object).</summary>
     public bool CopyTags { get; init; } = true;
     /// <summary>
     /// Send a transactional MD5 with every Put Block / Put Blob, so the service refuses bytes that
@@ -60,11 +62,12 @@ public sealed record CopyResult(byte[]? Md5, string? VersionId, string Integrity
 /// <summary>How the engine transfers one object: streamed (<see cref="ObjectCopier"/>) or service-side (<see cref="ServiceSide.ServiceSideCopier"/>).</summary>
 public interface IObjectTransfer
 {
+    /// <summary>Copies <paramref name="obj"/> (pinned to its listed ETag) to the blob <paramref name="blobName"/> and says what proved it; on any failure nothing is committed and the exception is thrown.</summary>
     Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct);
 }
 
 /// <summary>The bytes read did not match the source's ETag: nothing was committed.</summary>
-public sealed class IntegrityException(string message) : SkybridgeException(ErrorKind.Integrity, message);
+internal sealed class IntegrityException(string message) : SkybridgeException(ErrorKind.Integrity, message);
 
 /// <summary>
 /// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block (with a
@@ -82,6 +85,7 @@ public sealed class ObjectCopier(
     /// <summary>Optional (the job journal): keeps blocks an interrupted run staged, records the ones staged now.</summary>
     public IBlockCheckpoints? Blocks { get; set; }
 
+    /// <inheritdoc/>
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize, destination.Capabilities);

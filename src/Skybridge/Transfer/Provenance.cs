@@ -9,12 +9,17 @@ public static class ProvenanceKeys
 {
     /// <summary>Every entry of ours starts with this; a source's own metadata never does (the destination moves it aside).</summary>
     public const string Prefix = "skybridge_";
+    /// <summary>The source bucket.</summary>
     public const string SourceBucket = "skybridge_source_bucket";
     /// <summary>The source key, URL-escaped.</summary>
     public const string SourceKey = "skybridge_source_key";
+    /// <summary>The source version id copied (versioned buckets only).</summary>
     public const string SourceVersion = "skybridge_source_version";
+    /// <summary>The source ETag at copy time: what <see cref="CompareMode.Etag"/> and verify compare.</summary>
     public const string SourceEtag = "skybridge_source_etag";
+    /// <summary>The source size in bytes.</summary>
     public const string SourceSize = "skybridge_source_size";
+    /// <summary>The source last-modified time (ISO 8601): what <see cref="CompareMode.Mtime"/> and if-newer compare.</summary>
     public const string SourceLastModified = "skybridge_source_last_modified";
     /// <summary>How the bytes were written (<see cref="ServiceSide.TransferModes.Service"/> when the destination fetched them).</summary>
     public const string CopyMode = "skybridge_copy_mode";

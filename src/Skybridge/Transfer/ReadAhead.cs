@@ -9,7 +9,7 @@ namespace Skybridge.Transfer;
 /// instead of only when it asks for the next item. Errors surface to the consumer in order; when the
 /// consumer stops early, the reader is cancelled and awaited.
 /// </summary>
-public static class ReadAhead
+internal static class ReadAhead
 {
     /// <summary>The sequence read up to <paramref name="capacity"/> items ahead; 0 or less: the sequence itself (read only when asked).</summary>
     public static IAsyncEnumerable<T> ReadAheadAsync<T>(this IAsyncEnumerable<T> items, int capacity, CancellationToken ct = default)

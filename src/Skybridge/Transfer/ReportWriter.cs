@@ -7,7 +7,29 @@ using Skybridge.Diagnostics;
 namespace Skybridge.Transfer;
 
 /// <summary>What happened to one object (or destination-only blob).</summary>
-public enum Outcome { Copied, Skipped, Failed, Deleted, WouldCopy, WouldDelete, Match, Missing, Extra, Mismatch }
+public enum Outcome
+{
+    /// <summary>Copied and verified, committed at the destination.</summary>
+    Copied,
+    /// <summary>Left as it is (unchanged, filtered, or not copyable: the reason says which).</summary>
+    Skipped,
+    /// <summary>Not copied (or not deleted) because of an error; nothing half-written is left visible.</summary>
+    Failed,
+    /// <summary>Sync: the destination-only blob was deleted.</summary>
+    Deleted,
+    /// <summary>Plan: would be copied.</summary>
+    WouldCopy,
+    /// <summary>Plan (sync): would be deleted.</summary>
+    WouldDelete,
+    /// <summary>Verify: the blob matches the source.</summary>
+    Match,
+    /// <summary>Verify: the blob is missing.</summary>
+    Missing,
+    /// <summary>Verify: a blob with no source object.</summary>
+    Extra,
+    /// <summary>Verify: the blob differs from the source (or cannot be shown equal).</summary>
+    Mismatch,
+}
 
 /// <summary>One line of the per-object manifest.</summary>
 public sealed record ReportEntry(
@@ -21,6 +43,7 @@ public sealed record ReportEntry(
 /// <summary>Receives one entry per object; the engine calls it from many threads.</summary>
 public interface IReportSink
 {
+    /// <summary>Records <paramref name="entry"/>; must be safe to call concurrently.</summary>
     void Write(ReportEntry entry);
 }
 
@@ -37,12 +60,14 @@ public sealed class ReportWriter : IReportSink, IDisposable
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
+    /// <summary>The CSV header, in column order (snake_case names of the JSON fields).</summary>
     public static readonly string[] CsvColumns = ["source_key", "version_id", "etag", "size", "blob_name", "md5", "outcome", "reason", "mode"];
 
     private readonly TextWriter _writer;
     private readonly bool _csv;
     private readonly Lock _gate = new();
 
+    /// <summary>A report on <paramref name="writer"/> (owned from now on: disposed with this), CSV with a header line when <paramref name="csv"/>, else JSON Lines.</summary>
     public ReportWriter(TextWriter writer, bool csv)
     {
         _writer = writer;
@@ -50,12 +75,14 @@ public sealed class ReportWriter : IReportSink, IDisposable
         if (csv) _writer.WriteLine(string.Join(",", CsvColumns));
     }
 
+    /// <summary>Creates (or truncates) the report file at <paramref name="path"/>: CSV when it ends in .csv, else JSON Lines.</summary>
     public static ReportWriter Open(string path)
     {
         var stream = new StreamWriter(path, append: false, new UTF8Encoding(false)) { AutoFlush = false };
         return new ReportWriter(stream, path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase));
     }
 
+    /// <summary>Writes one line for <paramref name="entry"/>, its reason redacted; thread-safe.</summary>
     public void Write(ReportEntry entry)
     {
         entry = entry with { Reason = entry.Reason is null ? null : SecretRedactor.Redact(entry.Reason) };
@@ -77,6 +104,7 @@ public sealed class ReportWriter : IReportSink, IDisposable
         return value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"") + "\"" : value;
     }
 
+    /// <summary>Flushes and closes the writer.</summary>
     public void Dispose()
     {
         lock (_gate) _writer.Dispose();
@@ -86,6 +114,8 @@ public sealed class ReportWriter : IReportSink, IDisposable
 /// <summary>A sink that drops everything (no --report).</summary>
 public sealed class NullReport : IReportSink
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static readonly NullReport Instance = new();
+    /// <summary>Does nothing.</summary>
     public void Write(ReportEntry entry) { }
 }

@@ -3,12 +3,17 @@ namespace Skybridge.Transfer;
 /// <summary>The outcome of a run, as the summary (text or --output json) shows it.</summary>
 public sealed record RunResult
 {
+    /// <summary>What the run did.</summary>
     public required RunMode Mode { get; init; }
+    /// <summary>The source as <see cref="IObjectSource.Describe"/> shows it.</summary>
     public required string Source { get; init; }
+    /// <summary>The destination as <see cref="IBlobDestination.Describe"/> shows it (never with a SAS).</summary>
     public required string Destination { get; init; }
+    /// <summary>The run's counters, final.</summary>
     public required TransferStats Stats { get; init; }
     /// <summary>Why sync did not delete (a guard tripped), or null.</summary>
     public string? DeleteRefused { get; init; }
+    /// <summary>Most block-buffer bytes held at once during the run (<see cref="MemoryBudget.Peak"/>).</summary>
     public long PeakBufferBytes { get; init; }
 
     /// <summary>0 when everything asked for was done (or verify found no difference), else 1.</summary>

@@ -28,13 +28,21 @@ public sealed record SourceObject(
 /// <summary>HTTP properties and user metadata that travel with an object (read from the GET response).</summary>
 public sealed record SourceProperties
 {
+    /// <summary>Content-Type; null when the object has none.</summary>
     public string? ContentType { get; init; }
+    /// <summary>Content-Encoding; null when the object has none.</summary>
     public string? ContentEncoding { get; init; }
+    /// <summary>Content-Language; null when the object has none.</summary>
     public string? ContentLanguage { get; init; }
+    /// <summary>Content-Disposition; null when the object has none.</summary>
     public string? ContentDisposition { get; init; }
+    /// <summary>Cache-Control; null when the object has none.</summary>
     public string? CacheControl { get; init; }
+    /// <summary>User metadata (x-amz-meta-*), names without the prefix.</summary>
     public IReadOnlyDictionary<string, string> UserMetadata { get; init; } = new Dictionary<string, string>();
+    /// <summary>How many tags the object has (the tags themselves are read only when they are copied); -1 when the response did not say.</summary>
     public int TagCount { get; init; }
+    /// <summary>The version read; null when the bucket is not versioned.</summary>
     public string? VersionId { get; init; }
     /// <summary>SSE-KMS / SSE-C objects: their ETag is not an MD5 of the bytes, so it cannot prove integrity.</summary>
     public bool EtagIsNotDigest { get; init; }

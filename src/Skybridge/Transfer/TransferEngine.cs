@@ -30,6 +30,13 @@ public sealed class TransferEngine
     private readonly BandwidthLimiter? _limiter;
     private readonly ITransferJournal? _journal;
 
+    /// <summary>An engine for one run between <paramref name="source"/> and <paramref name="destination"/>.</summary>
+    /// <param name="source">Where objects are listed and read from (e.g. <see cref="Providers.S3.S3ObjectSource"/>).</param>
+    /// <param name="destination">Where blobs are listed and written (e.g. <see cref="Providers.AzureBlob.AzureBlobDestination"/>).</param>
+    /// <param name="options">Every setting of the run; the service-side strategy is picked from both sides' capabilities.</param>
+    /// <param name="stats">The counters the run updates (read them for progress while it runs).</param>
+    /// <param name="report">Receives one entry per object (--report); null: none.</param>
+    /// <param name="logger">Logs the run's decisions and failures (redacted); null: no logging.</param>
     public TransferEngine(IObjectSource source, IBlobDestination destination, TransferOptions options, TransferStats stats, IReportSink? report = null, ILogger? logger = null)
     {
         _log = logger ?? NullLogger.Instance;
@@ -61,6 +68,12 @@ public sealed class TransferEngine
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="mode"/> over the whole source prefix and returns the result; a failure of
+    /// one object is counted and reported, not thrown.
+    /// </summary>
+    /// <exception cref="SkybridgeException">A fatal failure (<see cref="TransferErrors.IsFatal"/>: authentication or authorisation refused) that stopped the run.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="ct"/> was cancelled; what was committed stays committed, nothing is half-written.</exception>
     public async Task<RunResult> RunAsync(RunMode mode, CancellationToken ct)
     {
         bool writes = mode is RunMode.Copy or RunMode.Sync;

@@ -2,18 +2,32 @@
 namespace Skybridge.Transfer;
 
 /// <summary>What a run does: copy (create/update), sync (copy + optional mirror deletes), plan (dry run), verify.</summary>
-public enum RunMode { Copy, Sync, Plan, Verify }
+public enum RunMode
+{
+    /// <summary>Copy new and changed objects; never deletes.</summary>
+    Copy,
+    /// <summary>Copy, and with <see cref="TransferOptions.Delete"/> remove destination blobs the source no longer has.</summary>
+    Sync,
+    /// <summary>Dry run: list, decide and report what copy or sync would do; writes nothing.</summary>
+    Plan,
+    /// <summary>Compare source and destination and report matches, mismatches, missing and extra blobs; writes nothing.</summary>
+    Verify,
+}
 
 /// <summary>Every knob of a run, with the defaults the CLI documents.</summary>
 public sealed record TransferOptions
 {
+    /// <summary>What to do with a key the destination cannot name: skip it (default), fail it, or encode it.</summary>
     public NamePolicy NamePolicy { get; init; } = NamePolicy.Skip;
+    /// <summary>The --compare / --overwrite rules for objects the destination already has.</summary>
     public Decider Decider { get; init; } = new();
+    /// <summary>Which listed objects take part (include/exclude patterns, time and size windows); default: all.</summary>
     public Filter Filter { get; init; } = Filter.None;
     /// <summary>Objects copied at the same time.</summary>
     public int Concurrency { get; init; } = 16;
     /// <summary>Listing entries of each side read ahead of the merge (0: read only when the merge asks).</summary>
     public int ListingReadAhead { get; init; } = March.DefaultReadAhead;
+    /// <summary>How each object is written (block size, blocks at once, tier, tags, checksums).</summary>
     public CopySettings Copy { get; init; } = new();
     /// <summary>How bytes travel: service-side where the source presigns and the destination copies from URLs (auto), always, or never (stream).</summary>
     public ServiceSide.CopyMode Mode { get; init; } = ServiceSide.CopyMode.Auto;

@@ -10,8 +10,10 @@ namespace Skybridge.Transfer;
 /// </summary>
 public sealed class Utf8Ordinal : IComparer<string>
 {
+    /// <summary>The one instance (it has no state).</summary>
     public static readonly Utf8Ordinal Instance = new();
 
+    /// <summary>Compares as the UTF-8 bytes would (S3's listing order); null sorts first.</summary>
     public int Compare(string? x, string? y)
     {
         if (ReferenceEquals(x, y)) return 0;

@@ -138,15 +138,17 @@ public abstract class DestinationContract : IAsyncLifetime
     /// UTF-16-BE"): a name with a character above U+FFFF comes BEFORE one with U+E000..U+FFFF, while
     /// UTF-8 (S3, and <see cref="IBlobDestination.ListAsync"/>'s promise that March relies on) puts it
     /// after. The destination restores UTF-8 order (<see cref="Utf16ListingOrder"/>); before it did, a
-    /// second run over such names stopped with "not in UTF-8 binary order".
+    /// second run over such names stopped with "not in UTF-8 binary order". (U+FFFD, not U+FFFF: a
+    /// noncharacter XML cannot carry makes Azurite's whole listing unreadable, "Root element is
+    /// missing"; Azure percent-encodes such names in its listing, Azurite does not.)
     /// </summary>
     [Fact]
     public async Task Names_beyond_the_basic_plane_list_in_utf8_order_though_azure_orders_them_by_utf16()
     {
         var destination = await WritableAsync();
-        string[] names = ["k\uFF21", "k\U0001F600", "k\uE000", "k~", "k\U0001F600/\uFF21", "k\U0001F600/\U0001F601", "k\uFFFF"];
+        string[] names = ["k\uFF21", "k\U0001F600", "k\uE000", "k~", "k\U0001F600/\uFF21", "k\U0001F600/\U0001F601", "k\uFFFD"];
         foreach (var name in names) await destination.PutAsync(name, new byte[] { 1 }, Write([1]), None);
-        Assert.Equal(["k~", "k\uE000", "k\uFF21", "k\uFFFF", "k\U0001F600", "k\U0001F600/\uFF21", "k\U0001F600/\U0001F601"], await NamesAsync(destination));
+        Assert.Equal(["k~", "k\uE000", "k\uFF21", "k\uFFFD", "k\U0001F600", "k\U0001F600/\uFF21", "k\U0001F600/\U0001F601"], await NamesAsync(destination));
     }
 
     [Fact]

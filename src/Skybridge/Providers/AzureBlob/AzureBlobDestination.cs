@@ -17,8 +17,11 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut
 {
+    /// <inheritdoc/>
     public string Describe => location.ToString();
+    /// <inheritdoc/>
     public string Prefix => location.Prefix;
+    /// <summary>The container client every call goes through (its credential or SAS included).</summary>
     public BlobContainerClient Container => container;
 
     /// <summary>
@@ -123,6 +126,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public async Task<DestinationBlob?> GetAsync(string name, CancellationToken ct)
     {
         try
@@ -140,6 +144,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
         => Upload(name, BinaryData.FromBytes(content).ToStream(), content.Length, write, ct);
 
@@ -171,6 +176,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public async Task PutAsync(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
         => await Upload(name, new OneShotBody(content, length), length, write, ct).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
         var options = new BlockBlobStageBlockOptions
@@ -182,6 +188,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct) => Commit(container, name, blockIds, write, ct);
 
     /// <summary>Put Block List with the write's headers, metadata, tags and tier (shared with the from-URL destination).</summary>
@@ -197,12 +204,15 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         return AzureErrors.Call(() => container.GetBlockBlobClient(name).CommitBlockListAsync(blockIds, options, ct));
     }
 
+    /// <inheritdoc/>
     public async Task DeleteAsync(string name, CancellationToken ct)
         => await AzureErrors.Call(() => container.GetBlobClient(name).DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots, cancellationToken: ct)).ConfigureAwait(false);
 
+    /// <inheritdoc/>
     public async Task<Stream> OpenReadAsync(string name, CancellationToken ct)
         => (await AzureErrors.Call(() => container.GetBlobClient(name).DownloadStreamingAsync(cancellationToken: ct)).ConfigureAwait(false)).Value.Content;
 
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)
     {
         try
@@ -220,6 +230,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         }
     }
 
+    /// <inheritdoc/>
     public async Task EnsureContainerAsync(CancellationToken ct)
     {
         try

@@ -10,8 +10,11 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public static class AzureBlockBlob
 {
+    /// <summary>Largest blob written with one Put Blob: 5000 MiB.</summary>
     public const long MaxSinglePut = 5000 * BlockPlanner.MiB;
+    /// <summary>Largest block: 4000 MiB.</summary>
     public const long MaxBlockSize = 4000 * BlockPlanner.MiB;
+    /// <summary>Most blocks in one committed blob: 50,000.</summary>
     public const int MaxBlocks = 50_000;
 
     /// <summary>The capabilities every Azure block blob destination starts from.</summary>

@@ -16,8 +16,10 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) : ICopyFromUrlDestination
 {
+    /// <inheritdoc/>
     public Uri Endpoint => container.Uri;
 
+    /// <inheritdoc/>
     public async Task PutFromUrlAsync(string name, PresignedUrl source, string sourceEtag, byte[]? sourceMd5, BlobWrite write, CancellationToken ct)
     {
         var options = new BlobSyncUploadFromUriOptions
@@ -34,6 +36,7 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
         await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).SyncUploadFromUriAsync(source.Url, options, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public async Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct)
     {
         var options = new StageBlockFromUriOptions
@@ -44,6 +47,7 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
         await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct)).ConfigureAwait(false);
     }
 
+    /// <inheritdoc/>
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
         => AzureBlobDestination.Commit(container, name, blockIds, write, ct);
 

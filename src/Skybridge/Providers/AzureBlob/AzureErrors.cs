@@ -9,7 +9,7 @@ namespace Skybridge.Providers.AzureBlob;
 /// wording is "Azure 500 InternalError: ..." (the report's reason); refusals carry the fix.
 /// The SDK's retry policy has already retried transient failures when an exception gets here.
 /// </summary>
-public static class AzureErrors
+internal static class AzureErrors
 {
     /// <summary>The mapped error, or null when <paramref name="e"/> is not an Azure failure.</summary>
     public static SkybridgeException? Map(Exception e) => e switch

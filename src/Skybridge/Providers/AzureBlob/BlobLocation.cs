@@ -16,6 +16,8 @@ public sealed record BlobLocation(Uri ContainerUri, string AccountName, string C
     /// <summary>The container URL with the SAS, for a SAS-authorised client (never print it).</summary>
     public Uri ContainerUriWithSas => Sas is null ? ContainerUri : new UriBuilder(ContainerUri) { Query = Sas }.Uri;
 
+    /// <summary>Parses an https blob (or ADLS Gen2 dfs) URL of a container, with an optional prefix and SAS query; a dfs host is read as its blob endpoint.</summary>
+    /// <exception cref="SkybridgeException">Usage error for a URL that is not http(s) or names no valid container.</exception>
     public static BlobLocation Parse(string url)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("https" or "http"))

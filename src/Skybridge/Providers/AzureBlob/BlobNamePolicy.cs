@@ -22,7 +22,9 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public static class BlobNamePolicy
 {
+    /// <summary>Longest blob name Azure accepts, in characters.</summary>
     public const int MaxNameLength = 1024;
+    /// <summary>Most '/'-separated segments a blob name may have.</summary>
     public const int MaxSegments = 254;
 
     /// <summary>Why <paramref name="name"/> is not a safe blob name, or null when it is.</summary>
@@ -103,6 +105,7 @@ public static class BlobNamePolicy
             ? $"not in source (its name decodes to key '{key}')"
             : "not in source";
 
+    /// <summary>Parses --name-policy (skip, fail, encode; null: skip); anything else is a usage error.</summary>
     public static NamePolicy Parse(string? value) => (value ?? "skip").ToLowerInvariant() switch
     {
         "skip" => NamePolicy.Skip,

@@ -9,7 +9,7 @@ namespace Skybridge.Providers.AzureBlob;
 /// identifier rules, case-insensitive), reversibly, plus provenance entries that let a later run
 /// skip unchanged objects and let verify prove equality without any local state.
 /// </summary>
-public static class MetadataMapper
+internal static class MetadataMapper
 {
     /// <summary>"azureKey=originalKey&amp;…" (URL-escaped) for every user key that had to change.</summary>
     public const string OriginalNamesKey = "skybridge_metadata_names";
@@ -83,7 +83,7 @@ public static class MetadataMapper
 /// 0..256 characters from [A-Za-z0-9 +-./:=_]. Others are dropped and reported, never altered
 /// (a changed tag would silently mislead tag queries).
 /// </summary>
-public static class TagMapper
+internal static class TagMapper
 {
     public const int MaxTags = 10;
 

@@ -5,10 +5,10 @@ using Skybridge.Transfer;
 namespace Skybridge.Providers.S3;
 
 /// <summary>One page of ListObjectsV2: objects, common prefixes (with a delimiter) and the continuation.</summary>
-public sealed record ListPage(IReadOnlyList<SourceObject> Objects, IReadOnlyList<string> CommonPrefixes, string? NextToken);
+internal sealed record ListPage(IReadOnlyList<SourceObject> Objects, IReadOnlyList<string> CommonPrefixes, string? NextToken);
 
 /// <summary>Fetches one page: (prefix, delimiter or null, continuation or null) -> page.</summary>
-public delegate Task<ListPage> ListPageFunc(string prefix, string? delimiter, string? continuation, CancellationToken ct);
+internal delegate Task<ListPage> ListPageFunc(string prefix, string? delimiter, string? continuation, CancellationToken ct);
 
 /// <summary>
 /// Lists a big bucket faster by listing its first-level "folders" in parallel, while still yielding
@@ -17,7 +17,7 @@ public delegate Task<ListPage> ListPageFunc(string prefix, string? delimiter, st
 /// with delimiter '/', gives the order of the ranges, and each range is listed on its own. Memory
 /// stays bounded: at most <c>parallelism</c> folders are read ahead, each into a bounded buffer.
 /// </summary>
-public static class PrefixFanOut
+internal static class PrefixFanOut
 {
     private const int MaxQueued = 3000;
 

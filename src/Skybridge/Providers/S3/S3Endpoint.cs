@@ -7,6 +7,7 @@ namespace Skybridge.Providers.S3;
 /// <summary>Where S3 is: an AWS region, or an S3-compatible endpoint (Ceph RGW, MinIO, ...).</summary>
 public sealed record S3Endpoint
 {
+    /// <summary>AWS region of the bucket (also the SigV4 region of a custom endpoint).</summary>
     public string Region { get; init; } = "us-east-1";
 
     /// <summary>Custom S3 endpoint; null means the regional AWS endpoint.</summary>

@@ -3,8 +3,11 @@ namespace Skybridge.Providers.S3;
 /// <summary>A parsed s3://bucket[/prefix] source. The prefix is a "folder": it ends in '/' (or is empty).</summary>
 public sealed record S3Location(string Bucket, string Prefix)
 {
+    /// <summary>The location as an s3:// URL.</summary>
     public override string ToString() => $"s3://{Bucket}/{Prefix}";
 
+    /// <summary>Parses s3://bucket or s3://bucket/prefix; the prefix gets a trailing '/'.</summary>
+    /// <exception cref="SkybridgeException">Usage error for anything else or an invalid bucket name.</exception>
     public static S3Location Parse(string url)
     {
         const string scheme = "s3://";

@@ -33,13 +33,17 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
     // (waits 0.2 + 0.8 + 1.8 + 3.2 s) make that ~1 in 10,000.
     private const int BodyAttempts = 5;
 
+    /// <inheritdoc/>
     public string Describe => location.ToString();
+    /// <inheritdoc/>
     public string Bucket => location.Bucket;
+    /// <inheritdoc/>
     public string Prefix => location.Prefix;
 
     /// <summary>First-level folders listed in parallel (1 = one flat listing).</summary>
     public int ListParallelism { get; init; } = 4;
 
+    /// <inheritdoc/>
     public IAsyncEnumerable<SourceObject> ListAsync(CancellationToken ct)
         => PrefixFanOut.ListAsync((p, d, c, t) => ListPageAsync(p, d, c, null, t), location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
 
@@ -90,6 +94,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         => SkybridgeException.Auth($"S3 refused to {what} {location} ({(int)e.StatusCode} {e.ErrorCode}).",
             $"Grant the role {permission}; 'skybridge doctor' checks every link of the chain.", e);
 
+    /// <inheritdoc/>
     public async Task<SourceProperties> ReadAsync(SourceObject obj, long offset, Memory<byte> destination, CancellationToken ct)
     {
         for (int attempt = 1; ; attempt++)
@@ -148,6 +153,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         }
     }
 
+    /// <inheritdoc/>
     public async Task<IReadOnlyList<long>?> GetPartSizesAsync(SourceObject obj, int partCount, CancellationToken ct)
     {
         if (partCount == 1) return [obj.Size];
@@ -181,6 +187,7 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         }
     }
 
+    /// <inheritdoc/>
     public async Task<IReadOnlyDictionary<string, string>> GetTagsAsync(SourceObject obj, CancellationToken ct)
     {
         GetObjectTaggingResponse response;

@@ -24,6 +24,12 @@ public sealed class S3Presigner : IPresigningSource
     private readonly TimeProvider _clock;
     private readonly Protocol _protocol;
 
+    /// <summary>A presigner for objects of <paramref name="location"/>, signing with <paramref name="credentials"/> (their current session).</summary>
+    /// <param name="s3">The client of the source (used to presign and for HEAD).</param>
+    /// <param name="location">The bucket and prefix.</param>
+    /// <param name="endpoint">Where the URLs point: <see cref="S3Endpoint.ServiceUrl"/>, else https://s3.&lt;region&gt;.amazonaws.com/.</param>
+    /// <param name="credentials">The credentials the client signs with; a URL never outlives their session.</param>
+    /// <param name="clock">Time source for expiries; null: the system clock.</param>
     public S3Presigner(IAmazonS3 s3, S3Location location, S3Endpoint endpoint, AWSCredentials credentials, TimeProvider? clock = null)
     {
         _s3 = s3;
@@ -34,6 +40,7 @@ public sealed class S3Presigner : IPresigningSource
         _protocol = Endpoint.Scheme == Uri.UriSchemeHttp ? Protocol.HTTP : Protocol.HTTPS;
     }
 
+    /// <inheritdoc/>
     public Uri Endpoint { get; }
 
     /// <summary>How long URLs are asked to live (capped by the session): default one hour.</summary>
@@ -42,6 +49,7 @@ public sealed class S3Presigner : IPresigningSource
     /// <summary>When the current session ends (null: long-lived keys, no session).</summary>
     private DateTimeOffset? SessionExpiration => (_credentials as FederatedAwsCredentials)?.Current?.Expiration;
 
+    /// <inheritdoc/>
     public async Task<PresignedUrl> PresignAsync(SourceObject obj, CancellationToken ct)
     {
         await _credentials.GetCredentialsAsync().ConfigureAwait(false); // a session exists (and is current) before we read its expiry
@@ -66,6 +74,7 @@ public sealed class S3Presigner : IPresigningSource
         return new PresignedUrl(new Uri(url), expiry.Value);
     }
 
+    /// <inheritdoc/>
     public async Task<SourceProperties> HeadAsync(SourceObject obj, CancellationToken ct)
     {
         GetObjectMetadataResponse r;

@@ -3,7 +3,7 @@ using Skybridge.Transfer;
 namespace Skybridge.Providers.S3;
 
 /// <summary>Fetches one page like <see cref="ListPageFunc"/>, starting after a key (ListObjectsV2 StartAfter; null: from the start).</summary>
-public delegate Task<ListPage> ListPageAfterFunc(string prefix, string? delimiter, string? continuation, string? startAfter, CancellationToken ct);
+internal delegate Task<ListPage> ListPageAfterFunc(string prefix, string? delimiter, string? continuation, string? startAfter, CancellationToken ct);
 
 /// <summary>
 /// Resumes a listing after a key without relisting what comes before it, also through
@@ -12,7 +12,7 @@ public delegate Task<ListPage> ListPageAfterFunc(string prefix, string? delimite
 /// prefix wholly before the key, an object not after it — is dropped, so the result is exactly the
 /// keys after <c>startAfter</c>, in order.
 /// </summary>
-public static class StartAfterListing
+internal static class StartAfterListing
 {
     public static ListPageFunc Wrap(ListPageAfterFunc listPage, string startAfter)
         => async (prefix, delimiter, continuation, ct) =>

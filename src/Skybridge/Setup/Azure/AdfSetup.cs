@@ -4,7 +4,7 @@ using static Skybridge.Setup.Azure.ArmTemplate;
 namespace Skybridge.Setup.Azure;
 
 /// <summary>What the user asked for with <c>skybridge setup adf</c> (raw, unvalidated).</summary>
-public sealed record AdfSetupRequest
+internal sealed record AdfSetupRequest
 {
     public string? FactoryName { get; init; }
     public string? BrokerUrl { get; init; }
@@ -31,7 +31,7 @@ public sealed record AdfSetupRequest
 /// (a) <see cref="CopyPipeline"/>: Web activity -> broker -> Copy activity, and
 /// (b) <see cref="JobPipeline"/>: start a Container Apps job running skybridge, poll it, map the outcome.
 /// </summary>
-public sealed class AdfSetupPlan
+internal sealed class AdfSetupPlan
 {
     public const string S3LinkedService = "SkybridgeAmazonS3";
     public const string SinkLinkedService = "SkybridgeAzureStorage";
@@ -129,7 +129,7 @@ public sealed class AdfSetupPlan
 }
 
 /// <summary>Renders an <see cref="AdfSetupPlan"/> as an ARM template (JSON nodes; see <see cref="ArmTemplate"/>).</summary>
-public static class AdfTemplate
+internal static class AdfTemplate
 {
     private const string AdfApi = "2018-06-01";
     private const string LinkedServices = "Microsoft.DataFactory/factories/linkedservices";

@@ -10,7 +10,7 @@ namespace Skybridge.Setup.Azure;
 /// grant) as ARM, and the Kubernetes side (ServiceAccount with the client-id annotation, a Job
 /// whose pods use workload identity) as YAML.
 /// </summary>
-public static class AksRecipe
+internal static class AksRecipe
 {
     public const string TokenExchangeAudience = "api://AzureADTokenExchange";
     public const string ClientIdPlaceholder = "<IDENTITY_CLIENT_ID>";

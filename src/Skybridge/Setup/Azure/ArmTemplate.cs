@@ -8,7 +8,7 @@ namespace Skybridge.Setup.Azure;
 /// Template expressions are built with <see cref="Param"/> / <see cref="Expr"/>, literal strings
 /// that start with '[' are escaped (<see cref="Literal"/>) so ARM does not evaluate them.
 /// </summary>
-public sealed class ArmTemplate(string description)
+internal sealed class ArmTemplate(string description)
 {
     public const string SchemaUri = "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#";
 

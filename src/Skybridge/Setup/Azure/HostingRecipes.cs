@@ -4,7 +4,7 @@ using static Skybridge.Setup.Azure.ArmTemplate;
 namespace Skybridge.Setup.Azure;
 
 /// <summary>The identity and target every hosting recipe shares (raw, unvalidated).</summary>
-public sealed record HostingRequest
+internal sealed record HostingRequest
 {
     public string? Name { get; init; }
     public string? Image { get; init; }
@@ -30,7 +30,7 @@ public sealed record HostingRequest
 /// identity), the token broker (Container App or Function app) and their role assignments. Each is
 /// an ARM template built with <see cref="ArmTemplate"/>; AKS workload identity is in <see cref="AksRecipe"/>.
 /// </summary>
-public static class HostingRecipes
+internal static class HostingRecipes
 {
     internal const string Identities = "Microsoft.ManagedIdentity/userAssignedIdentities";
     internal const string IdentityApi = "2024-11-30";

@@ -3,7 +3,7 @@ using Skybridge.Setup.Doctor.Checks;
 namespace Skybridge.Setup.Doctor;
 
 /// <summary>The checklist in chain order: Azure credential -> Entra token -> issuer -> STS -> S3 -> storage token -> container -> service-side copy, then the AWS CLI's cached session.</summary>
-public static class DoctorChecks
+internal static class DoctorChecks
 {
     public static IReadOnlyList<IDoctorCheck> All() =>
     [

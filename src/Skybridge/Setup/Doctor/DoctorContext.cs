@@ -15,7 +15,7 @@ namespace Skybridge.Setup.Doctor;
 /// one link to the next). Holds the STS session in memory for the S3 checks; nothing in here is
 /// ever rendered except through a check's non-secret detail.
 /// </summary>
-public sealed class DoctorContext
+internal sealed class DoctorContext
 {
     // ---- inputs
     public required FederationOptions Federation { get; init; }

@@ -6,7 +6,7 @@ using Skybridge.Diagnostics;
 namespace Skybridge.Setup.Doctor;
 
 /// <summary>Renders a <see cref="DoctorReport"/>: a checklist for people, JSON for machines. Separate from the checks.</summary>
-public static class DoctorRenderer
+internal static class DoctorRenderer
 {
     /// <summary>One checklist line (plus an indented "fix:" line when the check failed or warned).</summary>
     public static string Line(DoctorCheckResult r, int number)

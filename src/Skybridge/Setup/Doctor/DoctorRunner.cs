@@ -8,7 +8,7 @@ namespace Skybridge.Setup.Doctor;
 /// link it waited for); a check that throws or overruns its time limit fails instead of ending the
 /// run. Every detail and fix goes through <see cref="SecretRedactor"/> before it is stored.
 /// </summary>
-public static class DoctorRunner
+internal static class DoctorRunner
 {
     /// <summary>Upper bound for one check (a hanging token endpoint must not hang the doctor).</summary>
     public static readonly TimeSpan DefaultCheckTimeout = TimeSpan.FromSeconds(60);

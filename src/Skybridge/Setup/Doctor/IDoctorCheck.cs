@@ -5,7 +5,7 @@ namespace Skybridge.Setup.Doctor;
 /// (claims, the STS session, the first source object) and leaves its own findings there. It runs
 /// only if every check named in <see cref="DependsOn"/> passed (or passed with a warning).
 /// </summary>
-public interface IDoctorCheck
+internal interface IDoctorCheck
 {
     /// <summary>Stable id, used in JSON output and in <see cref="DependsOn"/>.</summary>
     string Name { get; }
@@ -19,7 +19,7 @@ public interface IDoctorCheck
 }
 
 /// <summary>Convenience base: name, title and dependencies as constructor arguments.</summary>
-public abstract class DoctorCheck(string name, string title, params string[] dependsOn) : IDoctorCheck
+internal abstract class DoctorCheck(string name, string title, params string[] dependsOn) : IDoctorCheck
 {
     public string Name => name;
     public string Title => title;

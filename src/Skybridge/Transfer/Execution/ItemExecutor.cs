@@ -19,6 +19,9 @@ public sealed class ItemExecutor(
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
 
+    /// <summary>Executes <paramref name="item"/> (a copy, deep verify or delete) and returns its outcome; a failure of this object is a failed outcome, not an exception.</summary>
+    /// <exception cref="SkybridgeException">A fatal failure (<see cref="TransferErrors.IsFatal"/>) that must stop the run.</exception>
+    /// <exception cref="ArgumentException">An item of another action: those are settled when planned.</exception>
     public async Task<ItemOutcome> ExecuteAsync(TransferItem item, CancellationToken ct)
     {
         if (item.Action is not (ItemAction.Copy or ItemAction.DeepVerify or ItemAction.Delete))

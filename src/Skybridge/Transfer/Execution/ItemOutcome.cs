@@ -25,6 +25,7 @@ public enum ProofKind
 /// <summary>The names the report, the summary and the JSON output give each <see cref="ProofKind"/>.</summary>
 public static class ProofNames
 {
+    /// <summary>"md5-by-destination", "md5", "multipart-etag", "service-md5", "block-md5-only", "service-unverified" or "unverified".</summary>
     public static string Of(ProofKind proof) => proof switch
     {
         ProofKind.Md5 => "md5",
@@ -43,7 +44,9 @@ public static class ProofNames
 /// </summary>
 public sealed record ItemOutcome
 {
+    /// <summary>Payload version (that of <see cref="Planning.TransferItem.CurrentVersion"/>): a newer one is refused when read.</summary>
     public int Version { get; init; } = Planning.TransferItem.CurrentVersion;
+    /// <summary>The final state of the item, as the report shows it.</summary>
     public required Outcome Status { get; init; }
     /// <summary>The full, secret-free wording for the report and the summary.</summary>
     public required string Reason { get; init; }
@@ -53,6 +56,7 @@ public sealed record ItemOutcome
     public string? VersionId { get; init; }
     /// <summary>Copies: what the copier proved and wrote (the journal records it).</summary>
     public CopyResult? Copy { get; init; }
+    /// <summary>What proved the copy (<see cref="ProofKind.None"/> when the item was not copied).</summary>
     public ProofKind Proof => Copy?.Proof ?? ProofKind.None;
     /// <summary>Bytes this host read from the source or the destination for the item.</summary>
     public long BytesThroughHost { get; init; }
@@ -62,5 +66,6 @@ public sealed record ItemOutcome
     /// <summary>A terminal outcome decided without executing anything.</summary>
     public static ItemOutcome Settled(Outcome status, string reason, byte[]? md5 = null) => new() { Status = status, Reason = reason, Md5 = md5 };
 
+    /// <summary>A failure, with its secret-free <paramref name="reason"/>.</summary>
     public static ItemOutcome Failed(string reason) => Settled(Outcome.Failed, reason);
 }

@@ -9,7 +9,7 @@ namespace Skybridge.Transfer.Outcomes;
 /// from the planner's thread and from every worker at once: subscribers are thread-safe. For one
 /// source entry the order is Decided, then (when executed) Started, then Finished, then Listed.
 /// </summary>
-public interface ITransferObserver
+internal interface ITransferObserver
 {
     /// <summary>The planner decided an item (any action, including excluded entries and extras).</summary>
     void Decided(TransferItem item) { }
@@ -27,7 +27,7 @@ public interface ITransferObserver
 }
 
 /// <summary>Fans every event out to the subscribers, in subscription order.</summary>
-public sealed class OutcomeStream(IEnumerable<ITransferObserver> observers) : ITransferObserver
+internal sealed class OutcomeStream(IEnumerable<ITransferObserver> observers) : ITransferObserver
 {
     private readonly ITransferObserver[] _observers = observers.ToArray();
 

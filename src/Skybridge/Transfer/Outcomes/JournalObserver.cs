@@ -7,7 +7,7 @@ namespace Skybridge.Transfer.Outcomes;
 /// Records a copy or sync in its job journal from the outcome stream: each decision before the
 /// listing watermark passes it, each object's state, and destination-only blobs for sync --delete.
 /// </summary>
-public sealed class JournalObserver(ITransferJournal journal, RunMode mode) : ITransferObserver
+internal sealed class JournalObserver(ITransferJournal journal, RunMode mode) : ITransferObserver
 {
     public void Decided(TransferItem item)
     {

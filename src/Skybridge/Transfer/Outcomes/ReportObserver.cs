@@ -6,8 +6,10 @@ namespace Skybridge.Transfer.Outcomes;
 /// <summary>Writes one report line per finished item (the --report manifest).</summary>
 public sealed class ReportObserver(IReportSink report) : ITransferObserver
 {
+    /// <summary>Writes the report line of <paramref name="item"/>.</summary>
     public void Finished(TransferItem item, ItemOutcome outcome) => report.Write(Entry(item, outcome));
 
+    /// <summary>The report line of an item and its outcome: the source as listed (a destination-only blob as listed), the MD5 in lower-case hex.</summary>
     public static ReportEntry Entry(TransferItem item, ItemOutcome outcome)
     {
         if (item.Source is not { } s) // a destination-only blob: as it was listed

@@ -4,7 +4,7 @@ using Skybridge.Transfer.Planning;
 namespace Skybridge.Transfer.Outcomes;
 
 /// <summary>Keeps the run's <see cref="TransferStats"/> (progress, summary, exit code) from the outcome stream.</summary>
-public sealed class StatsObserver(TransferStats stats) : ITransferObserver
+internal sealed class StatsObserver(TransferStats stats) : ITransferObserver
 {
     public void Decided(TransferItem item)
     {

@@ -8,27 +8,42 @@ namespace Skybridge.Transfer.Planning;
 public enum ItemReason
 {
     // Copy (from the decider)
+    /// <summary>Copy: the destination has no blob of that name.</summary>
     New,
+    /// <summary>Copy: <see cref="OverwriteMode.Always"/> replaces whatever is there.</summary>
     OverwriteAlways,
+    /// <summary>Copy (<see cref="OverwriteMode.IfNewer"/>): the source was modified after the blob (or the copy it records).</summary>
     SourceNewer,
+    /// <summary>Copy: the sizes differ.</summary>
     SizeDiffers,
+    /// <summary>Copy (<see cref="CompareMode.Md5"/>): the source's plain-MD5 ETag differs from the blob's Content-MD5.</summary>
     Md5Differs,
+    /// <summary>Copy (<see cref="CompareMode.Mtime"/>): the source was modified after the copy the blob records.</summary>
     SourceModified,
+    /// <summary>Copy (<see cref="CompareMode.Etag"/>): the blob records no source ETag, so it cannot be shown unchanged.</summary>
     NoRecordedEtag,
+    /// <summary>Copy (<see cref="CompareMode.Etag"/>): the source ETag differs from the one recorded on the blob.</summary>
     EtagDiffers,
 
     // Skip (from the decider)
+    /// <summary>Skip: the blob exists and <see cref="OverwriteMode.Never"/> keeps it.</summary>
     ExistsOverwriteNever,
+    /// <summary>Skip (<see cref="OverwriteMode.IfNewer"/>): the blob is not older than the source.</summary>
     DestinationNotOlder,
+    /// <summary>Skip (<see cref="CompareMode.Size"/>): same size.</summary>
     SameSize,
+    /// <summary>Skip (<see cref="CompareMode.Md5"/>): same size and MD5.</summary>
     SameMd5,
+    /// <summary>Skip (<see cref="CompareMode.Mtime"/>): same size, and the source not modified since the copy.</summary>
     NotModifiedSince,
+    /// <summary>Skip (<see cref="CompareMode.Etag"/>): same size and the same source ETag recorded on the blob.</summary>
     Unchanged,
 
     /// <summary>Listed, but outside --include/--exclude, the time or the size window.</summary>
     OutsideFilters,
 
     // Skip or fail (before deciding)
+    /// <summary>Skip: a zero-byte key ending in '/' (a console "folder"), which has no blob counterpart.</summary>
     DirectoryMarker,
     /// <summary>Detail: the storage class.</summary>
     Archived,
@@ -38,17 +53,25 @@ public enum ItemReason
     CollidesInRun,
     /// <summary>Detail: the key recorded on the existing blob.</summary>
     CollidesWithBlob,
+    /// <summary>Skip on resume: the planned key is gone from the source.</summary>
     NoLongerInSource,
+    /// <summary>Skip on resume: the planned object no longer passes the filters (it changed since).</summary>
     NoLongerMatchesFilters,
 
     // Verify
+    /// <summary>Verify: the blob is missing.</summary>
     NotInDestination,
     /// <summary>Detail: "source N, destination M".</summary>
     VerifySizeDiffers,
+    /// <summary>Verify: the blob has no Content-MD5 to compare with the source MD5.</summary>
     NoContentMd5,
+    /// <summary>Verify: the blob's Content-MD5 differs from the source's MD5: a mismatch.</summary>
     ContentMd5Differs,
+    /// <summary>Verify: a multipart source and no recorded ETag on the blob; only a deep (byte) verify can prove it.</summary>
     NoRecordedEtagUseDeep,
+    /// <summary>Verify: the source ETag differs from the one the blob recorded at copy time.</summary>
     RecordedEtagDiffers,
+    /// <summary>Verify: size and MD5 equal: a match.</summary>
     SizeAndMd5Equal,
     /// <summary>Detail: set when the blob was copied service-side (bytes not hashed).</summary>
     RecordedEtagEqual,
@@ -68,7 +91,7 @@ public enum ItemReason
 }
 
 /// <summary>The user-facing wording of each <see cref="ItemReason"/> (report, summary, journal).</summary>
-public static class ReasonText
+internal static class ReasonText
 {
     public static string Render(ItemReason reason, string? detail = null) => reason switch
     {

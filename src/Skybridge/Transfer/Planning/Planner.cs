@@ -41,6 +41,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
 
     private string Relative(string key) => key[source.Prefix.Length..];
 
+    /// <summary>The items of this planner's range, in decision order: a resumed job's unfinished objects first, then the merged listings in key order, destination-only blobs (sync --delete, verify) among them.</summary>
     public async IAsyncEnumerable<TransferItem> PlanAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var point = Point;

@@ -8,7 +8,7 @@ namespace Skybridge.Transfer.Planning;
 /// that is in the source, so sync --delete and verify do not count it as an extra. Only renamed
 /// keys can have such a blob, so the set stays as small as the set of renamed names.
 /// </summary>
-public sealed class RenamedSourceKeys
+internal sealed class RenamedSourceKeys
 {
     private readonly HashSet<string> _keys = new(StringComparer.Ordinal);
 

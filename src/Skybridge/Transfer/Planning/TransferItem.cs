@@ -5,8 +5,11 @@ public enum ItemAction
 {
     /// <summary>Listed, but outside the filters: only counted and passed by the listing watermark.</summary>
     Excluded,
+    /// <summary>Copy the object to <see cref="TransferItem.BlobName"/>.</summary>
     Copy,
+    /// <summary>Leave it: unchanged, or not copyable here (the reason says which).</summary>
     Skip,
+    /// <summary>Count it as failed without trying: a name collision, a name the destination cannot hold under <see cref="NamePolicy.Fail"/>, or an error while planning.</summary>
     Fail,
     /// <summary>Verify: the listings show the blob equals the source.</summary>
     Match,
@@ -23,7 +26,13 @@ public enum ItemAction
 }
 
 /// <summary>Where an item came from: this run's listing, or a resumed job's unfinished objects.</summary>
-public enum ItemOrigin { Listing, Resumed }
+public enum ItemOrigin
+{
+    /// <summary>Planned from this run's listings.</summary>
+    Listing,
+    /// <summary>An object a resumed job had planned but not finished.</summary>
+    Resumed,
+}
 
 /// <summary>
 /// One self-contained unit of work: everything needed to execute it (the source object as listed,
@@ -34,9 +43,12 @@ public sealed record TransferItem
 {
     /// <summary>Payload version: bump it when a field changes meaning, so an older reader refuses instead of guessing.</summary>
     public int Version { get; init; } = CurrentVersion;
+    /// <summary>The payload version this build writes and the newest it reads.</summary>
     public const int CurrentVersion = 1;
 
+    /// <summary>What to do with the entry.</summary>
     public required ItemAction Action { get; init; }
+    /// <summary>Why (its wording comes from the reason and <see cref="Detail"/>).</summary>
     public required ItemReason Reason { get; init; }
     /// <summary>The parameter of <see cref="Reason"/> (a storage class, a colliding key, sizes), when it has one.</summary>
     public string? Detail { get; init; }
@@ -49,6 +61,7 @@ public sealed record TransferItem
     public string? BlobName { get; init; }
     /// <summary>The blob the destination already has under <see cref="BlobName"/>, if any.</summary>
     public DestinationBlob? Existing { get; init; }
+    /// <summary>Whether this run's listing or a resumed job produced the item.</summary>
     public ItemOrigin Origin { get; init; } = ItemOrigin.Listing;
 
     /// <summary>The decision's wording, with the rename note (what plan, report and journal show).</summary>

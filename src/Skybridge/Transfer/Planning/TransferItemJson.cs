@@ -12,6 +12,7 @@ namespace Skybridge.Transfer.Planning;
 /// </summary>
 public static class TransferItemJson
 {
+    /// <summary>The serializer settings of the wire form (also used for <see cref="Jobs.JobSpec"/>); do not modify.</summary>
     public static readonly JsonSerializerOptions Options = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -20,12 +21,18 @@ public static class TransferItemJson
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OnlySettableProperties } },
     };
 
+    /// <summary>One item as a single-line JSON object.</summary>
     public static string Serialize(TransferItem item) => JsonSerializer.Serialize(item, Options);
 
+    /// <summary>One outcome as a single-line JSON object.</summary>
     public static string Serialize(ItemOutcome outcome) => JsonSerializer.Serialize(outcome, Options);
 
+    /// <summary>Reads an item written by <see cref="Serialize(TransferItem)"/>.</summary>
+    /// <exception cref="JsonException">The JSON is null, malformed, or of a payload version this build does not read.</exception>
     public static TransferItem ReadItem(string json) => Checked(JsonSerializer.Deserialize<TransferItem>(json, Options), i => i.Version);
 
+    /// <summary>Reads an outcome written by <see cref="Serialize(ItemOutcome)"/>.</summary>
+    /// <exception cref="JsonException">The JSON is null, malformed, or of a payload version this build does not read.</exception>
     public static ItemOutcome ReadOutcome(string json) => Checked(JsonSerializer.Deserialize<ItemOutcome>(json, Options), o => o.Version);
 
     private static T Checked<T>(T? value, Func<T, int> version) where T : class

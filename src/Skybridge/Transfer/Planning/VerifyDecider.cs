@@ -4,7 +4,7 @@ namespace Skybridge.Transfer.Planning;
 /// verify without reading data: source object + blob (or none) -> match, missing or mismatch, from
 /// sizes, Content-MD5 and the source ETag recorded at copy time. Pure, like <see cref="Decider"/>.
 /// </summary>
-public static class VerifyDecider
+internal static class VerifyDecider
 {
     /// <param name="src">The source object as listed.</param>
     /// <param name="dst">The blob of the same name, or null.</param>

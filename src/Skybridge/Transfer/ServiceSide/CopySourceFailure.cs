@@ -22,8 +22,10 @@ public enum SourceFailureKind
 /// </summary>
 public sealed record CopySourceFailure(int DestinationStatus, string? ErrorCode, int? SourceStatus, string? SourceErrorCode)
 {
+    /// <summary>The error code Azure answers with when the copy source failed.</summary>
     public const string CannotVerifyCopySource = "CannotVerifyCopySource";
 
+    /// <summary>The failure, classified by the source's own status (null: Azure got no answer from it).</summary>
     public SourceFailureKind Kind => SourceStatus switch
     {
         401 or 403 => SourceFailureKind.AccessDenied,
@@ -42,7 +44,7 @@ public sealed record CopySourceFailure(int DestinationStatus, string? ErrorCode,
 /// <see cref="StreamInstead"/> says whether (and why) streaming the object could still work, and
 /// <see cref="DestinationCannotFetch"/> whether that holds for every object of the run.
 /// </summary>
-public sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
+internal sealed class CopySourceException(string message, string? streamInstead = null, bool destinationCannotFetch = false, Exception? inner = null,
     bool destinationFailed = false) : SkybridgeException(destinationFailed ? ErrorKind.Transient : ErrorKind.Failed, message, inner: inner)
 {
     public string? StreamInstead { get; } = streamInstead;
@@ -60,8 +62,11 @@ public sealed class CopySourceException(string message, string? streamInstead = 
 public sealed class CopyFromUrlException(int status, string? errorCode, string message, Exception? inner = null)
     : SkybridgeException(ErrorKind.Failed, message, inner: inner)
 {
+    /// <summary>The destination's HTTP status (0 when no response arrived).</summary>
     public int Status { get; } = status;
+    /// <summary>The destination's error code, when it sent one.</summary>
     public string? ErrorCode { get; } = errorCode;
+    /// <summary>The copy source's own failure, when the destination reported one; else null.</summary>
     public CopySourceFailure? SourceFailure { get; init; }
     /// <summary>Why the destination refused the from-URL request itself (streaming can still work), or null.</summary>
     public string? RefusedFromUrl { get; init; }

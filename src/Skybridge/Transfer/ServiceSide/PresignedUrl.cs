@@ -15,11 +15,12 @@ public sealed record PresignedUrl(Uri Url, DateTimeOffset ExpiresAt)
     /// <summary>Scheme, host and path only: safe to log.</summary>
     public string Redacted => Url.GetLeftPart(UriPartial.Path) + (Url.Query.Length > 0 ? "?***" : "");
 
+    /// <summary>The URL with its signature masked: safe for logs, never the usable URL.</summary>
     public override string ToString() => Redacted;
 }
 
 /// <summary>The rules presigning follows, kept apart so they can be tested without S3.</summary>
-public static class PresignPolicy
+internal static class PresignPolicy
 {
     /// <summary>Azure's limit on x-ms-copy-source (Put Blob From URL, Put Block From URL): 2 KiB.</summary>
     public const int CopySourceLimit = 2048;

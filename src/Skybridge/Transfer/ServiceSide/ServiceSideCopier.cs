@@ -18,10 +18,13 @@ namespace Skybridge.Transfer.ServiceSide;
 /// </summary>
 public sealed class ServiceSideCopier : IObjectTransfer
 {
+    /// <summary>Report reason of a multi-block service-side copy: nothing here saw the bytes.</summary>
     public const string UnverifiedBlocks =
         "unverified: copied service-side in blocks, no byte passed through this host and Azure does not hash block lists (source MD5 recorded as Content-MD5); verify --hash reads both sides";
+    /// <summary>Report reason of a multipart source copied service-side in one piece: its ETag cannot be rebuilt.</summary>
     public const string UnverifiedMultipart =
         "unverified: multipart source copied service-side, no byte passed through this host to rebuild its ETag; verify --hash reads both sides";
+    /// <summary>Report reason of a service-side copy whose source ETag is no MD5 (SSE-KMS, SSE-C).</summary>
     public const string UnverifiedNotDigest =
         "unverified: the source ETag is not an MD5 and no byte passed through this host; verify --hash reads both sides";
 
@@ -87,6 +90,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         return b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254);
     }
 
+    /// <inheritdoc/>
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
         if (StreamingAllBecause is { } all) return await StreamAsync(obj, blobName, all, ct).ConfigureAwait(false);

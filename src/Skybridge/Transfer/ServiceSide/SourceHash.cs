@@ -9,7 +9,7 @@ namespace Skybridge.Transfer.ServiceSide;
 /// a blob with its source byte for byte — needed after a service-side copy, where no byte passed
 /// through this host.
 /// </summary>
-public static class SourceHash
+internal static class SourceHash
 {
     private const int Chunk = 8 * 1024 * 1024;
 

@@ -9,7 +9,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// Entra ID (unknown audience, no app-role assignment) means the credential works and is reported
 /// by the next check.
 /// </summary>
-public sealed class AzureCredentialCheck() : DoctorCheck(Name, "Azure credential available")
+internal sealed class AzureCredentialCheck() : DoctorCheck(Name, "Azure credential available")
 {
     public new const string Name = "azure-credential";
 

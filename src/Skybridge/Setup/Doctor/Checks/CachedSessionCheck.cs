@@ -14,7 +14,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// that is refused, with the fresh session of check 4: only a refusal of the cached one alone
 /// names the cache as the cause. (RGW has no STS GetCallerIdentity, so the test is an S3 call.)
 /// </summary>
-public sealed class CachedSessionCheck() : DoctorCheck(Name, "Cached AWS session (auth aws-credentials)", StsExchangeCheck.Name)
+internal sealed class CachedSessionCheck() : DoctorCheck(Name, "Cached AWS session (auth aws-credentials)", StsExchangeCheck.Name)
 {
     public new const string Name = "credential-cache";
 

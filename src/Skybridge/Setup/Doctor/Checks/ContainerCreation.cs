@@ -22,7 +22,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// 412 and keeps it.</item>
 /// </list>
 /// </summary>
-public static class ContainerCreation
+internal static class ContainerCreation
 {
     /// <summary>No container was modified before this: the probe's precondition can never hold for a real one.</summary>
     public static readonly DateTimeOffset NeverModifiedBefore = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);

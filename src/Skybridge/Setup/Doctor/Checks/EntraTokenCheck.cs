@@ -6,7 +6,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// 2. The token for the federation audience: its decoded claims (iss, aud, ver, sub, oid, exp) and
 /// whether this host's clock agrees with the token's iat/nbf/exp (STS tolerates about 5 minutes).
 /// </summary>
-public sealed class EntraTokenCheck() : DoctorCheck(Name, "Entra ID token for the audience", AzureCredentialCheck.Name)
+internal sealed class EntraTokenCheck() : DoctorCheck(Name, "Entra ID token for the audience", AzureCredentialCheck.Name)
 {
     public new const string Name = "entra-token";
 

@@ -10,7 +10,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// exactly; with --expected-issuer (the URL registered in AWS) the two are compared. For any other
 /// issuer, the discovery document STS fetches must be reachable and name the same issuer.
 /// </summary>
-public sealed class IssuerCheck() : DoctorCheck(Name, "Issuer and audience in the form AWS expects", EntraTokenCheck.Name)
+internal sealed class IssuerCheck() : DoctorCheck(Name, "Issuer and audience in the form AWS expects", EntraTokenCheck.Name)
 {
     public new const string Name = "issuer";
 

@@ -10,7 +10,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// reports its length only: the URL carries a signature and the session token and is never printed.
 /// Too long is a warning, not a failure: copies then stream through this host.
 /// </summary>
-public sealed class PresignLengthCheck() : DoctorCheck(Name, "Service-side copy feasibility (presigned URL length)", StsExchangeCheck.Name)
+internal sealed class PresignLengthCheck() : DoctorCheck(Name, "Service-side copy feasibility (presigned URL length)", StsExchangeCheck.Name)
 {
     public new const string Name = "presign";
 

@@ -8,7 +8,7 @@ using S3Location = Skybridge.Providers.S3.S3Location;
 namespace Skybridge.Setup.Doctor.Checks;
 
 /// <summary>5a. ListObjectsV2 (MaxKeys 5) on the source bucket/prefix with the session credentials.</summary>
-public sealed class S3ListCheck() : DoctorCheck(Name, "S3 list source", StsExchangeCheck.Name)
+internal sealed class S3ListCheck() : DoctorCheck(Name, "S3 list source", StsExchangeCheck.Name)
 {
     public new const string Name = "s3-list";
 
@@ -45,7 +45,7 @@ public sealed class S3ListCheck() : DoctorCheck(Name, "S3 list source", StsExcha
 }
 
 /// <summary>5b. Reads one byte of the first listed object (GET with Range: bytes=0-0; HEAD for an empty object).</summary>
-public sealed class S3ReadCheck() : DoctorCheck(Name, "S3 read source object", S3ListCheck.Name)
+internal sealed class S3ReadCheck() : DoctorCheck(Name, "S3 read source object", S3ListCheck.Name)
 {
     public new const string Name = "s3-read";
 
@@ -81,7 +81,7 @@ public sealed class S3ReadCheck() : DoctorCheck(Name, "S3 read source object", S
 }
 
 /// <summary>Maps S3 refusals to the missing permission on the exact ARN.</summary>
-public static class S3Diagnosis
+internal static class S3Diagnosis
 {
     public static string BucketArn(S3Location src) => $"arn:aws:s3:::{src.Bucket}";
     public static string ObjectArn(S3Location src) => $"arn:aws:s3:::{src.Bucket}/{src.Prefix}*";

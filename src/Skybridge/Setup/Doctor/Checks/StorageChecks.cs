@@ -8,7 +8,7 @@ using Skybridge.Identity;
 namespace Skybridge.Setup.Doctor.Checks;
 
 /// <summary>6. A token for Azure Storage (https://storage.azure.com/.default) from the same identity.</summary>
-public sealed class StorageTokenCheck() : DoctorCheck(Name, "Entra ID token for Azure Storage", AzureCredentialCheck.Name)
+internal sealed class StorageTokenCheck() : DoctorCheck(Name, "Entra ID token for Azure Storage", AzureCredentialCheck.Name)
 {
     public new const string Name = "storage-token";
     public const string Scope = "https://storage.azure.com/.default";
@@ -32,7 +32,7 @@ public sealed class StorageTokenCheck() : DoctorCheck(Name, "Entra ID token for 
 }
 
 /// <summary>7a. The destination container answers Get Container Properties with this identity (missing: see <see cref="ContainerCreation"/>).</summary>
-public sealed class ContainerCheck() : DoctorCheck(Name, "Destination container reachable", StorageTokenCheck.Name)
+internal sealed class ContainerCheck() : DoctorCheck(Name, "Destination container reachable", StorageTokenCheck.Name)
 {
     public new const string Name = "container";
 
@@ -59,7 +59,7 @@ public sealed class ContainerCheck() : DoctorCheck(Name, "Destination container 
 }
 
 /// <summary>7b. A probe blob is written and deleted under the destination prefix (opt out with --no-write-probe).</summary>
-public sealed class ContainerWriteCheck() : DoctorCheck(Name, "Destination container writable", ContainerCheck.Name)
+internal sealed class ContainerWriteCheck() : DoctorCheck(Name, "Destination container writable", ContainerCheck.Name)
 {
     public new const string Name = "container-write";
     public const string ProbePrefix = ".skybridge-doctor-probe-";
@@ -93,7 +93,7 @@ public sealed class ContainerWriteCheck() : DoctorCheck(Name, "Destination conta
 }
 
 /// <summary>Maps Azure Storage refusals to a fix.</summary>
-public static class BlobDiagnosis
+internal static class BlobDiagnosis
 {
     public static CheckOutcome Explain(RequestFailedException e, string what, BlobLocation dst, TokenClaims? identity, bool write)
     {

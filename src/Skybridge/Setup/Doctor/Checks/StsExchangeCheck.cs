@@ -7,7 +7,7 @@ namespace Skybridge.Setup.Doctor.Checks;
 /// <see cref="Identity.FederationDiagnosis"/> (audience, issuer, trust policy, unknown role, expiry).
 /// Depends on the token only, not on the issuer check: STS has the last word.
 /// </summary>
-public sealed class StsExchangeCheck() : DoctorCheck(Name, "AWS STS AssumeRoleWithWebIdentity", EntraTokenCheck.Name)
+internal sealed class StsExchangeCheck() : DoctorCheck(Name, "AWS STS AssumeRoleWithWebIdentity", EntraTokenCheck.Name)
 {
     public new const string Name = "sts";
 
