@@ -1,6 +1,6 @@
 using Azure.Core;
 using Skybridge.Identity;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 
 namespace Skybridge.Cli;
 

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Diagnostics;
 using Skybridge.Identity;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 using Skybridge.Setup.Doctor;
 
 namespace Skybridge.Cli.Commands;

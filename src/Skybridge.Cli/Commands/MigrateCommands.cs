@@ -1,11 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
 using Skybridge.Distributed;
 using Skybridge.Jobs;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 using Skybridge.Transfer;
 
 namespace Skybridge.Cli.Commands;

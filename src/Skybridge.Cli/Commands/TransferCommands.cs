@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 

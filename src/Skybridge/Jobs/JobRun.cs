@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 
 namespace Skybridge.Jobs;

@@ -1,4 +1,4 @@
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 

@@ -1,5 +1,5 @@
 using System.Numerics;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 

@@ -1,7 +1,7 @@
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Contracts;
 using Skybridge.IntegrationTests.Sandbox;
 using Skybridge.IntegrationTests.StandIns;
@@ -13,7 +13,7 @@ namespace Skybridge.IntegrationTests.Contracts;
 /// The destination contract against Azurite (https + OAuth, keyless: a storage token from the
 /// Entra stand-in), one private container per test. Azurite cannot fetch external URLs, so the
 /// from-URL calls go to the copy-from-URL shim in front of the same Azurite, and fetch from RGW
-/// with URLs <see cref="Skybridge.S3.S3Presigner"/> signs.
+/// with URLs <see cref="Skybridge.Providers.S3.S3Presigner"/> signs.
 /// </summary>
 [Collection("sandbox")]
 public sealed partial class AzuriteDestinationContract(SandboxFixture sandbox) : DestinationContract

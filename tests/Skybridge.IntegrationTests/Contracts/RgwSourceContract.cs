@@ -1,11 +1,11 @@
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using S3Location = Skybridge.S3.S3Location;
+using S3Location = Skybridge.Providers.S3.S3Location;
 using Skybridge.Contracts;
 using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 

@@ -31,7 +31,7 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
         return $"{url}/{prefix}";
     }
 
-    public string ContainerName => Skybridge.Blob.BlobLocation.Parse(sandbox.DestUrl).Container;
+    public string ContainerName => Skybridge.Providers.AzureBlob.BlobLocation.Parse(sandbox.DestUrl).Container;
 
     /// <summary>A shared-key client for the destination container: sees exactly what is stored.</summary>
     public BlobContainerClient Inspector(string? container = null)

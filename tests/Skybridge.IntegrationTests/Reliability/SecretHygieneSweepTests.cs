@@ -52,7 +52,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         finally
         {
             await _kit.CleanupAsync(prefix.TrimEnd('/')); // the prefix and its "-sas/", "-cs/"... siblings
-            await _kit.CleanupAsync(prefix, Skybridge.Blob.BlobLocation.Parse(sandbox.Env["SANDBOX_SERVICE_DEST_URL"]).Container);
+            await _kit.CleanupAsync(prefix, Skybridge.Providers.AzureBlob.BlobLocation.Parse(sandbox.Env["SANDBOX_SERVICE_DEST_URL"]).Container);
         }
     }
 

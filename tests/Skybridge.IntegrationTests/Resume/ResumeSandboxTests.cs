@@ -6,7 +6,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.IntegrationTests.Sandbox;
 using Skybridge.Jobs;
 

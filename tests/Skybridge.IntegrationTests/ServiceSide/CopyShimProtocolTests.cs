@@ -7,7 +7,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Skybridge.IntegrationTests.Sandbox;
 using Skybridge.IntegrationTests.StandIns;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 

@@ -84,7 +84,7 @@ public sealed partial class ServiceSideCopyTests(SandboxFixture sandbox, ITestOu
 
     /// <summary>Azurite itself, key-authorised, to inspect what was written (not through the shim).</summary>
     private BlobContainerClient Inspector(string destUrl)
-        => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Blob.BlobLocation.Parse(destUrl).Container);
+        => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Providers.AzureBlob.BlobLocation.Parse(destUrl).Container);
 
     private async Task<CliResult> Cli(params string[] args)
     {

@@ -21,7 +21,7 @@ public sealed class DestinationAuthTests(SandboxFixture sandbox)
         return prefix;
     }
 
-    private BlobContainerClient KeyClient() => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Blob.BlobLocation.Parse(sandbox.DestUrl).Container);
+    private BlobContainerClient KeyClient() => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Providers.AzureBlob.BlobLocation.Parse(sandbox.DestUrl).Container);
 
     private string Sas(BlobContainerSasPermissions permissions)
     {

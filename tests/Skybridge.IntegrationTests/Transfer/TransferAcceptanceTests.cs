@@ -74,7 +74,7 @@ public sealed class TransferAcceptanceTests(SandboxFixture sandbox)
 
     /// <summary>A key-authorised client (the sandbox's Azurite connection string) to inspect what the CLI wrote.</summary>
     private BlobContainerClient Inspector()
-        => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Blob.BlobLocation.Parse(sandbox.DestUrl).Container);
+        => new(sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"], Skybridge.Providers.AzureBlob.BlobLocation.Parse(sandbox.DestUrl).Container);
 
     private async Task<CliResult> Cli(params string[] args)
     {
@@ -272,7 +272,7 @@ public sealed class TransferAcceptanceTests(SandboxFixture sandbox)
             var blob = Inspector().GetBlobClient(prefix + name);
             Assert.Equal("body of " + key, (await blob.DownloadContentAsync()).Value.Content.ToString());
             Assert.Equal(prefix + key, Uri.UnescapeDataString((await blob.GetPropertiesAsync()).Value.Metadata["skybridge_source_key"]));
-            Assert.Equal(key, Skybridge.Blob.BlobNamePolicy.Decode(name));
+            Assert.Equal(key, Skybridge.Providers.AzureBlob.BlobNamePolicy.Decode(name));
         }
 
         // A blob the encoding before issue 16 wrote for "a//b" ("a/%EMPTY%/b"): matched by the key it records.

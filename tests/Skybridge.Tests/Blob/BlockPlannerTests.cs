@@ -1,5 +1,5 @@
 using System.Text;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Tests.Blob;
 

@@ -129,7 +129,7 @@ internal static class DoctorSetup
         return self;
     }
 
-    public static readonly Skybridge.S3.S3Endpoint Endpoint = new() { ServiceUrl = new Uri("http://127.0.0.1:17080") };
+    public static readonly Skybridge.Providers.S3.S3Endpoint Endpoint = new() { ServiceUrl = new Uri("http://127.0.0.1:17080") };
 
     public static DoctorContext Context(TokenCredential? credential = null, IWebIdentityExchange? exchange = null, string? src = null, string? dst = null,
         IAmazonS3? s3 = null, FakeContainer? container = null, string? expectedIssuer = null, HttpMessageHandler? http = null, bool writeProbe = true)
@@ -138,8 +138,8 @@ internal static class DoctorSetup
             Federation = Options(),
             AzureCredential = credential ?? Credential(),
             Exchange = exchange ?? new FakeExchange(),
-            Source = src is null ? null : Skybridge.S3.S3Location.Parse(src),
-            Destination = dst is null ? null : Skybridge.Blob.BlobLocation.Parse(dst),
+            Source = src is null ? null : Skybridge.Providers.S3.S3Location.Parse(src),
+            Destination = dst is null ? null : Skybridge.Providers.AzureBlob.BlobLocation.Parse(dst),
             S3Endpoint = Endpoint,
             S3ClientFactory = s3 is null ? null : credentials =>
             {

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Jobs;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;

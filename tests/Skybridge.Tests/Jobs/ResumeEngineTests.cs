@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Jobs;
 using Skybridge.Tests.Transfer;
 using Skybridge.Transfer;

@@ -1,5 +1,5 @@
 using Amazon.Runtime;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 
 namespace Skybridge.Tests.Reliability;
 

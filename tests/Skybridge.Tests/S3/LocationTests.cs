@@ -1,5 +1,5 @@
-using Skybridge.Blob;
-using Skybridge.S3;
+using Skybridge.Providers.AzureBlob;
+using Skybridge.Providers.S3;
 
 namespace Skybridge.Tests.S3;
 

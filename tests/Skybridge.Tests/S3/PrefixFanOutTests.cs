@@ -1,4 +1,4 @@
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 using Skybridge.Transfer;
 
 namespace Skybridge.Tests.S3;

@@ -119,7 +119,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
-    public DestinationCapabilities Capabilities => Skybridge.Blob.BlockPlanner.AzureLimits with
+    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.BlockPlanner.AzureLimits with
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
     };
@@ -211,7 +211,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     }
 
     /// <summary>An injected Azure failure as the real adapter raises it (AzureErrors); anything else as is.</summary>
-    private static Exception Mapped(Exception e) => (Exception?)Skybridge.Blob.AzureErrors.Map(e) ?? e;
+    private static Exception Mapped(Exception e) => (Exception?)Skybridge.Providers.AzureBlob.AzureErrors.Map(e) ?? e;
 
     /// <summary>Get Block List (uncommitted).</summary>
     public Task<IReadOnlyList<StagedBlock>> GetUncommittedBlocksAsync(string name, CancellationToken ct)

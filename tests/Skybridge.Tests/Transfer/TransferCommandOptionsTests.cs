@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Commands;
 using Skybridge.Cli.Configuration;
 using Skybridge.Cli.Rendering;

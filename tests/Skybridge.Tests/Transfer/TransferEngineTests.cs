@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Azure;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 
 namespace Skybridge.Tests.Transfer;
@@ -378,7 +378,7 @@ public class TransferEngineTests
 /// </summary>
 public class EncodeCollisionTests
 {
-    private static readonly TransferOptions Encode = new() { NamePolicy = Skybridge.Blob.NamePolicy.Encode };
+    private static readonly TransferOptions Encode = new() { NamePolicy = Skybridge.Providers.AzureBlob.NamePolicy.Encode };
 
     [Theory]
     [InlineData("a%2E", "a.", "a%252E", "a%2E")]
@@ -394,8 +394,8 @@ public class EncodeCollisionTests
         Assert.Equal(2, result.Stats.Copied);
         Assert.Equal(new byte[] { 1 }, dst.Blobs[firstName].Data);
         Assert.Equal(new byte[] { 2 }, dst.Blobs[secondName].Data);
-        Assert.Equal(first, Skybridge.Blob.BlobNamePolicy.Decode(firstName));
-        Assert.Equal(second, Skybridge.Blob.BlobNamePolicy.Decode(secondName));
+        Assert.Equal(first, Skybridge.Providers.AzureBlob.BlobNamePolicy.Decode(firstName));
+        Assert.Equal(second, Skybridge.Providers.AzureBlob.BlobNamePolicy.Decode(secondName));
     }
 
     [Fact]

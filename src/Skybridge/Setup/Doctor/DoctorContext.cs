@@ -4,9 +4,9 @@ using Azure.Core;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Identity;
-using Skybridge.S3;
+using Skybridge.Providers.S3;
 
 namespace Skybridge.Setup.Doctor;
 

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer.Planning;
 

@@ -18,7 +18,7 @@ public enum SourceFailureKind
 /// <summary>
 /// A source failure as the destination reports it on a from-URL call: the source's own status and
 /// error code (Azure: CannotVerifyCopySource with x-ms-copy-source-status-code / -error-code, read by
-/// <see cref="Blob.AzureCopySourceErrors"/>). The destination status itself (403, 404, 409) is not the source's.
+/// <see cref="Providers.AzureBlob.AzureCopySourceErrors"/>). The destination status itself (403, 404, 409) is not the source's.
 /// </summary>
 public sealed record CopySourceFailure(int DestinationStatus, string? ErrorCode, int? SourceStatus, string? SourceErrorCode)
 {

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer.ServiceSide;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 using Skybridge.Transfer.Planning;
 

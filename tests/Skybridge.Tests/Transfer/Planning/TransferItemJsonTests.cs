@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 using Skybridge.Transfer.Execution;
 using Skybridge.Transfer.Outcomes;

@@ -1,4 +1,4 @@
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 

@@ -103,7 +103,7 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
 
     // Failures are Azure's wire answers, passed through the real adapter's mapping (as AzureCopyFromUrlDestination does).
     public Task PutFromUrlAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write, CancellationToken ct)
-        => Skybridge.Blob.AzureCopySourceErrors.Call(() => PutAsync(name, src, sourceEtag, sourceMd5, write));
+        => Skybridge.Providers.AzureBlob.AzureCopySourceErrors.Call(() => PutAsync(name, src, sourceEtag, sourceMd5, write));
 
     private async Task PutAsync(string name, PresignedUrl src, string sourceEtag, byte[]? sourceMd5, BlobWrite write)
     {
@@ -113,7 +113,7 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
     }
 
     public Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
-        => Skybridge.Blob.AzureCopySourceErrors.Call(async () => blobs.StageRaw(name, blockId, await FetchAsync(src, sourceEtag, offset, length)));
+        => Skybridge.Providers.AzureBlob.AzureCopySourceErrors.Call(async () => blobs.StageRaw(name, blockId, await FetchAsync(src, sourceEtag, offset, length)));
 
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {

@@ -43,7 +43,7 @@ public sealed class CachedSessionCheck() : DoctorCheck(Name, "Cached AWS session
     }
 
     /// <summary>Null when the call succeeds, else "status code" of the refusal.</summary>
-    private static async Task<string?> RefusalAsync(IAmazonS3 s3, S3.S3Location? source, CancellationToken ct)
+    private static async Task<string?> RefusalAsync(IAmazonS3 s3, Providers.S3.S3Location? source, CancellationToken ct)
     {
         try
         {

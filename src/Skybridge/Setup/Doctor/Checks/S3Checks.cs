@@ -2,8 +2,8 @@ using System.Net;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
-using Skybridge.S3;
-using S3Location = Skybridge.S3.S3Location;
+using Skybridge.Providers.S3;
+using S3Location = Skybridge.Providers.S3.S3Location;
 
 namespace Skybridge.Setup.Doctor.Checks;
 

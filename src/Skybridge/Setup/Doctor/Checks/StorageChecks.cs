@@ -2,7 +2,7 @@ using Azure;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Storage.Blobs.Models;
-using Skybridge.Blob;
+using Skybridge.Providers.AzureBlob;
 using Skybridge.Identity;
 
 namespace Skybridge.Setup.Doctor.Checks;

@@ -2,7 +2,7 @@ using Azure;
 using Azure.Identity;
 using Skybridge.Transfer;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// Azure Storage's (and Azure.Identity's) failures as the engine's one error type. Per-object

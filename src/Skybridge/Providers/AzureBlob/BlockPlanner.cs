@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Skybridge.Transfer;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>How one object is cut into blocks: a block size and the deterministic block IDs.</summary>
 public sealed record BlockPlan(long ObjectSize, long BlockSize, int BlockCount, bool SingleShot)

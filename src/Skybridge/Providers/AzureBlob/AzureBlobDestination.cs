@@ -7,7 +7,7 @@ using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using Skybridge.Transfer;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// <see cref="IBlobDestination"/> over Azure.Storage.Blobs: flat listing with metadata, Put Blob

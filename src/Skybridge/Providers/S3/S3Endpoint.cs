@@ -2,7 +2,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.S3;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>Where S3 is: an AWS region, or an S3-compatible endpoint (Ceph RGW, MinIO, ...).</summary>
 public sealed record S3Endpoint

@@ -2,7 +2,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Skybridge.Transfer;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>The properties a blob takes from an S3 object, as a GET or a HEAD reports them.</summary>
 internal static class S3ObjectProperties

@@ -4,7 +4,7 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using Skybridge.Transfer;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>
 /// <see cref="IObjectSource"/> over the AWS SDK: ListObjectsV2 pages, ranged GETs with If-Match on

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Skybridge.Transfer;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// Builds a blob's metadata: the source's user metadata with keys made valid for Azure (C#

@@ -5,7 +5,7 @@ using Azure.Storage.Blobs.Specialized;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// Service-side writes over Azure.Storage.Blobs: Put Blob From URL (SyncUploadFromUri), Put Block

@@ -1,6 +1,6 @@
 using Amazon.Runtime;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>
 /// S3's answers as the engine's one error type: the kind from the HTTP status, and the wording of

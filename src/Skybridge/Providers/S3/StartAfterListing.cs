@@ -1,6 +1,6 @@
 using Skybridge.Transfer;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>Fetches one page like <see cref="ListPageFunc"/>, starting after a key (ListObjectsV2 StartAfter; null: from the start).</summary>
 public delegate Task<ListPage> ListPageAfterFunc(string prefix, string? delimiter, string? continuation, string? startAfter, CancellationToken ct);

@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Skybridge.Transfer;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>One page of ListObjectsV2: objects, common prefixes (with a delimiter) and the continuation.</summary>
 public sealed record ListPage(IReadOnlyList<SourceObject> Objects, IReadOnlyList<string> CommonPrefixes, string? NextToken);

@@ -1,6 +1,6 @@
 using Skybridge.Transfer;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// The source keys that "encode" renamed in this run. A destination blob that records one of them

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>What to do with a key that is not a safe blob name.</summary>
 public enum NamePolicy { Skip, Fail, Encode }

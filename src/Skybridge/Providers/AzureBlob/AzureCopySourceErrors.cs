@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Azure;
 using Skybridge.Transfer.ServiceSide;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// Reads Azure's answer to a failed Put Blob From URL / Put Block From URL: error code

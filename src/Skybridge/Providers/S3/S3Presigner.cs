@@ -6,7 +6,7 @@ using Skybridge.Identity;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
 
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>
 /// Presigned GET URLs for service-side copies, signed with the current (federated, temporary)

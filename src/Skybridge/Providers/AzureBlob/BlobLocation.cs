@@ -1,6 +1,6 @@
 using Azure.Storage.Blobs;
 
-namespace Skybridge.Blob;
+namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
 /// A parsed destination: https://account.blob.core.windows.net/container[/prefix], the ADLS Gen2

@@ -1,4 +1,4 @@
-namespace Skybridge.S3;
+namespace Skybridge.Providers.S3;
 
 /// <summary>A parsed s3://bucket[/prefix] source. The prefix is a "folder": it ends in '/' (or is empty).</summary>
 public sealed record S3Location(string Bucket, string Prefix)
