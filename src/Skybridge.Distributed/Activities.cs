@@ -1,4 +1,5 @@
 using DurableTask.Core;
+using Microsoft.Extensions.Logging;
 using Skybridge.Transfer;
 using Skybridge.Transfer.Execution;
 using Skybridge.Transfer.Planning;
@@ -99,11 +100,13 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         bool rerun = !await store.CreateOnceAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "started"), CancellationToken.None).ConfigureAwait(false);
         if (rerun) runtime.Log.LogBatchRerun(r.MigrationId, r.Partition, r.Page);
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var records = new OutcomeRecord[items.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, served.Spec.Options.Concurrency) },
             async (i, ct) => records[i] = await ExecuteOneAsync(served, items[i], rerun, ct).ConfigureAwait(false)).ConfigureAwait(false);
         await store.WriteLinesAsync(outcomesBlob, records.Select(MigrationStore.Line), CancellationToken.None).ConfigureAwait(false);
+        runtime.Log.LogBatchDone(r.MigrationId, r.Partition, r.Page, items.Count, clock.Elapsed.TotalSeconds);
         return Payload.Write(new BatchRun(Sum(records)));
     }
 

@@ -22,6 +22,11 @@ public sealed record TaskHubConnection
 
     public static readonly TimeSpan LeaseInterval = TimeSpan.FromSeconds(15);
     public static readonly TimeSpan ControlQueueVisibility = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long a dead worker's activity (a batch) stays invisible before another worker takes it (default 5 min).
+    /// A live worker renews it every 5 s while the batch runs (DTFx renews 30 s before it lapses), so long batches are not duplicated.
+    /// </summary>
+    public static readonly TimeSpan WorkItemVisibility = TimeSpan.FromSeconds(30);
 
     /// <summary>A valid DTFx task hub name: 3..45 letters and digits, starting with a letter.</summary>
     public static string ValidName(string? name)
@@ -66,6 +71,7 @@ public sealed record TaskHubConnection
             PartitionCount = PartitionCount,
             LeaseInterval = LeaseInterval,
             ControlQueueVisibilityTimeout = ControlQueueVisibility,
+            WorkItemQueueVisibilityTimeout = WorkItemVisibility,
             MaxConcurrentTaskActivityWorkItems = activitiesAtOnce,
             MaxConcurrentTaskOrchestrationWorkItems = 16,
             LoggerFactory = loggers,
