@@ -77,6 +77,7 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
                 await Task.Delay(300);
             }
             var before = await _kit.SnapshotAsync(dst);
+            var killedAfter = clock.Elapsed;
             workers[0].Kill9();
             var killedAt = Stopwatch.StartNew();
             await mig.StartWorkerAsync(); // restarted
@@ -113,7 +114,7 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
 
             _kit.Figures("distributed-kill-9", new
             {
-                objects = objects.Count, workers = 3, killed_after_s = Math.Round((total - recovery).TotalSeconds, 1),
+                objects = objects.Count, workers = 3, killed_after_s = Math.Round(killedAfter.TotalSeconds, 1),
                 committed_before_kill = before.Count, in_flight_batches_at_kill = inFlight.Count, recovery_s = Math.Round(recovery.TotalSeconds, 1),
                 total_s = Math.Round(total.TotalSeconds, 1), rerun_objects = reruns.Count,
             });
