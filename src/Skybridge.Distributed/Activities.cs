@@ -63,7 +63,7 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         }
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "items.jsonl"), toExecute, CancellationToken.None).ConfigureAwait(false);
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "settled.jsonl"), settled, CancellationToken.None).ConfigureAwait(false);
-        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed }));
+        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1 }));
         await store.WriteTextAsync(planBlob, plan, CancellationToken.None).ConfigureAwait(false); // last: the page's blobs are complete
         return plan;
     }

@@ -12,7 +12,7 @@ public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, i
 /// <summary>A migration's state as 'migrate status' shows it.</summary>
 public sealed record MigrationStatus(
     string Id, string State, int Partitions, int PartitionsDone, long Planned, long Copied, long BytesCopied, long Skipped, long Failed, long Rerun,
-    long Batches, DateTime CreatedUtc, DateTime LastUpdatedUtc, double ObjectsPerSecond, double BytesPerSecond,
+    long Batches, long Pages, DateTime CreatedUtc, DateTime LastUpdatedUtc, double ObjectsPerSecond, double BytesPerSecond,
     IReadOnlyDictionary<string, long> FailReasons, string? Error)
 {
     public bool Finished => State is "completed" or "failed" or "terminated" or "canceled";
@@ -62,7 +62,7 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
         }
         var elapsed = ((done ? state.LastUpdatedTime : DateTime.UtcNow) - state.CreatedTime).TotalSeconds;
         return new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
-            totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, state.CreatedTime, state.LastUpdatedTime,
+            totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
             elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
             totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null);
     }

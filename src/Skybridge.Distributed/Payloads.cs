@@ -102,7 +102,10 @@ internal sealed record BatchTotals
     public long Failed { get; init; }
     /// <summary>Objects executed again because an earlier attempt of their batch stopped (a worker died).</summary>
     public long Rerun { get; init; }
+    /// <summary>Batches executed (activities that copied).</summary>
     public long Batches { get; init; }
+    /// <summary>Listing pages planned (planning activities).</summary>
+    public long Pages { get; init; }
     public IReadOnlyDictionary<string, long> FailReasons { get; init; } = new Dictionary<string, long>();
 
     public const int MaxReasons = 10;
@@ -114,7 +117,7 @@ internal sealed record BatchTotals
         return new BatchTotals
         {
             Planned = a.Planned + b.Planned, Copied = a.Copied + b.Copied, BytesCopied = a.BytesCopied + b.BytesCopied,
-            Skipped = a.Skipped + b.Skipped, Failed = a.Failed + b.Failed, Rerun = a.Rerun + b.Rerun, Batches = a.Batches + b.Batches,
+            Skipped = a.Skipped + b.Skipped, Failed = a.Failed + b.Failed, Rerun = a.Rerun + b.Rerun, Batches = a.Batches + b.Batches, Pages = a.Pages + b.Pages,
             // Bounded: a payload travels through queues and history rows.
             FailReasons = reasons.OrderByDescending(r => r.Value).Take(MaxReasons).ToDictionary(r => r.Key, r => r.Value),
         };

@@ -75,9 +75,7 @@ internal static class MigrateCommands
     {
         var s = ctx.Settings;
         var connectionString = s.Get("hub-connection-string");
-        foreach (var part in (connectionString ?? "").Split(';'))
-            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
-                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+        TransferCommands.RegisterSecretsOf(connectionString);
         var storage = s.GetUri("hub-storage");
         if (storage is { Scheme: not "https" } && connectionString is null)
             throw SkybridgeException.Usage($"--hub-storage '{storage}' is not https: the Azure identity's token would travel in clear.", "Use the account's https blob endpoint.");
@@ -165,7 +163,7 @@ internal static class MigrateCommands
 
     private static void WriteStatus(TextWriter o, MigrationStatus st)
     {
-        o.WriteLine($"migration {st.Id}: {st.State}, partitions {st.PartitionsDone:N0}/{st.Partitions:N0} done, {st.Batches:N0} batches executed");
+        o.WriteLine($"migration {st.Id}: {st.State}, partitions {st.PartitionsDone:N0}/{st.Partitions:N0} done, {st.Pages:N0} pages planned, {st.Batches:N0} batches executed");
         o.WriteLine($"  listed  {st.Planned:N0}; copied {st.Copied:N0} ({Format.Bytes(st.BytesCopied)}), skipped {st.Skipped:N0}, failed {st.Failed:N0}, re-run {st.Rerun:N0}");
         o.WriteLine($"  rate    {st.ObjectsPerSecond:N1} objects/s, {Format.Bytes((long)st.BytesPerSecond)}/s since {st.CreatedUtc:u}");
         foreach (var (reason, n) in st.FailReasons.OrderByDescending(r => r.Value)) o.WriteLine($"  failed  {n,6:N0}  {DisplayName.Escape(SecretRedactor.Redact(reason))}");

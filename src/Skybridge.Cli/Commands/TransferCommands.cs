@@ -109,6 +109,14 @@ internal static class TransferCommands
             foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, UploadChecksumOption }) cmd.Options.Add(o);
     }
 
+    /// <summary>A connection string's key or SAS is masked in everything printed or logged from now on.</summary>
+    internal static void RegisterSecretsOf(string? connectionString)
+    {
+        foreach (var part in (connectionString ?? "").Split(';'))
+            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+    }
+
     internal static S3Location SourceOf(ParseResult parse) => S3Location.Parse(parse.GetValue(Source)!);
     internal static BlobLocation DestinationOf(ParseResult parse) => BlobLocation.Parse(parse.GetValue(Destination)!);
 
@@ -137,9 +145,7 @@ internal static class TransferCommands
         var connectionString = s.Get("dest-connection-string");
         SecretRedactor.Register(target.Sas);
         SecretRedactor.Register(sas);
-        foreach (var part in (connectionString ?? "").Split(';'))
-            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
-                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+        RegisterSecretsOf(connectionString);
 
         var options = Options(s, parse, mode);
         var progressMode = (s.Get("progress") ?? "auto").ToLowerInvariant();

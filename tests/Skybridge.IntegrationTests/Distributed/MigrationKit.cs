@@ -33,9 +33,9 @@ public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : I
         return _env;
     }
 
-    public async Task<CliProcess> StartWorkerAsync(params string[] extra)
+    public async Task<CliProcess> StartWorkerAsync(string logLevel = "information")
     {
-        var worker = new CliProcess(["migrate", "worker", "--log-level", "information", "--concurrency", "8", .. extra], await EnvAsync());
+        var worker = new CliProcess(["migrate", "worker", "--log-level", logLevel, "--concurrency", "8"], await EnvAsync());
         _workers.Add(worker);
         return worker;
     }
@@ -98,14 +98,39 @@ public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : I
         return started;
     }
 
+    /// <summary>Every text the task hub holds for this test: the migration blobs and every table row (instances, history).</summary>
+    public async Task<List<(string Where, string Text)>> HubContentsAsync()
+    {
+        var texts = new List<(string, string)>();
+        await foreach (var b in Store().GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions()))
+            texts.Add(("blob " + b.Name, (await Store().GetBlobClient(b.Name).DownloadContentAsync()).Value.Content.ToString()));
+        var tables = new Azure.Data.Tables.TableServiceClient(HubConnectionString);
+        await foreach (var t in tables.QueryAsync(t => t.Name.CompareTo(Hub) >= 0))
+        {
+            if (!t.Name.StartsWith(Hub, StringComparison.OrdinalIgnoreCase)) continue;
+            await foreach (var row in tables.GetTableClient(t.Name).QueryAsync<Azure.Data.Tables.TableEntity>())
+                texts.Add(($"table {t.Name} {row.PartitionKey}/{row.RowKey}", string.Join("\n", row.Select(kv => kv.Value?.ToString()))));
+        }
+        return texts;
+    }
+
+    /// <summary>The shared-key connection string of the sandbox account, with its queue and table endpoints (Azurite: the next two ports).</summary>
+    private string HubConnectionString
+    {
+        get
+        {
+            var cs = sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"];
+            var (queue, table) = TaskHubConnection.SiblingEndpoints(new Uri(sandbox.BlobEndpoint));
+            return cs.TrimEnd(';') + $";QueueEndpoint={queue};TableEndpoint={table};";
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var w in _workers) w.Dispose(); // kill -9 of the processes this kit started, nothing else
         try
         {
-            var cs = sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"];
-            var endpoints = $"QueueEndpoint={sandbox.BlobEndpoint.Replace(":10000", ":10001")};TableEndpoint={sandbox.BlobEndpoint.Replace(":10000", ":10002")};";
-            var hub = new TaskHubConnection { Name = Hub, ConnectionString = cs.TrimEnd(';') + ";" + endpoints };
+            var hub = new TaskHubConnection { Name = Hub, ConnectionString = HubConnectionString };
             await hub.Service(NullLoggerFactory.Instance).DeleteAsync();
             await Store().DeleteIfExistsAsync();
         }

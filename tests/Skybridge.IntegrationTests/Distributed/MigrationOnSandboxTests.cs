@@ -25,7 +25,7 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
         {
             var objects = await _kit.SeedMixedAsync(src, small: 300, big: 2, seed: 13);
             var id = await mig.StartAsync(src, dst, "--partitions", "8", "--batch-size", "40", "--block-size", "1MiB");
-            var w1 = await mig.StartWorkerAsync();
+            var w1 = await mig.StartWorkerAsync("trace"); // and scanned for secrets below
             var w2 = await mig.StartWorkerAsync();
 
             var status = await mig.WaitAsync(id, TimeSpan.FromMinutes(4));
@@ -43,6 +43,17 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
             // Both workers executed batches: the work was shared, not done by one of them.
             Assert.Contains("executed batch", w1.Stderr);
             Assert.Contains("executed batch", w2.Stderr);
+
+            // No token, key, session token or signature in a trace-level worker log, the report, or anything the task hub stores.
+            var texts = await mig.HubContentsAsync();
+            Assert.Contains(texts, t => t.Where.Contains("History", StringComparison.OrdinalIgnoreCase)); // the scan saw the history rows
+            texts.Add(("worker stderr (trace)", w1.Stderr));
+            texts.Add(("worker stdout", w1.Stdout));
+            texts.Add(("report", string.Join("\n", report.Select(l => l.ToString()))));
+            Assert.True(w1.Stderr.Length > 10_000, "the trace-level worker logged little: is it at trace?");
+            // The secret sweep's patterns: any JWT, presigned-URL signatures and session tokens, SAS signatures, account keys.
+            foreach (var pattern in new[] { SecretHygieneSweepTests.AnyJwt(), SecretHygieneSweepTests.SignedUrlPattern() })
+                Assert.All(texts, t => Assert.False(pattern.IsMatch(t.Text), $"{t.Where}: a secret pattern at {pattern.Match(t.Text).Index}"));
         }
         finally
         {
