@@ -107,7 +107,9 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
             async (i, ct) => records[i] = await ExecuteOneAsync(served, items[i], rerun, ct).ConfigureAwait(false)).ConfigureAwait(false);
         await store.WriteLinesAsync(outcomesBlob, records.Select(MigrationStore.Line), CancellationToken.None).ConfigureAwait(false);
         runtime.Log.LogBatchDone(r.MigrationId, r.Partition, r.Page, items.Count, clock.Elapsed.TotalSeconds);
-        return Payload.Write(new BatchRun(Sum(records)));
+        var totals = Sum(records);
+        runtime.Executed(totals);
+        return Payload.Write(new BatchRun(totals));
     }
 
     private static async Task<OutcomeRecord> ExecuteOneAsync(MigrationRuntime.Served served, TransferItem item, bool rerun, CancellationToken ct)

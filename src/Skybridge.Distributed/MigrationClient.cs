@@ -15,6 +15,9 @@ public sealed record MigrationStatus(
     long Batches, long Pages, DateTime CreatedUtc, DateTime LastUpdatedUtc, double ObjectsPerSecond, double BytesPerSecond,
     IReadOnlyDictionary<string, long> FailReasons, string? Error)
 {
+    /// <summary>The task hub's workers (of any migration), with their throughput since they started.</summary>
+    public IReadOnlyList<WorkerHeartbeat> Workers { get; init; } = [];
+
     public bool Finished => State is "completed" or "failed" or "terminated" or "canceled";
 }
 
@@ -64,7 +67,10 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
         return new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
             totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
             elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
-            totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null);
+            totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null)
+        {
+            Workers = await hub.Store().WorkersAsync(ct).ConfigureAwait(false),
+        };
     }
 
     /// <summary>Terminates the migration and every partition still running; what was committed stays (a new migration skips it).</summary>

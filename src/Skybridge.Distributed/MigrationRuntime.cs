@@ -30,8 +30,21 @@ internal sealed class MigrationRuntime(MigrationStore store, IMigrationProviders
     public WorkerLimits Limits => limits;
     public ILogger Log { get; } = loggers.CreateLogger("Skybridge.Distributed.Worker");
 
-    /// <summary>Counters of this worker's own work (its throughput), across migrations.</summary>
+    /// <summary>Byte progress of the copiers (what the engine's copiers report to).</summary>
     public TransferStats Stats { get; } = new();
+
+    private long _objects, _bytes, _batches;
+
+    /// <summary>One executed batch, for this worker's heartbeat.</summary>
+    public void Executed(BatchTotals batch)
+    {
+        Interlocked.Add(ref _objects, batch.Copied + batch.Skipped + batch.Failed);
+        Interlocked.Add(ref _bytes, batch.BytesCopied);
+        Interlocked.Increment(ref _batches);
+    }
+
+    public WorkerHeartbeat Heartbeat(string worker, DateTime startedUtc)
+        => new(worker, startedUtc, DateTime.UtcNow, Interlocked.Read(ref _objects), Interlocked.Read(ref _bytes), Interlocked.Read(ref _batches), limits.Concurrency);
 
     internal sealed record Served(JobSpec Spec, IObjectSource Source, IBlobDestination Destination, ItemExecutor Executor);
 

@@ -31,6 +31,16 @@ internal sealed class MigrationStore(BlobContainerClient container)
     public static string ContainerName(string hub) => hub.ToLowerInvariant() + "-migrations";
 
     public static string SpecBlob(string id) => $"{id}/spec.json";
+    public static string WorkerBlob(string worker) => $"_workers/{worker}.json";
+
+    /// <summary>Every worker's last heartbeat (workers of every migration of the hub).</summary>
+    public async Task<List<WorkerHeartbeat>> WorkersAsync(CancellationToken ct)
+    {
+        var beats = new List<WorkerHeartbeat>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "_workers/" }, ct).ConfigureAwait(false))
+            if (await ReadTextAsync(blob.Name, ct).ConfigureAwait(false) is { } json) beats.Add(Payload.Read<WorkerHeartbeat>(json));
+        return beats;
+    }
     public static string BatchBlob(string id, int partition, int page, string kind) => $"{id}/p{partition:D5}/b{page:D6}.{kind}";
 
     public Task EnsureAsync(CancellationToken ct) => container.CreateIfNotExistsAsync(cancellationToken: ct);

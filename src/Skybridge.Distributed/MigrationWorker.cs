@@ -10,6 +10,8 @@ namespace Skybridge.Distributed;
 /// </summary>
 public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders providers, WorkerLimits limits, ILoggerFactory loggers)
 {
+    public static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(10);
+
     public async Task RunAsync(CancellationToken ct)
     {
         var service = hub.Service(loggers, Math.Max(1, limits.BatchesAtOnce));
@@ -21,10 +23,18 @@ public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders p
         worker.AddTaskOrchestrations(typeof(MigrationOrchestration), typeof(PartitionOrchestration));
         worker.AddTaskActivities(new DiscoverPartitionsActivity(runtime), new PlanBatchActivity(runtime), new ExecuteBatchActivity(runtime));
         await worker.StartAsync().ConfigureAwait(false);
-        runtime.Log.LogServing(Environment.MachineName + ":" + Environment.ProcessId, hub.Name);
+        var name = $"{Environment.MachineName}-{Environment.ProcessId}";
+        var started = DateTime.UtcNow;
+        runtime.Log.LogServing(name, hub.Name);
         try
         {
-            await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            // A heartbeat every 10 s: 'migrate status' shows each worker's throughput and when it was last seen.
+            while (true)
+            {
+                try { await store.WriteTextAsync(MigrationStore.WorkerBlob(name), Payload.Write(runtime.Heartbeat(name, started)), ct).ConfigureAwait(false); }
+                catch (Exception e) when (e is not OperationCanceledException) { runtime.Log.LogHeartbeatFailed(e.Message); }
+                await Task.Delay(HeartbeatInterval, ct).ConfigureAwait(false);
+            }
         }
         finally
         {

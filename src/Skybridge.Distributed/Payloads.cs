@@ -31,7 +31,7 @@ internal static class Payload
     }
 }
 
-internal interface IPayload
+public interface IPayload
 {
     int Version { get; }
 }
@@ -122,4 +122,11 @@ internal sealed record BatchTotals
             FailReasons = reasons.OrderByDescending(r => r.Value).Take(MaxReasons).ToDictionary(r => r.Key, r => r.Value),
         };
     }
+}
+
+/// <summary>A worker's heartbeat (blob <c>_workers/{worker}.json</c>): what it has done since it started, for per-worker throughput in status.</summary>
+public sealed record WorkerHeartbeat(string Worker, DateTime StartedUtc, DateTime LastSeenUtc, long Objects, long BytesCopied, long Batches, int Concurrency) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+    public double ObjectsPerSecond => (LastSeenUtc - StartedUtc).TotalSeconds is var s and > 0 ? Objects / s : 0;
 }

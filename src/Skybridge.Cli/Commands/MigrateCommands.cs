@@ -40,6 +40,7 @@ internal static class MigrateCommands
     private static readonly Option<string?> BatchSize = new("--batch-size") { Description = "Objects listed per batch (one activity; default 1000)." };
     private static readonly Option<string?> Sample = new("--sample") { Description = "Keys listed to cut the partitions (default 100000): keys past it fall in the last partition." };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait until the migration has finished, then print its status." };
+    private static readonly Option<bool> Watch = new("--watch") { Description = "Live view: print the status every 5 s until the migration has finished (Ctrl-C leaves it running)." };
     private static readonly Option<string?> BatchesAtOnce = new("--batches") { Description = "Batches this worker runs at once (default 2; each uses up to --concurrency objects at a time)." };
 
     private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -58,7 +59,7 @@ internal static class MigrateCommands
         foreach (var o in new Option[] { TransferCommands.Concurrency, TransferCommands.MaxMemory, TransferCommands.MaxBandwidth, BatchesAtOnce }) worker.Options.Add(o);
         worker.SetAction(WorkerAsync);
 
-        var status = new Command("status", "Partitions planned / done, objects and bytes copied / skipped / failed, rate, failures with their reasons.") { Id, Wait };
+        var status = new Command("status", "Partitions planned / done, objects and bytes copied / skipped / failed, rate, failures with their reasons.") { Id, Wait, Watch };
         status.SetAction(StatusAsync);
 
         var cancel = new Command("cancel", "Stop a migration: its partitions stop after the batch in flight; what was committed stays.") { Id };
@@ -151,9 +152,11 @@ internal static class MigrateCommands
         var client = new MigrationClient(Connection(ctx), ctx.Loggers);
         var id = parse.GetValue(Id)!;
         var status = await client.StatusAsync(id, ct);
-        while (parse.GetValue(Wait) && !status.Finished)
+        var watch = parse.GetValue(Watch) && !ctx.Json;
+        while ((parse.GetValue(Wait) || watch) && !status.Finished)
         {
-            await Task.Delay(TimeSpan.FromSeconds(2), ct);
+            if (watch) { WriteStatus(ctx.Out, status); ctx.Out.WriteLine(); }
+            await Task.Delay(TimeSpan.FromSeconds(watch ? 5 : 2), ct);
             status = await client.StatusAsync(id, ct);
         }
         if (ctx.Json) ctx.Out.WriteLine(SecretRedactor.Redact(JsonSerializer.Serialize(status, JsonOut)));
@@ -167,6 +170,12 @@ internal static class MigrateCommands
         o.WriteLine($"  listed  {st.Planned:N0}; copied {st.Copied:N0} ({Format.Bytes(st.BytesCopied)}), skipped {st.Skipped:N0}, failed {st.Failed:N0}, re-run {st.Rerun:N0}");
         o.WriteLine($"  rate    {st.ObjectsPerSecond:N1} objects/s, {Format.Bytes((long)st.BytesPerSecond)}/s since {st.CreatedUtc:u}");
         foreach (var (reason, n) in st.FailReasons.OrderByDescending(r => r.Value)) o.WriteLine($"  failed  {n,6:N0}  {DisplayName.Escape(SecretRedactor.Redact(reason))}");
+        foreach (var w in st.Workers.OrderBy(w => w.Worker, StringComparer.Ordinal))
+        {
+            var ago = (DateTime.UtcNow - w.LastSeenUtc).TotalSeconds;
+            o.WriteLine($"  worker  {DisplayName.Escape(w.Worker)}: {w.Objects:N0} objects ({Format.Bytes(w.BytesCopied)}) in {w.Batches:N0} batches, {w.ObjectsPerSecond:N1} objects/s, "
+                + (ago > 3 * MigrationWorker.HeartbeatInterval.TotalSeconds ? $"not seen for {ago:N0} s (stopped?)" : "alive"));
+        }
         if (st.Error is { Length: > 0 } e) o.WriteLine("  error   " + DisplayName.Escape(e.Split('\n')[0]));
     }
 
