@@ -78,6 +78,17 @@ public class DistributedTests
     }
 
     [Fact]
+    public void A_worker_heartbeat_round_trips_and_gives_its_throughput()
+    {
+        var started = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+        var beat = new WorkerHeartbeat("host-1", started, started.AddSeconds(50), Objects: 1000, BytesCopied: 4096, Batches: 10, Concurrency: 16);
+        var back = Payload.Read<WorkerHeartbeat>(Payload.Write(beat));
+        Assert.Equal(beat, back);
+        Assert.Equal(20, back.ObjectsPerSecond);
+        Assert.Equal(0, (beat with { LastSeenUtc = started }).ObjectsPerSecond);
+    }
+
+    [Fact]
     public void The_queue_and_table_endpoints_follow_from_the_blob_endpoint()
     {
         var (q, t) = TaskHubConnection.SiblingEndpoints(new Uri("https://acct.blob.core.windows.net"));
