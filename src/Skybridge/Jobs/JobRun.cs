@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 
 namespace Skybridge.Jobs;
@@ -16,7 +15,7 @@ namespace Skybridge.Jobs;
 /// written after the blob was committed. A killed process loses at most the last unwritten batch;
 /// the resume logic re-checks the destination for anything not marked finished.
 /// </summary>
-public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
+public sealed class JobRun : ITransferJournal, IPartitionState, IItemState, IBlockCheckpoints, IAsyncDisposable
 {
     private enum Kind { Decide, Fail, State, Block, Watermark, ListingDone, Extra, ExtraDone, Flush }
 
@@ -52,7 +51,9 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
     /// <summary>1 for the first run of the job, 2 for its first resume, ...</summary>
     public int Session { get; }
     public ResumePoint? Resume { get; }
-    public IBlockTracker Blocks => this;
+    public IPartitionState Partition => this;
+    public IItemState Items => this;
+    public IBlockCheckpoints Blocks => this;
     public string JournalPath => _journal.Path;
 
     /// <summary>Write transactions and operations so far (batching at work).</summary>
@@ -216,7 +217,7 @@ public sealed class JobRun : ITransferJournal, IBlockTracker, IAsyncDisposable
     public void ExtraDone(string blobName, string? failure)
         => Enqueue(new Op(Kind.ExtraDone, blobName, State: failure is null ? "deleted" : JobJournal.Failed, Reason: failure));
 
-    // ---- IBlockTracker ----
+    // ---- IBlockCheckpoints ----
 
     // Only objects an earlier run of this job decided and did not finish can have our blocks staged.
     public bool MayHaveStaged(SourceObject source) => _resumed.ContainsKey(source.Key);

@@ -1,4 +1,3 @@
-using Skybridge.Providers.AzureBlob;
 using Skybridge.Transfer;
 
 namespace Skybridge.Jobs;
@@ -11,7 +10,7 @@ public sealed record ResumeBlocks(IReadOnlyDictionary<int, byte[]?> Keep, IReadO
 
 /// <summary>
 /// Decides, from the destination's uncommitted block list, which staged blocks a resumed copy keeps.
-/// A block is kept only when its ID is the one <see cref="BlockPlanner.BlockId"/> gives this index
+/// A block is kept only when its ID is the one <see cref="IBlockIdScheme"/> gives this index
 /// for this source ETag and block size (so a block staged for another version or another cut never
 /// is), and its size is the planned length. The ID alone proves the bytes: a block is only ever
 /// staged from a read pinned to that ETag (If-Match), with a transactional MD5 when upload checksums are on. Every kept range is still re-read

@@ -1,5 +1,3 @@
-using Skybridge.Providers.AzureBlob;
-
 namespace Skybridge.Transfer;
 
 /// <summary>
@@ -8,6 +6,7 @@ namespace Skybridge.Transfer;
 /// </summary>
 internal static class BlobWrites
 {
+    /// <param name="rules">The destination's rules for metadata and tags.</param>
     /// <param name="source">The source (for its bucket and the object's tags).</param>
     /// <param name="obj">The object as listed.</param>
     /// <param name="props">Its properties from the GET or HEAD.</param>
@@ -16,19 +15,19 @@ internal static class BlobWrites
     /// <param name="notes">Receives what did not carry over (tags that are not valid index tags).</param>
     /// <param name="ct">Cancellation.</param>
     /// <param name="serviceSide">Azure fetched the bytes: recorded on the blob for verify.</param>
-    public static async Task<BlobWrite> BuildAsync(IObjectSource source, SourceObject obj, SourceProperties props, byte[]? md5,
+    public static async Task<BlobWrite> BuildAsync(IMetadataRules rules, IObjectSource source, SourceObject obj, SourceProperties props, byte[]? md5,
         CopySettings settings, List<string> notes, CancellationToken ct, bool serviceSide = false)
     {
         var tags = new Dictionary<string, string>();
         // TagCount < 0: the response did not say (some S3-compatible servers omit x-amz-tagging-count on HEAD).
         if (settings.CopyTags && props.TagCount != 0)
         {
-            var (mapped, dropped) = TagMapper.Map(await source.GetTagsAsync(obj, ct).ConfigureAwait(false));
+            var (mapped, dropped) = rules.MapTags(await source.GetTagsAsync(obj, ct).ConfigureAwait(false));
             tags = mapped;
             if (dropped.Count > 0) notes.Add("tags not valid as blob index tags were dropped: " + string.Join(", ", dropped));
         }
-        var metadata = MetadataMapper.Build(source.Bucket, obj, props, props.VersionId ?? obj.VersionId);
-        if (serviceSide) metadata[ServiceSide.ServiceSideCopier.CopyModeKey] = ServiceSide.TransferModes.Service;
+        var metadata = rules.Build(source.Bucket, obj, props, props.VersionId ?? obj.VersionId);
+        if (serviceSide) metadata[ProvenanceKeys.CopyMode] = ServiceSide.TransferModes.Service;
         return new BlobWrite
         {
             ContentType = props.ContentType,

@@ -37,6 +37,15 @@ public interface IStagedBlockListing
 }
 
 /// <summary>
+/// How a destination names the blocks of one object. IDs must be deterministic for a source version
+/// and a cut (a resumed copy recognises what an interrupted one staged) and unmistakable for another's.
+/// </summary>
+public interface IBlockIdScheme
+{
+    string IdOf(int index, string sourceEtag, long blockSize);
+}
+
+/// <summary>
 /// What a destination offers beyond <see cref="IBlobDestination"/> (Azure DataMovement's resources
 /// that publish their limits): the block planner and the engine read these instead of constants.
 /// </summary>
@@ -48,6 +57,12 @@ public sealed record DestinationCapabilities
     public long MaxBlockSize { get; init; } = long.MaxValue;
     /// <summary>Most blocks in one committed object (Azure: 50,000).</summary>
     public int MaxBlocks { get; init; } = int.MaxValue;
+    /// <summary>The destination's names for staged blocks (Azure: <c>AzureBlockBlob.BlockId</c>).</summary>
+    public required IBlockIdScheme BlockIds { get; init; }
+    /// <summary>The destination's naming rules and reversible encoder (--name-policy).</summary>
+    public required INameRules Names { get; init; }
+    /// <summary>How the destination holds a source's metadata and tags.</summary>
+    public required IMetadataRules Metadata { get; init; }
     /// <summary>The destination can pull bytes from a URL itself (Put Blob / Block From URL): service-side copies.</summary>
     public ICopyFromUrlDestination? CopyFromUrl { get; init; }
     /// <summary>Longest source URL <see cref="CopyFromUrl"/> accepts (Azure x-ms-copy-source: 2 KiB).</summary>

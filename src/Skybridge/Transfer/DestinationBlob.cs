@@ -9,20 +9,20 @@ public sealed record DestinationBlob(
     IReadOnlyDictionary<string, string> Metadata)
 {
     /// <summary>The source ETag recorded by the run that wrote this blob, or null if Skybridge did not write it.</summary>
-    public string? RecordedSourceETag => Get(Skybridge.Providers.AzureBlob.MetadataMapper.SourceEtagKey);
+    public string? RecordedSourceETag => Get(ProvenanceKeys.SourceEtag);
 
     /// <summary>The source's last-modified time recorded at copy time.</summary>
     public DateTimeOffset? RecordedSourceLastModified
-        => DateTimeOffset.TryParse(Get(Skybridge.Providers.AzureBlob.MetadataMapper.SourceLastModifiedKey), System.Globalization.CultureInfo.InvariantCulture,
+        => DateTimeOffset.TryParse(Get(ProvenanceKeys.SourceLastModified), System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
     /// <summary>The source key recorded at copy time (unescaped), or null.</summary>
-    public string? RecordedSourceKey => Get(Skybridge.Providers.AzureBlob.MetadataMapper.SourceKeyKey) is { } k ? Uri.UnescapeDataString(k) : null;
+    public string? RecordedSourceKey => Get(ProvenanceKeys.SourceKey) is { } k ? Uri.UnescapeDataString(k) : null;
 
-    public string? RecordedSourceBucket => Get(Skybridge.Providers.AzureBlob.MetadataMapper.SourceBucketKey);
+    public string? RecordedSourceBucket => Get(ProvenanceKeys.SourceBucket);
 
     /// <summary>True when the blob records that Skybridge wrote it service-side (Azure fetched the bytes).</summary>
-    public bool WroteServiceSide => Get(ServiceSide.ServiceSideCopier.CopyModeKey) == ServiceSide.TransferModes.Service;
+    public bool WroteServiceSide => Get(ProvenanceKeys.CopyMode) == ServiceSide.TransferModes.Service;
 
     private string? Get(string key)
     {

@@ -1,5 +1,4 @@
 using System.Numerics;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 
@@ -71,7 +70,7 @@ public sealed class ObjectCopier(
     MemoryBudget budget, ITransferProgress stats, BandwidthLimiter? limiter = null) : IObjectTransfer
 {
     /// <summary>Optional (the job journal): keeps blocks an interrupted run staged, records the ones staged now.</summary>
-    public IBlockTracker? Blocks { get; set; }
+    public IBlockCheckpoints? Blocks { get; set; }
 
     public async Task<CopyResult> CopyAsync(SourceObject obj, string blobName, CancellationToken ct)
     {
@@ -92,7 +91,7 @@ public sealed class ObjectCopier(
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
         var (check, proof, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
-        var write = await BlobWrites.BuildAsync(source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
         return new CopyResult(md5, props.VersionId, check, notes) { Proof = proof };
@@ -102,7 +101,7 @@ public sealed class ObjectCopier(
     {
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToArray();
+        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => destination.Capabilities.BlockIds.IdOf(i, obj.ETag, plan.BlockSize)).ToArray();
         // Resuming: blocks already staged for this version are re-read and hashed (the whole-object MD5 needs the bytes) but not sent again.
         var reuse = Blocks is { } tracker && tracker.MayHaveStaged(obj) && destination.Capabilities.StagedBlocks is { } listing
             ? tracker.ReusableBlocks(obj, plan, ids, await listing.GetUncommittedBlocksAsync(blobName, ct).ConfigureAwait(false))
@@ -180,7 +179,7 @@ public sealed class ObjectCopier(
 
         var md5 = whole.GetHashAndReset();
         var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
-        var write = await BlobWrites.BuildAsync(source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
         return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }

@@ -48,7 +48,7 @@ public sealed class TransferEngine
 
     /// <summary>
     /// Optional job journal (set it for copy and sync only): records every decision, object state and
-    /// staged block; when it carries a <see cref="IResumeState.Resume"/> point, the run first
+    /// staged block; when it carries a <see cref="IPartitionState.Resume"/> point, the run first
     /// re-decides the job's unfinished objects, then lists only what comes after the watermark.
     /// </summary>
     public ITransferJournal? Journal
@@ -171,11 +171,8 @@ public sealed class TransferEngine
         TransferStats stats, ILogger log)
     {
         if (options.Mode == CopyMode.Stream) return copier;
-        if (source.Capabilities.Presigner is { } presigner && destination.Capabilities.CopyFromUrl is { } fromUrl)
-            return new ServiceSideCopier(source, presigner, fromUrl, copier, options.Copy, options.Mode, stats, log)
-            {
-                UrlLimit = destination.Capabilities.CopySourceUrlLimit,
-            };
+        if (source.Capabilities.Presigner is { } presigner && destination.Capabilities.CopyFromUrl is not null)
+            return new ServiceSideCopier(source, presigner, destination.Capabilities, copier, options.Copy, options.Mode, stats, log);
         if (options.Mode == CopyMode.Service)
             throw SkybridgeException.Usage($"Service-side copy is not possible from {source.Describe} to {destination.Describe}: the source cannot presign URLs or the destination cannot copy from a URL.",
                 "Copy in auto or stream mode: the bytes then go through this host.");

@@ -1,4 +1,3 @@
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer;
 

@@ -171,8 +171,8 @@ public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IAsyncLifetime
         var inspector = Inspector(s);
         var bigBlob = s.Prefix + s.Big;
         var etag = Convert.ToHexStringLower(MD5.HashData(s.Objects[s.Big]));
-        var plan = BlockPlanner.Plan(s.Objects[s.Big].Length, MiB);
-        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, etag, MiB)).ToList();
+        var plan = AzureBlockBlob.Plan(s.Objects[s.Big].Length, MiB);
+        var ids = Enumerable.Range(0, plan.BlockCount).Select(i => AzureBlockBlob.BlockId(i, etag, MiB)).ToList();
         Assert.Equal(41, plan.BlockCount);
 
         // Run 1: one object at a time, 4 MiB/s, so the listing stalls behind the big object and the kill lands mid-object.

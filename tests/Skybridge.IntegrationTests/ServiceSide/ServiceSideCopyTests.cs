@@ -188,7 +188,7 @@ public sealed partial class ServiceSideCopyTests(SandboxFixture sandbox, ITestOu
             var content = (await blob.DownloadContentAsync()).Value.Content.ToArray();
             Assert.Equal(MD5.HashData(data), MD5.HashData(content));
             var props = (await blob.GetPropertiesAsync()).Value;
-            Assert.Equal("service", props.Metadata[ServiceSideCopier.CopyModeKey]);
+            Assert.Equal("service", props.Metadata[ProvenanceKeys.CopyMode]);
             Assert.Equal(data.Length.ToString(), props.Metadata["skybridge_source_size"]);
             if (key != "data/large-multipart.bin") Assert.Equal(MD5.HashData(data), props.ContentHash); // carried from the plain-MD5 ETag
         }

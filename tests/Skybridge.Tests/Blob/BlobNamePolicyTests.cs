@@ -1,4 +1,5 @@
 using Skybridge.Providers.AzureBlob;
+using Skybridge.Transfer;
 
 namespace Skybridge.Tests.Blob;
 

@@ -19,13 +19,13 @@ public class MetadataMapperTests
     public void Provenance_is_recorded()
     {
         var m = MetadataMapper.Build("bkt", Obj, new SourceProperties(), "v1");
-        Assert.Equal("bkt", m[MetadataMapper.SourceBucketKey]);
-        Assert.Equal(Obj.Key, Uri.UnescapeDataString(m[MetadataMapper.SourceKeyKey]));
-        Assert.True(m[MetadataMapper.SourceKeyKey].All(c => c < 128));
-        Assert.Equal("v1", m[MetadataMapper.SourceVersionKey]);
-        Assert.Equal("abc123", m[MetadataMapper.SourceEtagKey]);
-        Assert.Equal("42", m[MetadataMapper.SourceSizeKey]);
-        Assert.Equal("2024-05-06T07:08:09Z", m[MetadataMapper.SourceLastModifiedKey]);
+        Assert.Equal("bkt", m[ProvenanceKeys.SourceBucket]);
+        Assert.Equal(Obj.Key, Uri.UnescapeDataString(m[ProvenanceKeys.SourceKey]));
+        Assert.True(m[ProvenanceKeys.SourceKey].All(c => c < 128));
+        Assert.Equal("v1", m[ProvenanceKeys.SourceVersion]);
+        Assert.Equal("abc123", m[ProvenanceKeys.SourceEtag]);
+        Assert.Equal("42", m[ProvenanceKeys.SourceSize]);
+        Assert.Equal("2024-05-06T07:08:09Z", m[ProvenanceKeys.SourceLastModified]);
         Assert.False(m.ContainsKey(MetadataMapper.OriginalNamesKey));
         Assert.All(m.Keys, k => Assert.Equal(k, MetadataMapper.ToIdentifier(k)));
     }
@@ -42,7 +42,7 @@ public class MetadataMapperTests
             ["note"] = "caf\u00e9 \u4e2d",
         };
         var m = MetadataMapper.Build("b", Obj, new SourceProperties { UserMetadata = user }, null);
-        Assert.Equal("abc123", m[MetadataMapper.SourceEtagKey]);
+        Assert.Equal("abc123", m[ProvenanceKeys.SourceEtag]);
         Assert.All(m.Keys, k => Assert.Equal(k, MetadataMapper.ToIdentifier(k)));
         Assert.All(m.Values, v => Assert.True(v.All(c => c is >= ' ' and <= '~')));
         Assert.Contains(MetadataMapper.OriginalNamesKey, m.Keys);

@@ -18,9 +18,6 @@ public static class ContractData
         "\u00e9", "e\u0301", "\u4e2d", "\uFF21", "\U0001F600", "\u00e9t\u00e9/r\u00e9sum\u00e9.txt",
     ];
 
-    /// <summary>True for names with a character above U+FFFF (a surrogate pair in UTF-16), where UTF-8 and UTF-16 order can differ.</summary>
-    public static bool BeyondBasicPlane(string name) => name.Any(char.IsSurrogate);
-
     /// <summary>The oracle: plain byte comparison of the UTF-8 encodings.</summary>
     public static readonly Comparer<string> Utf8Bytes = Comparer<string>.Create(
         (x, y) => Encoding.UTF8.GetBytes(x).AsSpan().SequenceCompareTo(Encoding.UTF8.GetBytes(y)));

@@ -231,9 +231,9 @@ public sealed class ResumeEngineTests : IDisposable
         var dst = new FakeDestination();
         var journal = JobJournal.Open(Path.Combine(_dir, "md5.db"));
         var job = journal.CreateJob("copy", src.Describe, dst.Describe, []);
-        var plan = BlockPlanner.Plan(data.Length, 1000);
-        var id0 = BlockPlanner.BlockId(0, obj.ETag, 1000);
-        var id1 = BlockPlanner.BlockId(1, obj.ETag, 1000);
+        var plan = AzureBlockBlob.Plan(data.Length, 1000);
+        var id0 = AzureBlockBlob.BlockId(0, obj.ETag, 1000);
+        var id1 = AzureBlockBlob.BlockId(1, obj.ETag, 1000);
         await using (var run = journal.StartRun(job.Id, resume: false))
         {
             run.Planned(obj, "big", "new");

@@ -7,8 +7,8 @@ namespace Skybridge.Tests.Jobs;
 public class ResumePlannerTests
 {
     private const string Etag = "9b2cf535f27731c974343645a3985328";
-    private static readonly BlockPlan Plan = BlockPlanner.Plan(5500, 1000); // 6 blocks, the last 500 bytes
-    private static readonly string[] Ids = Enumerable.Range(0, 6).Select(i => BlockPlanner.BlockId(i, Etag, 1000)).ToArray();
+    private static readonly BlockPlan Plan = AzureBlockBlob.Plan(5500, 1000); // 6 blocks, the last 500 bytes
+    private static readonly string[] Ids = Enumerable.Range(0, 6).Select(i => AzureBlockBlob.BlockId(i, Etag, 1000)).ToArray();
 
     [Fact]
     public void Keeps_our_blocks_and_stages_only_the_missing_ones()
@@ -23,8 +23,8 @@ public class ResumePlannerTests
     [Fact]
     public void Never_keeps_blocks_of_another_version_another_cut_or_a_wrong_size()
     {
-        var otherVersion = BlockPlanner.BlockId(1, "ffffffffffffffffffffffffffffffff", 1000);
-        var otherCut = BlockPlanner.BlockId(2, Etag, 2000);
+        var otherVersion = AzureBlockBlob.BlockId(1, "ffffffffffffffffffffffffffffffff", 1000);
+        var otherCut = AzureBlockBlob.BlockId(2, Etag, 2000);
         Assert.NotEqual(Ids[1], otherVersion);
         var r = ResumePlanner.Plan(Plan, Ids,
         [

@@ -115,7 +115,7 @@ public sealed class InputValidationTests
     [InlineData(1000L, 1500L, "2048")]
     public void A_memory_budget_smaller_than_one_block_buffer_is_refused_with_the_size_that_works(long budget, long? block, string need)
     {
-        var e = Assert.Throws<SkybridgeException>(() => MemoryBudget.RequireRoomForOneBlock(budget, block ?? Skybridge.Providers.AzureBlob.BlockPlanner.DefaultBlockSize));
+        var e = Assert.Throws<SkybridgeException>(() => MemoryBudget.RequireRoomForOneBlock(budget, block ?? BlockPlanner.DefaultBlockSize));
         Assert.Equal(ErrorKind.Usage, e.Kind);
         Assert.Contains("--max-memory", e.Message);
         Assert.Contains($"--max-memory {need} ", e.Fix);
@@ -126,7 +126,7 @@ public sealed class InputValidationTests
     [InlineData(128L << 20, null)]
     [InlineData(4096L, 3000L)]
     public void A_budget_of_at_least_one_block_buffer_passes(long budget, long? block)
-        => MemoryBudget.RequireRoomForOneBlock(budget, block ?? Skybridge.Providers.AzureBlob.BlockPlanner.DefaultBlockSize);
+        => MemoryBudget.RequireRoomForOneBlock(budget, block ?? BlockPlanner.DefaultBlockSize);
 
     [Theory]
     [InlineData("[")]

@@ -119,7 +119,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     /// <summary>Set to offer service-side copies (a FakeFromUrl writing into this destination).</summary>
     public Skybridge.Transfer.ServiceSide.ICopyFromUrlDestination? FromUrl { get; set; }
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
-    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.BlockPlanner.AzureLimits with
+    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Limits with
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = true,
     };
@@ -140,7 +140,10 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public string Describe => "https://acct.blob.core.windows.net/c/" + prefix;
     public string Prefix => prefix;
 
-    public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Like Azure: the store orders names by UTF-16 code units, and the listing restores UTF-8 order as the Azure destination does.</summary>
+    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsStoredAsync(ct), b => b.Name, ct);
+
+    private async IAsyncEnumerable<DestinationBlob> ListAsStoredAsync([EnumeratorCancellation] CancellationToken ct)
     {
         List<DestinationBlob> snapshot;
         lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(b => ToBlob(b.Key, b.Value)).ToList();

@@ -68,7 +68,7 @@ public class TransferEngineTests
         Assert.Equal("en", a.ContentLanguage);
         Assert.Equal("alice", a.Metadata["x_owner"]);
         Assert.Equal("data", a.Tags["team"]);
-        Assert.Equal("bucket", a.Metadata[MetadataMapper.SourceBucketKey]);
+        Assert.Equal("bucket", a.Metadata[ProvenanceKeys.SourceBucket]);
 
         Assert.Equal(6, dst.CommittedIds.Single(ids => ids.Count == 6).Count);
         Assert.Contains("multipart-etag", report.For("dir/sub/multi.bin").Reason);
@@ -297,7 +297,7 @@ public class TransferEngineTests
         Assert.Equal(2, enc.Stats.Copied);
         Assert.Equal(1, enc.Stats.Renamed);
         Assert.Equal("trailing%2E", encReport.For("trailing.").BlobName);
-        Assert.Equal("trailing.", Uri.UnescapeDataString(dst.Blobs["trailing%2E"].Write.Metadata[MetadataMapper.SourceKeyKey]));
+        Assert.Equal("trailing.", Uri.UnescapeDataString(dst.Blobs["trailing%2E"].Write.Metadata[ProvenanceKeys.SourceKey]));
 
         // The renamed blob is neither re-copied, nor an extra for sync --delete or verify.
         var (again, _) = await Run(src, dst, RunMode.Sync, Small(new TransferOptions { NamePolicy = NamePolicy.Encode, Delete = true }));
@@ -378,7 +378,7 @@ public class TransferEngineTests
 /// </summary>
 public class EncodeCollisionTests
 {
-    private static readonly TransferOptions Encode = new() { NamePolicy = Skybridge.Providers.AzureBlob.NamePolicy.Encode };
+    private static readonly TransferOptions Encode = new() { NamePolicy = NamePolicy.Encode };
 
     [Theory]
     [InlineData("a%2E", "a.", "a%252E", "a%2E")]

@@ -61,7 +61,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public AzureCopyFromUrlDestination? FromUrl { get; init; }
 
     /// <summary>Azure block blobs' published limits; from-URL copies and staged-block listing where configured.</summary>
-    public DestinationCapabilities Capabilities => _capabilities ??= BlockPlanner.AzureLimits with
+    public DestinationCapabilities Capabilities => _capabilities ??= AzureBlockBlob.Limits with
     {
         CopyFromUrl = FromUrl,
         CopySourceUrlLimit = Transfer.ServiceSide.PresignPolicy.CopySourceLimit,
@@ -93,7 +93,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     private static bool IsLoopback(Uri uri)
         => uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
-    public async IAsyncEnumerable<DestinationBlob> ListAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Azure lists names in UTF-16 order; the contract (and S3) is UTF-8 order, which <see cref="Utf16ListingOrder"/> restores.</summary>
+    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsAzureOrdersAsync(ct), b => b.Name, ct);
+
+    private async IAsyncEnumerable<DestinationBlob> ListAsAzureOrdersAsync([EnumeratorCancellation] CancellationToken ct)
     {
         var pages = container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = Prefix }, ct).AsPages(pageSizeHint: 5000);
         await using var e = pages.GetAsyncEnumerator(ct);

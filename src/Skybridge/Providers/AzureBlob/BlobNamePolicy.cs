@@ -1,15 +1,7 @@
 using System.Text;
+using Skybridge.Transfer;
 
 namespace Skybridge.Providers.AzureBlob;
-
-/// <summary>What to do with a key that is not a safe blob name.</summary>
-public enum NamePolicy { Skip, Fail, Encode }
-
-/// <summary>The outcome of mapping one key: a blob name, or why there is none.</summary>
-public sealed record NameMapping(string? BlobName, string? Problem, bool Renamed)
-{
-    public bool Accepted => BlobName is not null;
-}
 
 /// <summary>
 /// Decides whether an S3 key can be a blob name as-is. Azure accepts almost any string but some

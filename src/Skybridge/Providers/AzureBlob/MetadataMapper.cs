@@ -11,13 +11,6 @@ namespace Skybridge.Providers.AzureBlob;
 /// </summary>
 public static class MetadataMapper
 {
-    public const string Prefix = "skybridge_";
-    public const string SourceBucketKey = "skybridge_source_bucket";
-    public const string SourceKeyKey = "skybridge_source_key";
-    public const string SourceVersionKey = "skybridge_source_version";
-    public const string SourceEtagKey = "skybridge_source_etag";
-    public const string SourceSizeKey = "skybridge_source_size";
-    public const string SourceLastModifiedKey = "skybridge_source_last_modified";
     /// <summary>"azureKey=originalKey&amp;…" (URL-escaped) for every user key that had to change.</summary>
     public const string OriginalNamesKey = "skybridge_metadata_names";
     /// <summary>Comma list of user keys whose values were URL-escaped because they were not printable ASCII.</summary>
@@ -32,19 +25,19 @@ public static class MetadataMapper
         {
             var key = ToIdentifier(original);
             // Our own entries win: a user key that looks like ours is moved out of the way.
-            if (key.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) key = "user_" + key;
+            if (key.StartsWith(ProvenanceKeys.Prefix, StringComparison.OrdinalIgnoreCase)) key = "user_" + key;
             var unique = key;
             for (int n = 2; result.ContainsKey(unique); n++) unique = $"{key}_{n}";
             if (!string.Equals(unique, original, StringComparison.Ordinal)) renamed.Add(new(unique, original));
             if (IsHeaderSafe(value)) result[unique] = value;
             else { result[unique] = Uri.EscapeDataString(value); escaped.Add(unique); }
         }
-        result[SourceBucketKey] = bucket;
-        result[SourceKeyKey] = Uri.EscapeDataString(source.Key);
-        if (!string.IsNullOrEmpty(versionId) && versionId != "null") result[SourceVersionKey] = versionId;
-        result[SourceEtagKey] = CompositeEtag.Normalize(source.ETag);
-        result[SourceSizeKey] = source.Size.ToString(CultureInfo.InvariantCulture);
-        result[SourceLastModifiedKey] = source.LastModified.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+        result[ProvenanceKeys.SourceBucket] = bucket;
+        result[ProvenanceKeys.SourceKey] = Uri.EscapeDataString(source.Key);
+        if (!string.IsNullOrEmpty(versionId) && versionId != "null") result[ProvenanceKeys.SourceVersion] = versionId;
+        result[ProvenanceKeys.SourceEtag] = CompositeEtag.Normalize(source.ETag);
+        result[ProvenanceKeys.SourceSize] = source.Size.ToString(CultureInfo.InvariantCulture);
+        result[ProvenanceKeys.SourceLastModified] = source.LastModified.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         if (renamed.Count > 0)
             result[OriginalNamesKey] = string.Join("&", renamed.Select(r => Uri.EscapeDataString(r.Key) + "=" + Uri.EscapeDataString(r.Value)));
         if (escaped.Count > 0) result[EscapedValuesKey] = string.Join(",", escaped);
@@ -66,7 +59,7 @@ public static class MetadataMapper
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in meta)
         {
-            if (k.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)) continue;
+            if (k.StartsWith(ProvenanceKeys.Prefix, StringComparison.OrdinalIgnoreCase)) continue;
             result[names.GetValueOrDefault(k, k)] = escaped.Contains(k) ? Uri.UnescapeDataString(v) : v;
         }
         return result;

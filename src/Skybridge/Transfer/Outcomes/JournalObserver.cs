@@ -11,29 +11,29 @@ public sealed class JournalObserver(ITransferJournal journal, RunMode mode) : IT
 {
     public void Decided(TransferItem item)
     {
-        if (item.Action == ItemAction.Copy) journal.Planned(item.Source!, item.BlobName!, item.Text);
-        else if (item.Action == ItemAction.Extra && item.Origin == ItemOrigin.Listing && mode == RunMode.Sync) journal.Extra(item.Existing!);
+        if (item.Action == ItemAction.Copy) journal.Items.Planned(item.Source!, item.BlobName!, item.Text);
+        else if (item.Action == ItemAction.Extra && item.Origin == ItemOrigin.Listing && mode == RunMode.Sync) journal.Items.Extra(item.Existing!);
     }
 
-    public void Started(TransferItem item) => journal.Copying(item.Source!, item.BlobName!);
+    public void Started(TransferItem item) => journal.Items.Copying(item.Source!, item.BlobName!);
 
     public void Finished(TransferItem item, ItemOutcome outcome)
     {
         if (item.Source is not { } s)
         {
             if (item.Action == ItemAction.Delete && outcome.Status is Outcome.Deleted or Outcome.Failed)
-                journal.ExtraDone(item.BlobName!, outcome.Status == Outcome.Failed ? outcome.Reason : null);
+                journal.Items.ExtraDone(item.BlobName!, outcome.Status == Outcome.Failed ? outcome.Reason : null);
             return;
         }
         switch (outcome.Status)
         {
-            case Outcome.Copied: journal.Committed(s, item.BlobName!, outcome.Copy!); break;
-            case Outcome.Skipped: journal.Skipped(s, item.BlobName, outcome.Reason); break;
-            case Outcome.Failed: journal.Failed(s, item.BlobName, outcome.Reason); break;
+            case Outcome.Copied: journal.Items.Committed(s, item.BlobName!, outcome.Copy!); break;
+            case Outcome.Skipped: journal.Items.Skipped(s, item.BlobName, outcome.Reason); break;
+            case Outcome.Failed: journal.Items.Failed(s, item.BlobName, outcome.Reason); break;
         }
     }
 
-    public void Listed(SourceObject listed) => journal.ListedThrough(listed.Key);
+    public void Listed(SourceObject listed) => journal.Partition.ListedThrough(listed.Key);
 
-    public void ListingDone() => journal.ListingDone();
+    public void ListingDone() => journal.Partition.ListingDone();
 }

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer.Planning;
 
@@ -9,21 +8,22 @@ namespace Skybridge.Transfer.Planning;
 /// skip / fail, or for verify match / missing / mismatch / deep-verify), and the destination-only
 /// blobs. It reads the listings, and the destination for an encoded name (which sorts apart from its
 /// key); it writes nothing and reports nothing: whoever consumes the items records them. A resumed
-/// job's unfinished objects (<see cref="IResumeState"/>) are re-decided first, then the listing
+/// job's unfinished objects (<see cref="ITransferJournal.Items"/>) are re-decided first, then the listing
 /// continues after the watermark. Items come out in decision order; the caller must consume each
 /// before asking for the next (collision checks depend on what was claimed before). A planner can
 /// cover one <see cref="KeyRange"/> of the source, so that many planners (or processes) share a bucket.
 /// </summary>
 public sealed class Planner(IObjectSource source, IBlobDestination destination, TransferOptions options, RunMode mode,
-    IResumeState? resume = null, KeyRange? range = null)
+    ITransferJournal? resume = null, KeyRange? range = null)
 {
     private readonly KeyRange _range = range ?? KeyRange.All;
     private readonly Dictionary<string, string> _claimedNames = new(StringComparer.Ordinal);
     private readonly HashSet<string> _renamed = new(StringComparer.Ordinal);
     private readonly RenamedSourceKeys _renamedKeys = new();
+    private INameRules Names => destination.Capabilities.Names;
     private bool Verify => mode == RunMode.Verify;
     private bool WantsExtras => Verify || options.Delete;
-    private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Resume : null;
+    private ResumePoint? Point => mode is RunMode.Copy or RunMode.Sync ? resume?.Partition.Resume : null;
 
     /// <summary>Source objects that passed the filter, this run and (resumed) the job's earlier runs: the delete guard's "is the source empty?".</summary>
     public long SourcesInScope { get; private set; }
@@ -37,7 +37,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
 
     /// <summary>Under "encode", a renamed key's blob lives under another name: a blob listed under the raw key is not its blob.</summary>
     private bool MapsElsewhere(SourceObject src)
-        => options.NamePolicy == NamePolicy.Encode && BlobNamePolicy.Map(Relative(src.Key), destination.Prefix, NamePolicy.Encode).Renamed;
+        => options.NamePolicy == NamePolicy.Encode && Names.Map(Relative(src.Key), destination.Prefix, NamePolicy.Encode).Renamed;
 
     private string Relative(string key) => key[source.Prefix.Length..];
 
@@ -73,7 +73,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     private TransferItem Extra(DestinationBlob dst, ItemOrigin origin) => new()
     {
         Action = ItemAction.Extra, Reason = ItemReason.NotInSource, BlobName = dst.Name, Existing = dst, Origin = origin,
-        Detail = BlobNamePolicy.NotInSource(dst.Name[destination.Prefix.Length..], options.NamePolicy), // names the key an encoded name decodes to
+        Detail = Names.NotInSource(dst.Name[destination.Prefix.Length..], options.NamePolicy), // names the key an encoded name decodes to
     };
 
     /// <summary>Decides one source object that passed the filter.</summary>
@@ -85,7 +85,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if (src.IsDirectoryMarker) return Item(ItemAction.Skip, ItemReason.DirectoryMarker);
         if (src.IsArchived) return Item(ItemAction.Skip, ItemReason.Archived, src.StorageClass);
 
-        var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+        var name = Names.Map(rel, destination.Prefix, options.NamePolicy);
         if (!name.Accepted)
             return Item(options.NamePolicy == NamePolicy.Fail ? ItemAction.Fail : ItemAction.Skip, ItemReason.InvalidName, name.Problem);
         var blob = name.BlobName!;
@@ -105,7 +105,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if ((name.Renamed || blob.Contains('%')) && !_claimedNames.TryAdd(blob, src.Key))
             return Item(ItemAction.Fail, ItemReason.CollidesInRun, _claimedNames[blob], blob);
         if (existing?.RecordedSourceKey is { } holder && holder != src.Key && existing.RecordedSourceBucket == source.Bucket
-            && (name.Renamed || BlobNamePolicy.Problem(holder) is not null))
+            && (name.Renamed || Names.Problem(holder) is not null))
             return Item(ItemAction.Fail, ItemReason.CollidesWithBlob, holder, blob);
 
         if (Verify)
@@ -126,7 +126,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
     /// <summary>Re-decides the objects an earlier run left unfinished (the destination may have changed, or have the blob already).</summary>
     private async IAsyncEnumerable<TransferItem> ResumedAsync(ResumePoint point, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var u in resume!.UnfinishedAsync(ct).ConfigureAwait(false))
+        await foreach (var u in resume!.Items.UnfinishedAsync(ct).ConfigureAwait(false))
         {
             var src = u.Source;
             var rel = Relative(src.Key);
@@ -144,7 +144,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
                     else src = now;
                 }
                 // Killed between Put Block List and the journal write: the blob is there, and the decider skips it.
-                var name = BlobNamePolicy.Map(rel, destination.Prefix, options.NamePolicy);
+                var name = Names.Map(rel, destination.Prefix, options.NamePolicy);
                 if (settled is null && name.Accepted && !name.Renamed) existing = await destination.GetAsync(name.BlobName!, ct).ConfigureAwait(false);
             }
             catch (Exception e) when (!TransferErrors.IsFatal(e) && e is not OperationCanceledException)
@@ -157,7 +157,7 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         if (mode == RunMode.Sync && options.Delete && point.ListedThrough is { } through)
         {
             var bound = destination.Prefix + Relative(through);
-            await foreach (var d in resume.PendingExtrasAsync(ct).ConfigureAwait(false))
+            await foreach (var d in resume.Items.PendingExtrasAsync(ct).ConfigureAwait(false))
                 if (Utf8Ordinal.Instance.Compare(d.Name, bound) <= 0) yield return Extra(d, ItemOrigin.Resumed);
         }
     }

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Skybridge.Providers.AzureBlob;
 
 namespace Skybridge.Transfer.ServiceSide;
 
@@ -19,9 +18,6 @@ namespace Skybridge.Transfer.ServiceSide;
 /// </summary>
 public sealed class ServiceSideCopier : IObjectTransfer
 {
-    /// <summary>Blob metadata naming how the bytes were written (read by verify).</summary>
-    public const string CopyModeKey = "skybridge_copy_mode";
-
     public const string UnverifiedBlocks =
         "unverified: copied service-side in blocks, no byte passed through this host and Azure does not hash block lists (source MD5 recorded as Content-MD5); verify --hash reads both sides";
     public const string UnverifiedMultipart =
@@ -32,6 +28,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
     private readonly IObjectSource _source;
     private readonly IPresigningSource _presigner;
     private readonly ICopyFromUrlDestination _destination;
+    private readonly DestinationCapabilities _capabilities;
     private readonly IObjectTransfer _streamed;
     private readonly CopySettings _copy;
     private readonly CopyMode _mode;
@@ -46,23 +43,26 @@ public sealed class ServiceSideCopier : IObjectTransfer
     /// <summary>Auto: this many from-URL calls in a row failed by the destination (5xx) -> stream the rest of the run.</summary>
     public const int DestinationFailuresBeforeStreamingAll = 3;
 
-    public ServiceSideCopier(IObjectSource source, IPresigningSource presigner, ICopyFromUrlDestination destination,
+    /// <summary>A copier Azure does the fetching for; <paramref name="destination"/> is the destination's capabilities (its from-URL feature, limits and block IDs).</summary>
+    public ServiceSideCopier(IObjectSource source, IPresigningSource presigner, DestinationCapabilities destination,
         IObjectTransfer streamed, CopySettings copy, CopyMode mode, ITransferProgress stats, ILogger? logger = null)
     {
         if (mode == CopyMode.Stream) throw new ArgumentException("stream mode does not need a service-side copier", nameof(mode));
         _source = source;
         _presigner = presigner;
-        _destination = destination;
+        _destination = destination.CopyFromUrl ?? throw new ArgumentException("the destination cannot copy from a URL", nameof(destination));
+        _capabilities = destination;
+        UrlLimit = destination.CopySourceUrlLimit;
         _streamed = streamed;
         _copy = copy;
         _mode = mode;
         _stats = stats;
         _log = logger ?? NullLogger.Instance;
-        if (mode == CopyMode.Auto) _streamAll = Unreachable(presigner.Endpoint, destination.Endpoint);
+        if (mode == CopyMode.Auto) _streamAll = Unreachable(presigner.Endpoint, _destination.Endpoint);
     }
 
-    /// <summary>Longest x-ms-copy-source accepted (Azure: 2048).</summary>
-    public int UrlLimit { get; init; } = PresignPolicy.CopySourceLimit;
+    /// <summary>Longest x-ms-copy-source accepted (the destination's <see cref="DestinationCapabilities.CopySourceUrlLimit"/>; Azure: 2048).</summary>
+    private int UrlLimit { get; }
 
     /// <summary>Set in auto mode when every object is streamed, and why.</summary>
     public string? StreamingAllBecause => Volatile.Read(ref _streamAll);
@@ -140,11 +140,11 @@ public sealed class ServiceSideCopier : IObjectTransfer
     private async Task<CopyResult> CopyServiceSideAsync(SourceObject obj, string blobName, PresignedUrl first, CancellationToken ct)
     {
         var props = await _presigner.HeadAsync(obj, ct).ConfigureAwait(false);
-        var plan = BlockPlanner.Plan(obj.Size, _copy.BlockSize);
+        var plan = BlockPlanner.Plan(obj.Size, _copy.BlockSize, _capabilities);
         var notes = new List<string>();
         // The ETag is the MD5 of the bytes only for a single-part object without SSE-KMS/SSE-C.
         byte[]? md5 = obj.ETagIsMd5 && !props.EtagIsNotDigest ? CompositeEtag.Md5FromEtag(obj.ETag) : null;
-        var write = await BlobWrites.BuildAsync(_source, obj, props, md5, _copy, notes, ct, serviceSide: true).ConfigureAwait(false);
+        var write = await BlobWrites.BuildAsync(_capabilities.Metadata, _source, obj, props, md5, _copy, notes, ct, serviceSide: true).ConfigureAwait(false);
 
         string check;
         Execution.ProofKind proof;
@@ -160,7 +160,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
         else
         {
             await StageBlocksAsync(obj, blobName, plan, first, ct).ConfigureAwait(false);
-            await _destination.CommitAsync(blobName, Enumerable.Range(0, plan.BlockCount).Select(i => BlockPlanner.BlockId(i, obj.ETag, plan.BlockSize)).ToList(),
+            await _destination.CommitAsync(blobName, Enumerable.Range(0, plan.BlockCount).Select(i => _capabilities.BlockIds.IdOf(i, obj.ETag, plan.BlockSize)).ToList(),
                 write, ct).ConfigureAwait(false);
             check = md5 is not null ? UnverifiedBlocks : obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest;
             proof = Execution.ProofKind.ServiceUnverified;
@@ -186,7 +186,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
                         // A fresh URL per block: a long copy never outlives its URLs or their session.
                         var url = index == 0 ? first : await _presigner.PresignAsync(obj, failed.Token).ConfigureAwait(false);
                         if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) throw new CopySourceException(tooLong, tooLong);
-                        var id = BlockPlanner.BlockId(index, obj.ETag, plan.BlockSize);
+                        var id = _capabilities.BlockIds.IdOf(index, obj.ETag, plan.BlockSize);
                         await WithRepresignAsync(obj, url, u => _destination.StageBlockFromUrlAsync(blobName, id, u, obj.ETag, plan.OffsetOf(index), plan.LengthOf(index), failed.Token),
                             failed.Token).ConfigureAwait(false);
                         _stats.OnServiceSideBytes(plan.LengthOf(index)); // progress: Azure has these bytes now

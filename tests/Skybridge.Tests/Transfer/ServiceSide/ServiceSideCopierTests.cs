@@ -65,7 +65,7 @@ public class ServiceSideCopierTests
             var data = new byte[rig.Blobs.Blobs[key].Data.Length];
             Assert.Equal(MD5.HashData(rig.Blobs.Blobs[key].Data), MD5.HashData(await ReadAll(rig.Source, key)));
             Assert.Equal("service", report.For(key).Mode);
-            Assert.Equal("service", rig.Blobs.Blobs[key].Write.Metadata[ServiceSideCopier.CopyModeKey]);
+            Assert.Equal("service", rig.Blobs.Blobs[key].Write.Metadata[ProvenanceKeys.CopyMode]);
         }
         // One presign per block (6 + 5 + 1 + 1 + 1): no URL is reused across blocks.
         Assert.Equal(14, rig.Presigner.Presigned);

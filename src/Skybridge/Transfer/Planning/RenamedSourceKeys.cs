@@ -1,6 +1,5 @@
-using Skybridge.Transfer;
 
-namespace Skybridge.Providers.AzureBlob;
+namespace Skybridge.Transfer.Planning;
 
 /// <summary>
 /// The source keys that "encode" renamed in this run. A destination blob that records one of them
