@@ -97,8 +97,9 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         var served = await runtime.ForAsync(r.MigrationId, CancellationToken.None).ConfigureAwait(false);
         var items = (await store.ReadLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "items.jsonl"), CancellationToken.None).ConfigureAwait(false))
             .Select(TransferItemJson.ReadItem).ToList();
-        bool rerun = !await store.CreateOnceAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "started"), CancellationToken.None).ConfigureAwait(false);
+        bool rerun = !await store.CreateOnceAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "started"), MigrationRuntime.WorkerName, CancellationToken.None).ConfigureAwait(false);
         if (rerun) runtime.Log.LogBatchRerun(r.MigrationId, r.Partition, r.Page);
+        runtime.Log.LogBatchStarted(r.MigrationId, r.Partition, r.Page, items.Count);
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var records = new OutcomeRecord[items.Count];

@@ -26,6 +26,9 @@ internal sealed class MigrationRuntime(MigrationStore store, IMigrationProviders
     private readonly MemoryBudget _budget = new(limits.MaxMemory);
     private readonly BandwidthLimiter? _limiter = limits.MaxBandwidth is { } bw ? new BandwidthLimiter(bw) : null;
 
+    /// <summary>This worker process, as heartbeats and batch markers name it.</summary>
+    public static string WorkerName { get; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
     public MigrationStore Store => store;
     public WorkerLimits Limits => limits;
     public ILogger Log { get; } = loggers.CreateLogger("Skybridge.Distributed.Worker");

@@ -21,7 +21,7 @@ internal sealed record OutcomeRecord(TransferItem Item, ItemOutcome Outcome)
 /// that orchestration payloads carry names, never key lists:
 /// <c>{id}/spec.json</c> (the <see cref="JobSpec"/>), and per batch <c>{id}/p00003/b000007.items.jsonl</c>
 /// (the manifest: the <see cref="TransferItem"/>s to execute), <c>.settled.jsonl</c> (items the planner
-/// settled), <c>.plan.json</c> (the planning result, written last), <c>.started</c> (an execution began)
+/// settled), <c>.plan.json</c> (the planning result, written last), <c>.started</c> (an execution began; it names the worker)
 /// and <c>.outcomes.jsonl</c> (the executed items' outcomes, written last).
 /// </summary>
 internal sealed class MigrationStore(BlobContainerClient container)
@@ -63,12 +63,12 @@ internal sealed class MigrationStore(BlobContainerClient container)
     public Task WriteTextAsync(string name, string text, CancellationToken ct)
         => container.GetBlobClient(name).UploadAsync(BinaryData.FromString(text), overwrite: true, ct);
 
-    /// <summary>Creates the blob only if it does not exist; false when it did (an earlier attempt wrote it).</summary>
-    public async Task<bool> CreateOnceAsync(string name, CancellationToken ct)
+    /// <summary>Creates the blob (holding <paramref name="text"/>) only if it does not exist; false when it did (an earlier attempt wrote it).</summary>
+    public async Task<bool> CreateOnceAsync(string name, string text, CancellationToken ct)
     {
         try
         {
-            await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(""),
+            await container.GetBlobClient(name).UploadAsync(BinaryData.FromString(text),
                 new BlobUploadOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } }, ct).ConfigureAwait(false);
             return true;
         }

@@ -23,7 +23,7 @@ public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders p
         worker.AddTaskOrchestrations(typeof(MigrationOrchestration), typeof(PartitionOrchestration));
         worker.AddTaskActivities(new DiscoverPartitionsActivity(runtime), new PlanBatchActivity(runtime), new ExecuteBatchActivity(runtime));
         await worker.StartAsync().ConfigureAwait(false);
-        var name = $"{Environment.MachineName}-{Environment.ProcessId}";
+        var name = MigrationRuntime.WorkerName;
         var started = DateTime.UtcNow;
         runtime.Log.LogServing(name, hub.Name);
         try
