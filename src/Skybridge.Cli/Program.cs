@@ -20,6 +20,7 @@ root.Subcommands.Add(SetupCommands.Create());
 root.Subcommands.Add(DoctorCommand.Create());
 foreach (var command in TransferCommands.Create()) root.Subcommands.Add(command);
 root.Subcommands.Add(JobCommands.Create());
+root.Subcommands.Add(MigrateCommands.Create());
 
 // Ctrl-C cancels the command's token; give it time to stop cleanly (blocks in flight, the job
 // journal's last writes) before the process is ended anyway (default: 2 s).

@@ -46,19 +46,19 @@ internal static class TransferCommands
         "auto (default: Azure fetches the bytes from presigned S3 URLs where that can work, else they stream through this host) | service | stream.");
 
     // Resources.
-    private static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
+    internal static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
     private static readonly Option<string?> PutBlobMax = S("--put-blob-max",
         "Single-PUT objects (plain-MD5 ETag) up to this size go in one streamed Put Blob that Azure checks against the ETag's MD5, nothing hashed here (default 256MiB, or one block when --block-size is given; 0: blocks only; max 5000MiB).");
     private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 1024MiB: a block is held in memory); objects up to one block go in one Put Blob.");
-    private static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
+    internal static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
         "auto (default: md5 over http, none over https, where TLS protects the bytes) | md5 | none: a transactional MD5 on every Put Block / Put Blob. " +
         "Every copy is still proved against the source ETag by its whole-object MD5.");
-    private static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
+    internal static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
 
     // Output.
-    private static readonly Option<string?> Report = S("--report", "Write a per-object manifest: JSON Lines, or CSV when the name ends in .csv.");
+    internal static readonly Option<string?> Report = S("--report", "Write a per-object manifest: JSON Lines, or CSV when the name ends in .csv.");
     private static readonly Option<string?> Progress = S("--progress", "auto (default: live on a terminal, periodic lines otherwise) | plain | none.");
 
     // Deletes.
@@ -83,12 +83,11 @@ internal static class TransferCommands
 
     private static Command Build(string name, string description, RunMode mode)
     {
-        var cmd = new Command(name, description) { Source, Destination };
-        Option[] common = [DestSas, DestConnectionString, Compare, Overwrite, Include, Exclude, ModifiedAfter, ModifiedBefore, MinSize, MaxSize,
-            NamePolicyOption, Concurrency, Report, Progress];
-        foreach (var o in common) cmd.Options.Add(o);
+        var cmd = new Command(name, description);
+        AddSourceDestinationAndDecisions(cmd, mode);
+        foreach (var o in new Option[] { DestSas, DestConnectionString, Concurrency, Report, Progress }) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
-            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, MaxMemory, MaxBandwidth, UploadChecksumOption }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { MaxMemory, MaxBandwidth }) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync)
             foreach (var o in JobCommands.TransferOptions) cmd.Options.Add(o); // --journal, --no-journal, --resume
         if (mode is RunMode.Sync or RunMode.Plan)
@@ -96,6 +95,46 @@ internal static class TransferCommands
         if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(Hash); cmd.Options.Add(MaxBandwidth); }
         cmd.SetAction((ctx, parse, ct) => RunAsync(ctx, parse, mode, ct));
         return cmd;
+    }
+
+    /// <summary>
+    /// SRC DST and the options that decide a run's result (filters, compare, overwrite, names; for
+    /// copy/sync also mode, tier, tags, blocks and checksums): the same definitions for copy/sync/plan/verify
+    /// and 'migrate start', so a migration takes exactly copy's options.
+    /// </summary>
+    internal static void AddSourceDestinationAndDecisions(Command cmd, RunMode mode)
+    {
+        cmd.Arguments.Add(Source);
+        cmd.Arguments.Add(Destination);
+        foreach (var o in new Option[] { Compare, Overwrite, Include, Exclude, ModifiedAfter, ModifiedBefore, MinSize, MaxSize, NamePolicyOption }) cmd.Options.Add(o);
+        if (mode is RunMode.Copy or RunMode.Sync)
+            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, UploadChecksumOption }) cmd.Options.Add(o);
+    }
+
+    /// <summary>A connection string's key or SAS is masked in everything printed or logged from now on.</summary>
+    internal static void RegisterSecretsOf(string? connectionString)
+    {
+        foreach (var part in (connectionString ?? "").Split(';'))
+            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
+                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+    }
+
+    internal static S3Location SourceOf(ParseResult parse) => S3Location.Parse(parse.GetValue(Source)!);
+    internal static BlobLocation DestinationOf(ParseResult parse) => BlobLocation.Parse(parse.GetValue(Destination)!);
+
+    /// <summary>The S3 source (with a presigner unless streaming) and the Azure destination (keyless unless a SAS or connection string is given).</summary>
+    internal static (S3ObjectSource Source, AzureBlobDestination Destination) OpenProviders(CliContext ctx, S3Location source, BlobLocation target,
+        TransferOptions options, string? sas = null, string? connectionString = null)
+    {
+        var keyless = sas is null && connectionString is null && target.Sas is null;
+        var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
+        var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
+        // Service-side copies (auto/service) need presigned URLs: the engine uses them where Azure can fetch them.
+        var objectSource = new S3ObjectSource(s3, source)
+        {
+            Presigner = options.Mode == CopyMode.Stream ? null : new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()),
+        };
+        return (objectSource, destination);
     }
 
     private static async Task<int> RunAsync(CliContext ctx, ParseResult parse, RunMode mode, CancellationToken ct)
@@ -108,9 +147,7 @@ internal static class TransferCommands
         var connectionString = s.Get("dest-connection-string");
         SecretRedactor.Register(target.Sas);
         SecretRedactor.Register(sas);
-        foreach (var part in (connectionString ?? "").Split(';'))
-            if (part.StartsWith("AccountKey=", StringComparison.OrdinalIgnoreCase) || part.StartsWith("SharedAccessSignature=", StringComparison.OrdinalIgnoreCase))
-                SecretRedactor.Register(part[(part.IndexOf('=') + 1)..]);
+        RegisterSecretsOf(connectionString);
 
         var options = Options(s, parse, mode);
         var progressMode = (s.Get("progress") ?? "auto").ToLowerInvariant();
@@ -118,14 +155,7 @@ internal static class TransferCommands
             throw SkybridgeException.Usage($"--progress '{progressMode}' is not valid.", "Use auto, plain or none.");
 
         // Keyless by default: the Azure identity for the destination, Entra -> STS for the source.
-        var keyless = sas is null && connectionString is null && target.Sas is null;
-        var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
-        var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
-        // Service-side copies (auto/service) need presigned URLs: the engine uses them where Azure can fetch them.
-        var objectSource = new S3ObjectSource(s3, source)
-        {
-            Presigner = options.Mode == CopyMode.Stream ? null : new S3Presigner(s3, source, ctx.S3Endpoint(), ctx.AwsCredentials()),
-        };
+        var (objectSource, destination) = OpenProviders(ctx, source, target, options, sas, connectionString);
 
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
@@ -148,7 +178,7 @@ internal static class TransferCommands
         return result.ExitCode;
     }
 
-    private static ReportWriter OpenReport(string path)
+    internal static ReportWriter OpenReport(string path)
     {
         try { return ReportWriter.Open(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -205,7 +235,7 @@ internal static class TransferCommands
     private static bool GetBool(ParseResult parse, Option<bool> option)
         => parse.CommandResult.Command.Options.Contains(option) && parse.GetValue(option);
 
-    private static int? Positive(int? value, string name)
+    internal static int? Positive(int? value, string name)
         => value is <= 0 ? throw SkybridgeException.Usage($"--{name} must be at least 1.", $"Pass a whole number of 1 or more, e.g. --{name} 8 (or leave it out for the default).") : value;
 
     /// <summary>"8MiB", "8M", "512k", "1G", "100" (bytes): binary units, like rclone.</summary>

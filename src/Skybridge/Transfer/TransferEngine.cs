@@ -83,7 +83,7 @@ public sealed class TransferEngine
         if (_journal is not null && writes) subscribers.Add(new JournalObserver(_journal, mode));
         var outcomes = new OutcomeStream(subscribers);
         var planner = new Planner(_source, _destination, _options, mode, writes ? _journal : null);
-        var executor = new ItemExecutor(_source, _destination, writes ? Strategy() : _copier, _options, _stats, _limiter, _log);
+        var executor = new ItemExecutor(_source, _destination, writes ? Strategy(_source, _destination, _options, _copier, _stats, _log) : _copier, _options, _stats, _limiter, _log);
 
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var channel = Channel.CreateBounded<TransferItem>(new BoundedChannelOptions(Math.Max(1, _options.Concurrency) * 2)
@@ -178,20 +178,22 @@ public sealed class TransferEngine
     /// How copies move bytes, from what the two sides offer: service-side (Azure fetches presigned
     /// URLs, the streamed copier as fallback) when the source presigns and the destination copies
     /// from URLs and the mode allows it; streamed otherwise.
+    /// Public so that another executor host (a distributed worker) moves bytes the same way.
     /// </summary>
-    private IObjectTransfer Strategy()
+    public static IObjectTransfer Strategy(IObjectSource source, IBlobDestination destination, TransferOptions options, ObjectCopier copier,
+        TransferStats stats, ILogger log)
     {
-        if (_options.Mode == CopyMode.Stream) return _copier;
-        if (_source.Capabilities.Presigner is { } presigner && _destination.Capabilities.CopyFromUrl is not null)
-            return new ServiceSideCopier(_source, presigner, _destination.Capabilities, _copier, _options.Copy, _options.Mode, _stats, _log);
-        if (_options.Mode == CopyMode.Service)
-            throw SkybridgeException.Usage($"Service-side copy is not possible from {_source.Describe} to {_destination.Describe}: the source cannot presign URLs or the destination cannot copy from a URL.",
+        if (options.Mode == CopyMode.Stream) return copier;
+        if (source.Capabilities.Presigner is { } presigner && destination.Capabilities.CopyFromUrl is not null)
+            return new ServiceSideCopier(source, presigner, destination.Capabilities, copier, options.Copy, options.Mode, stats, log);
+        if (options.Mode == CopyMode.Service)
+            throw SkybridgeException.Usage($"Service-side copy is not possible from {source.Describe} to {destination.Describe}: the source cannot presign URLs or the destination cannot copy from a URL.",
                 "Copy in auto or stream mode: the bytes then go through this host.");
-        return _copier;
+        return copier;
     }
 
     /// <summary>The outcome of an item the planner settled (nothing to execute).</summary>
-    private static ItemOutcome Settle(TransferItem item) => item.Action switch
+    public static ItemOutcome Settle(TransferItem item) => item.Action switch
     {
         ItemAction.Skip => ItemOutcome.Settled(Outcome.Skipped, item.Text),
         ItemAction.Fail => ItemOutcome.Failed(item.Text),

@@ -23,10 +23,10 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
     private readonly ReliabilityKit _kit = new(sandbox);
 
     [GeneratedRegex(@"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")]
-    private static partial Regex AnyJwt();
+    internal static partial Regex AnyJwt();
 
     [GeneratedRegex(@"(?i)(X-Amz-Signature=[0-9a-f]{16,}|X-Amz-Security-Token=[^&\s""']{16,}|[?&]sig=[A-Za-z0-9%+/=]{16,}|AccountKey=[A-Za-z0-9+/=]{16,})")]
-    private static partial Regex SignedUrlPattern();
+    internal static partial Regex SignedUrlPattern();
 
     /// <summary>Everything secret seen on the wire (or printed where it belongs) during the test.</summary>
     private sealed class Secrets

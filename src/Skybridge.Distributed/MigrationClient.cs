@@ -1,0 +1,134 @@
+using DurableTask.Core;
+using Microsoft.Extensions.Logging;
+using Skybridge.Jobs;
+using Skybridge.Transfer;
+using Skybridge.Transfer.Outcomes;
+
+namespace Skybridge.Distributed;
+
+/// <summary>How a migration is cut: partitions wanted, objects per batch, pages per orchestration execution, keys sampled to cut.</summary>
+public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = 100_000);
+
+/// <summary>A migration's state as 'migrate status' shows it.</summary>
+public sealed record MigrationStatus(
+    string Id, string State, int Partitions, int PartitionsDone, long Planned, long Copied, long BytesCopied, long Skipped, long Failed, long Rerun,
+    long Batches, long Pages, DateTime CreatedUtc, DateTime LastUpdatedUtc, double ObjectsPerSecond, double BytesPerSecond,
+    IReadOnlyDictionary<string, long> FailReasons, string? Error)
+{
+    /// <summary>The task hub's workers (of any migration), with their throughput since they started.</summary>
+    public IReadOnlyList<WorkerHeartbeat> Workers { get; init; } = [];
+
+    public bool Finished => State is "completed" or "failed" or "terminated" or "canceled";
+}
+
+/// <summary>Starts, inspects, cancels and reports migrations of one task hub (no worker needed for any of these).</summary>
+public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory loggers)
+{
+    private readonly Lazy<TaskHubClient> _client = new(() => new TaskHubClient(hub.Service(loggers), loggerFactory: loggers));
+    private TaskHubClient Client => _client.Value;
+
+    public static string NewId() => "m" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture) + Guid.NewGuid().ToString("N")[..6];
+
+    public async Task StartAsync(string id, JobSpec spec, MigrationShape shape, CancellationToken ct)
+    {
+        var service = hub.Service(loggers);
+        await service.CreateIfNotExistsAsync().ConfigureAwait(false);
+        var store = hub.Store();
+        await store.EnsureAsync(ct).ConfigureAwait(false);
+        await store.WriteSpecAsync(id, spec, ct).ConfigureAwait(false);
+        await Client.CreateOrchestrationInstanceAsync(typeof(MigrationOrchestration), id,
+            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit))).ConfigureAwait(false);
+    }
+
+    public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct)
+    {
+        var state = await Client.GetOrchestrationStateAsync(id).ConfigureAwait(false) ?? throw NotFound(id);
+        var done = state.OrchestrationStatus == OrchestrationStatus.Completed && state.Output is { Length: > 0 } output;
+        var progress = done ? Payload.ReadStored<MigrationProgress>(state.Output) : state.Status is { Length: > 0 } s ? Payload.ReadStored<MigrationProgress>(s) : new MigrationProgress(0, 0, new BatchTotals());
+        var totals = progress.Totals;
+        int partitionsDone = progress.PartitionsDone;
+        if (!done)
+        {
+            // Running partitions report their totals so far; finished ones are in the migration's own status already.
+            totals = new BatchTotals();
+            partitionsDone = 0;
+            for (int i = 0; i < progress.Partitions; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                if (await Client.GetOrchestrationStateAsync(MigrationOrchestration.PartitionId(id, i)).ConfigureAwait(false) is not { } p) continue;
+                var json = p.OrchestrationStatus == OrchestrationStatus.Completed ? p.Output : p.Status;
+                if (json is not { Length: > 0 }) continue;
+                var ps = Payload.ReadStored<PartitionState>(json);
+                totals += ps.Totals;
+                if (ps.Done) partitionsDone++;
+            }
+        }
+        var elapsed = ((done ? state.LastUpdatedTime : DateTime.UtcNow) - state.CreatedTime).TotalSeconds;
+        return new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
+            totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
+            elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
+            totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null)
+        {
+            Workers = await hub.Store().WorkersAsync(ct).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>Terminates the migration and every partition still running; what was committed stays (a new migration skips it).</summary>
+    public async Task<int> CancelAsync(string id, CancellationToken ct)
+    {
+        var status = await StatusAsync(id, ct).ConfigureAwait(false);
+        int stopped = 0;
+        for (int i = 0; i < status.Partitions; i++)
+        {
+            var pid = MigrationOrchestration.PartitionId(id, i);
+            if (await Client.GetOrchestrationStateAsync(pid).ConfigureAwait(false) is { OrchestrationStatus: OrchestrationStatus.Running or OrchestrationStatus.Pending or OrchestrationStatus.ContinuedAsNew } p)
+            {
+                await Client.TerminateInstanceAsync(p.OrchestrationInstance, "canceled with 'skybridge migrate cancel'").ConfigureAwait(false);
+                stopped++;
+            }
+        }
+        if (!status.Finished)
+            await Client.TerminateInstanceAsync(new OrchestrationInstance { InstanceId = id }, "canceled with 'skybridge migrate cancel'").ConfigureAwait(false);
+        return stopped;
+    }
+
+    /// <summary>
+    /// Writes one line per key from the outcome blobs: a key's last outcome (a batch executed twice
+    /// has one outcomes blob, the last attempt's). Returns how many lines, and how many were re-runs.
+    /// </summary>
+    public async Task<(long Lines, long Reruns)> ReportAsync(string id, IReportSink sink, CancellationToken ct)
+    {
+        var store = hub.Store();
+        if (await store.ReadSpecAsync(id, ct).ConfigureAwait(false) is null) throw NotFound(id);
+        long lines = 0, reruns = 0;
+        await foreach (var blob in store.OutcomeBlobsAsync(id, ct).ConfigureAwait(false))
+        {
+            var last = new Dictionary<string, OutcomeRecord>(StringComparer.Ordinal);
+            foreach (var line in await store.ReadLinesAsync(blob, ct).ConfigureAwait(false))
+            {
+                var record = MigrationStore.ReadRecord(line);
+                last[record.Item.Name] = record;
+            }
+            foreach (var record in last.Values)
+            {
+                sink.Write(ReportObserver.Entry(record.Item, record.Outcome));
+                lines++;
+                if (record.Rerun) reruns++;
+            }
+        }
+        return (lines, reruns);
+    }
+
+    private static SkybridgeException NotFound(string id)
+        => SkybridgeException.Usage($"No migration '{id}' in this task hub.", "Check the id ('migrate start' printed it) and pass the same --hub and --hub-storage as when it was started.");
+
+    private static string Name(OrchestrationStatus s) => s switch
+    {
+        OrchestrationStatus.Running or OrchestrationStatus.ContinuedAsNew => "running",
+        OrchestrationStatus.Pending => "pending",
+        OrchestrationStatus.Completed => "completed",
+        OrchestrationStatus.Failed => "failed",
+        OrchestrationStatus.Terminated or OrchestrationStatus.Canceled => "canceled",
+        _ => s.ToString().ToLowerInvariant(),
+    };
+}

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using Skybridge.Transfer.Planning;
+
+namespace Skybridge.Distributed;
+
+/// <summary>
+/// Every orchestration and activity payload is one of these records, written as a JSON string with
+/// System.Text.Json (the engine's wire options), never as a CLR object: DTFx's own serializer writes
+/// Newtonsoft <c>$type</c> names, so a renamed type would break every instance in flight. A payload
+/// carries its version; a worker refuses one newer than it knows instead of guessing.
+/// </summary>
+internal static class Payload
+{
+    public const int CurrentVersion = 1;
+
+    public static string Write<T>(T value) where T : IPayload => JsonSerializer.Serialize(value, TransferItemJson.Options);
+
+    /// <summary>
+    /// Reads an orchestration's output or custom status as the task hub stores it: DTFx serializes
+    /// our string once more (a JSON string holding our JSON).
+    /// </summary>
+    public static T ReadStored<T>(string stored) where T : IPayload
+        => Read<T>(stored.TrimStart().StartsWith('"') ? JsonSerializer.Deserialize<string>(stored) ?? "" : stored);
+
+    public static T Read<T>(string json) where T : IPayload
+    {
+        var value = JsonSerializer.Deserialize<T>(json, TransferItemJson.Options) ?? throw new JsonException($"a {typeof(T).Name} payload is null");
+        if (value.Version is < 1 or > CurrentVersion)
+            throw new JsonException($"{typeof(T).Name} payload version {value.Version} is not one this build reads (1..{CurrentVersion}): run the same Skybridge version on every worker");
+        return value;
+    }
+}
+
+public interface IPayload
+{
+    int Version { get; }
+}
+
+/// <summary>Input of <see cref="MigrationOrchestration"/>: the spec itself is a blob (<see cref="MigrationStore.SpecBlob"/>).</summary>
+internal sealed record MigrationInput(string MigrationId, int Partitions, int BatchSize, int PagesPerExecution, int SampleLimit) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>Input of <see cref="PartitionOrchestration"/> (and what it carries across ContinueAsNew).</summary>
+internal sealed record PartitionState(string MigrationId, int Index, string? After, string? Through, int BatchSize, int PagesPerExecution) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>The last source key planned: the next page lists after it.</summary>
+    public string? ListedThrough { get; init; }
+    /// <summary>Batches planned so far (names the next batch's blobs).</summary>
+    public int Pages { get; init; }
+    public BatchTotals Totals { get; init; } = new();
+    public bool Done { get; init; }
+}
+
+/// <summary>Planning request: list one page of a partition after <see cref="StartAfter"/>.</summary>
+internal sealed record PlanRequest(string MigrationId, int Partition, int Page, string? StartAfter, string? Through, int BatchSize) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>What one page planned: how many items to execute (in the manifest blob), what was settled, where listing stopped.</summary>
+internal sealed record BatchPlan(int ToExecute, string? LastKey, bool Done, BatchTotals Settled) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+internal sealed record ExecuteRequest(string MigrationId, int Partition, int Page) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+internal sealed record BatchRun(BatchTotals Totals) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+internal sealed record DiscoverRequest(string MigrationId, int Partitions, int SampleLimit) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+internal sealed record PartitionPlan(IReadOnlyList<KeyRange> Ranges) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>The migration's custom status (and output): how many partitions, how many finished, the totals.</summary>
+internal sealed record MigrationProgress(int Partitions, int PartitionsDone, BatchTotals Totals) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>Counters of a batch, a partition or the whole migration; failures keep their most common reasons.</summary>
+internal sealed record BatchTotals
+{
+    public long Planned { get; init; }
+    public long Copied { get; init; }
+    public long BytesCopied { get; init; }
+    public long Skipped { get; init; }
+    public long Failed { get; init; }
+    /// <summary>Objects executed again because an earlier attempt of their batch stopped (a worker died).</summary>
+    public long Rerun { get; init; }
+    /// <summary>Batches executed (activities that copied).</summary>
+    public long Batches { get; init; }
+    /// <summary>Listing pages planned (planning activities).</summary>
+    public long Pages { get; init; }
+    public IReadOnlyDictionary<string, long> FailReasons { get; init; } = new Dictionary<string, long>();
+
+    public const int MaxReasons = 10;
+
+    public static BatchTotals operator +(BatchTotals a, BatchTotals b)
+    {
+        var reasons = new Dictionary<string, long>(a.FailReasons);
+        foreach (var (reason, n) in b.FailReasons) reasons[reason] = reasons.GetValueOrDefault(reason) + n;
+        return new BatchTotals
+        {
+            Planned = a.Planned + b.Planned, Copied = a.Copied + b.Copied, BytesCopied = a.BytesCopied + b.BytesCopied,
+            Skipped = a.Skipped + b.Skipped, Failed = a.Failed + b.Failed, Rerun = a.Rerun + b.Rerun, Batches = a.Batches + b.Batches, Pages = a.Pages + b.Pages,
+            // Bounded: a payload travels through queues and history rows.
+            FailReasons = reasons.OrderByDescending(r => r.Value).Take(MaxReasons).ToDictionary(r => r.Key, r => r.Value),
+        };
+    }
+}
+
+/// <summary>A worker's heartbeat (blob <c>_workers/{worker}.json</c>): what it has done since it started, for per-worker throughput in status.</summary>
+public sealed record WorkerHeartbeat(string Worker, DateTime StartedUtc, DateTime LastSeenUtc, long Objects, long BytesCopied, long Batches, int Concurrency) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+    public double ObjectsPerSecond => (LastSeenUtc - StartedUtc).TotalSeconds is var s and > 0 ? Objects / s : 0;
+}

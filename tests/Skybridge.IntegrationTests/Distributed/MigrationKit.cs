@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Skybridge.Distributed;
+using Skybridge.IntegrationTests.Reliability;
+using Skybridge.IntegrationTests.Sandbox;
+
+namespace Skybridge.IntegrationTests.Distributed;
+
+/// <summary>
+/// A private task hub for one test (its own queues, tables and containers in Azurite) and the real
+/// CLI as worker processes; disposing kills the workers it started (by their own PIDs) and deletes the hub.
+/// </summary>
+public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : IAsyncDisposable
+{
+    private readonly List<CliProcess> _workers = [];
+    private Dictionary<string, string?>? _env;
+
+    public string Hub { get; } = "t" + Guid.NewGuid().ToString("N")[..14];
+    public IReadOnlyList<CliProcess> Workers => _workers;
+
+    /// <summary>The CLI environment: the sandbox, an isolated identity, this hub (keyless: the Azure identity reaches Azurite's blob, queue and table services).</summary>
+    public async Task<Dictionary<string, string?>> EnvAsync()
+    {
+        if (_env is null)
+        {
+            var env = await kit.IsolatedEnvAsync();
+            env["SKYBRIDGE_HUB"] = Hub;
+            env["SKYBRIDGE_HUB_STORAGE"] = sandbox.BlobEndpoint;
+            _env = kit.Env(env);
+        }
+        return _env;
+    }
+
+    public async Task<CliProcess> StartWorkerAsync(string logLevel = "information")
+    {
+        var worker = new CliProcess(["migrate", "worker", "--log-level", logLevel, "--concurrency", "8"], await EnvAsync());
+        _workers.Add(worker);
+        return worker;
+    }
+
+    public async Task<CliResult> CliAsync(params string[] args) => await sandbox.RunCliAsync(args, await EnvAsync(), TimeSpan.FromMinutes(5));
+
+    public async Task<string> StartAsync(string srcPrefix, string dstPrefix, params string[] extra)
+    {
+        var r = await CliAsync(["migrate", "start", kit.Src(srcPrefix), kit.Dst(dstPrefix), "--output", "json", .. extra]);
+        Assert.True(r.ExitCode == 0, $"migrate start: {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
+        return ReliabilityKit.Json(r).GetProperty("id").GetString()!;
+    }
+
+    public async Task<JsonElement> StatusAsync(string id)
+    {
+        var r = await CliAsync("migrate", "status", id, "--output", "json");
+        Assert.True(r.ExitCode is 0 or 1, $"migrate status: {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
+        return ReliabilityKit.Json(r);
+    }
+
+    /// <summary>Polls status until the migration has finished (or the time is up: then the workers' output explains why).</summary>
+    public async Task<JsonElement> WaitAsync(string id, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var status = await StatusAsync(id);
+            if (status.GetProperty("finished").GetBoolean()) return status;
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"migration {id} not finished after {timeout}: {status}\n" + string.Join("\n----\n", _workers.Select(w => Tail(w.Stderr))));
+            await Task.Delay(1000);
+        }
+    }
+
+    private static string Tail(string s) => s.Length > 4000 ? s[^4000..] : s;
+
+    /// <summary>The report of a migration, as JSON lines.</summary>
+    public async Task<List<JsonElement>> ReportAsync(string id)
+    {
+        var path = ReliabilityKit.TempPath(".jsonl");
+        var r = await CliAsync("migrate", "report", id, "--report", path);
+        Assert.True(r.ExitCode == 0, $"migrate report: {r.ExitCode}\n{r.Stdout}\n{r.Stderr}");
+        return ReliabilityKit.ReadReport(path);
+    }
+
+    /// <summary>The hub's migration blobs (manifests, outcomes), read with the shared key.</summary>
+    public BlobContainerClient Store() => kit.InspectorService().GetBlobContainerClient(MigrationStore.ContainerName(Hub));
+
+    /// <summary>Batches started and not finished: their <c>.started</c> blob exists, their <c>.outcomes.jsonl</c> does not.</summary>
+    public async Task<HashSet<string>> InFlightBatchesAsync(string id)
+    {
+        var started = new HashSet<string>(StringComparer.Ordinal);
+        var finished = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var b in Store().GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" }))
+        {
+            if (b.Name.EndsWith(".started", StringComparison.Ordinal)) started.Add(b.Name[..^".started".Length]);
+            if (b.Name.EndsWith(".outcomes.jsonl", StringComparison.Ordinal)) finished.Add(b.Name[..^".outcomes.jsonl".Length]);
+        }
+        started.ExceptWith(finished);
+        return started;
+    }
+
+    /// <summary>Every text the task hub holds for this test: the migration blobs and every table row (instances, history).</summary>
+    public async Task<List<(string Where, string Text)>> HubContentsAsync()
+    {
+        var texts = new List<(string, string)>();
+        await foreach (var b in Store().GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions()))
+            texts.Add(("blob " + b.Name, (await Store().GetBlobClient(b.Name).DownloadContentAsync()).Value.Content.ToString()));
+        var tables = new Azure.Data.Tables.TableServiceClient(HubConnectionString);
+        await foreach (var t in tables.QueryAsync(t => t.Name.CompareTo(Hub) >= 0))
+        {
+            if (!t.Name.StartsWith(Hub, StringComparison.OrdinalIgnoreCase)) continue;
+            await foreach (var row in tables.GetTableClient(t.Name).QueryAsync<Azure.Data.Tables.TableEntity>())
+                texts.Add(($"table {t.Name} {row.PartitionKey}/{row.RowKey}", string.Join("\n", row.Select(kv => kv.Value?.ToString()))));
+        }
+        return texts;
+    }
+
+    /// <summary>The shared-key connection string of the sandbox account, with its queue and table endpoints (Azurite: the next two ports).</summary>
+    private string HubConnectionString
+    {
+        get
+        {
+            var cs = sandbox.Env["SANDBOX_AZURITE_CONNECTION_STRING"];
+            var (queue, table) = TaskHubConnection.SiblingEndpoints(new Uri(sandbox.BlobEndpoint));
+            return cs.TrimEnd(';') + $";QueueEndpoint={queue};TableEndpoint={table};";
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var w in _workers) w.Dispose(); // kill -9 of the processes this kit started, nothing else
+        try
+        {
+            var hub = new TaskHubConnection { Name = Hub, ConnectionString = HubConnectionString };
+            await hub.Service(NullLoggerFactory.Instance).DeleteAsync();
+            await Store().DeleteIfExistsAsync();
+        }
+        catch (Exception) { /* best effort: a private hub left behind harms no one */ }
+    }
+}
