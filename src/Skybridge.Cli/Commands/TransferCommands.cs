@@ -198,7 +198,7 @@ internal static class TransferCommands
             throw SkybridgeException.Usage($"--block-size {b} is out of range.", "Use 1KiB .. 1024MiB (default 8MiB).");
         // An explicit --block-size asks for objects larger than one block to go in blocks of that size (as before --put-blob-max).
         var putBlobMax = Size(s.Get("put-blob-max"), "put-blob-max") ?? (blockSize is null ? CopySettings.DefaultPutBlobMax : 0);
-        if (putBlobMax > AzureBlockBlob.Limits.MaxSinglePut)
+        if (putBlobMax > AzureBlockBlob.Capabilities.MaxSinglePut)
             throw SkybridgeException.Usage($"--put-blob-max {putBlobMax} is out of range: Azure takes at most 5000MiB in one Put Blob.", "Use 0 .. 5000MiB (default 256MiB; 0 sends every object larger than one block in blocks).");
         var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory;
         MemoryBudget.RequireRoomForOneBlock(maxMemory, blockSize ?? BlockPlanner.DefaultBlockSize);

@@ -165,7 +165,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public int UrlLimit { get; set; } = Skybridge.Transfer.ServiceSide.PresignPolicy.CopySourceLimit;
     /// <summary>Publishes that writes may carry a transactional MD5 it checks (false: a destination that cannot prove a copy itself).</summary>
     public bool ChecksTransactionalMd5 { get; set; } = true;
-    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Limits with
+    public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Capabilities with
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
         StreamedPut = TakesStreamedPuts ? this : null,

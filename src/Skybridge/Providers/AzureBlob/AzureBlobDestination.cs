@@ -66,7 +66,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public AzureCopyFromUrlDestination? FromUrl { get; init; }
 
     /// <summary>Azure block blobs' published limits; from-URL copies and staged-block listing where configured.</summary>
-    public DestinationCapabilities Capabilities => _capabilities ??= AzureBlockBlob.Limits with
+    public DestinationCapabilities Capabilities => _capabilities ??= AzureBlockBlob.Capabilities with
     {
         CopyFromUrl = FromUrl,
         CopySourceUrlLimit = Transfer.ServiceSide.PresignPolicy.CopySourceLimit,

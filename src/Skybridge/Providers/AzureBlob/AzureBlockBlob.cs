@@ -5,7 +5,7 @@ using Skybridge.Transfer;
 namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
-/// What an Azure block blob is: its limits (Put Blob 5000 MiB, blocks of 4000 MiB, 50,000 blocks)
+/// What an Azure block blob is: its limits (Put Blob 5000 MiB, blocks of 4000 MiB, 50,000 blocks),
 /// how Skybridge names its blocks, and the naming and metadata rules of this folder. Both destinations of this folder publish these.
 /// </summary>
 public static class AzureBlockBlob
@@ -18,7 +18,7 @@ public static class AzureBlockBlob
     public const int MaxBlocks = 50_000;
 
     /// <summary>The capabilities every Azure block blob destination starts from.</summary>
-    public static DestinationCapabilities Limits { get; } = new()
+    public static DestinationCapabilities Capabilities { get; } = new()
     {
         MaxSinglePut = MaxSinglePut,
         MaxBlockSize = MaxBlockSize,
@@ -28,8 +28,8 @@ public static class AzureBlockBlob
         Metadata = new BlobMetadata(),
     };
 
-    /// <summary>The Azure cut of an object (<see cref="BlockPlanner.Plan"/> with <see cref="Limits"/>).</summary>
-    public static BlockPlan Plan(long objectSize, long? requestedBlockSize = null) => BlockPlanner.Plan(objectSize, requestedBlockSize, Limits);
+    /// <summary>The Azure cut of an object (<see cref="BlockPlanner.Plan"/> with <see cref="Capabilities"/>).</summary>
+    public static BlockPlan Plan(long objectSize, long? requestedBlockSize = null) => BlockPlanner.Plan(objectSize, requestedBlockSize, Capabilities);
 
     /// <summary>
     /// Base64 of "skybridge-{index:D6}-{8 hex of SHA-256(etag|blockSize)}": fixed width (Azure needs
