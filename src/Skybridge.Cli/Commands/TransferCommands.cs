@@ -49,7 +49,7 @@ internal static class TransferCommands
     internal static readonly Option<string?> Concurrency = S("--concurrency", "Objects copied at the same time (default 16).");
     private static readonly Option<string?> BlockConcurrency = S("--block-concurrency", "Blocks of one object in flight (default 8).");
     private static readonly Option<string?> PutBlobMax = S("--put-blob-max",
-        "Single-PUT objects (plain-MD5 ETag) up to this size go in one streamed Put Blob that Azure checks against the ETag's MD5, nothing hashed here (default 256MiB, or one block when --block-size is given; 0: blocks only; max 5000MiB).");
+        "Single-PUT objects (plain-MD5 ETag) up to this size go in one streamed Put Blob that Azure checks against the ETag's MD5, nothing hashed here (default 1GiB, or one block when --block-size is given; 0: blocks only; max 5000MiB).");
     private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 1024MiB: a block is held in memory); objects up to one block go in one Put Blob.");
     internal static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
@@ -199,7 +199,7 @@ internal static class TransferCommands
         // An explicit --block-size asks for objects larger than one block to go in blocks of that size (as before --put-blob-max).
         var putBlobMax = Size(s.Get("put-blob-max"), "put-blob-max") ?? (blockSize is null ? CopySettings.DefaultPutBlobMax : 0);
         if (putBlobMax > AzureBlockBlob.Capabilities.MaxSinglePut)
-            throw SkybridgeException.Usage($"--put-blob-max {putBlobMax} is out of range: Azure takes at most 5000MiB in one Put Blob.", "Use 0 .. 5000MiB (default 256MiB; 0 sends every object larger than one block in blocks).");
+            throw SkybridgeException.Usage($"--put-blob-max {putBlobMax} is out of range: Azure takes at most 5000MiB in one Put Blob.", "Use 0 .. 5000MiB (default 1GiB; 0 sends every object larger than one block in blocks).");
         var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? TransferOptions.DefaultMaxMemory;
         MemoryBudget.RequireRoomForOneBlock(maxMemory, blockSize ?? BlockPlanner.DefaultBlockSize);
         var maxDelete = s.GetLong("max-delete");

@@ -20,7 +20,7 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
     private static readonly Dictionary<string, byte[]> Objects = new()
     {
         ["one-block.bin"] = RandomBytes(300_000, 41),
-        ["streamed.bin"] = RandomBytes(12 * MiB + 3, 42), // over one 8 MiB block, under --put-blob-max 256MiB
+        ["streamed.bin"] = RandomBytes(12 * MiB + 3, 42), // over one 8 MiB block, under --put-blob-max (1GiB)
     };
 
     public enum Flip { None, GetBody, PutBlobBody }

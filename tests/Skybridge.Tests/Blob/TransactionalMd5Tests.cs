@@ -92,4 +92,66 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
         Assert.False(stats.GetProperty("operations").TryGetProperty("PutBlock", out _));
         Assert.Equal(flip ? null : data.Length, (await _destination.GetAsync("streamed.bin", None))?.Size);
     }
+
+    /// <summary>A forward-only body that hands out <paramref name="chunk"/> bytes per read, <paramref name="pause"/> apart, and none after <paramref name="stallAfter"/> bytes.</summary>
+    private sealed class Trickle(byte[] data, int chunk, TimeSpan pause, long stallAfter = long.MaxValue) : Stream
+    {
+        private int _position;
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            await Task.Delay(_position >= stallAfter ? Timeout.InfiniteTimeSpan : pause, ct);
+            var n = Math.Min(Math.Min(chunk, buffer.Length), data.Length - _position);
+            data.AsMemory(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    private AzureBlobDestination WithNetworkTimeout(TimeSpan timeout)
+    {
+        var cs = $"DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={Convert.ToBase64String(new byte[64])};BlobEndpoint={_sink.BaseUri}";
+        return AzureBlobDestination.Create(BlobLocation.Parse(new Uri(_sink.BaseUri, "proofs").ToString()), credential: null, connectionString: cs,
+            configure: o => { o.Retry.MaxRetries = 0; o.Retry.NetworkTimeout = timeout; });
+    }
+
+    [Fact]
+    public async Task A_streamed_put_that_keeps_making_progress_may_take_longer_than_the_network_timeout()
+    {
+        // 16 reads 150 ms apart: ~2.4 s for the body, with a 1 s network timeout (a large object on a slow link, in small).
+        var data = Bytes(16 * 4096, 5);
+        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(1));
+        Assert.Equal(TimeSpan.FromSeconds(1), destination.StallTimeout);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await destination.PutAsync("slow.bin", new Trickle(data, 4096, TimeSpan.FromMilliseconds(150)), data.Length,
+            new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None);
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1.5), $"the body took {clock.Elapsed}");
+        Assert.Equal(data.Length, (await destination.GetAsync("slow.bin", None))!.Size);
+    }
+
+    [Fact]
+    public async Task A_streamed_put_whose_body_stalls_fails_as_transient_after_the_network_timeout_and_writes_nothing()
+    {
+        var data = Bytes(16 * 4096, 6);
+        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(1));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var e = await Assert.ThrowsAsync<SkybridgeException>(() => destination.PutAsync("stalled.bin",
+            new Trickle(data, 4096, TimeSpan.FromMilliseconds(10), stallAfter: 8 * 4096), data.Length,
+            new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None));
+        Assert.Equal(ErrorKind.Transient, e.Kind);
+        Assert.Contains("stalled", e.Message);
+        Assert.Contains("32768 of 65536 bytes", e.Message);
+        Assert.NotNull(e.Fix);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"gave up after {clock.Elapsed}");
+        Assert.Null(await destination.GetAsync("stalled.bin", None));
+    }
 }

@@ -77,12 +77,12 @@ public class TransferCommandOptionsTests
     }
 
     [Theory]
-    [InlineData(new string[0], 256L << 20)]                                  // default: single-PUT objects up to 256 MiB in one streamed Put Blob
+    [InlineData(new string[0], 1L << 30)]                                    // default: single-PUT objects up to 1 GiB in one streamed Put Blob
     [InlineData(new[] { "--block-size", "1MiB" }, 0L)]                      // an explicit block size asks for blocks
     [InlineData(new[] { "--block-size", "1MiB", "--put-blob-max", "64MiB" }, 64L << 20)]
     [InlineData(new[] { "--put-blob-max", "0" }, 0L)]
     [InlineData(new[] { "--put-blob-max", "5000MiB" }, 5000L << 20)]
-    public void Put_blob_max_defaults_to_256MiB_unless_a_block_size_is_given(string[] args, long expected)
+    public void Put_blob_max_defaults_to_1GiB_unless_a_block_size_is_given(string[] args, long expected)
         => Assert.Equal(expected, Bind("copy", args).Options.Copy.PutBlobMax);
 
     [Fact]

@@ -39,20 +39,24 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         if (string.IsNullOrEmpty(connectionString) && string.IsNullOrEmpty(sas) && location.Sas is null && credential is null)
             throw SkybridgeException.Usage("No way to authenticate to the destination.", "Use an Azure identity (default), --dest-sas, or --dest-connection-string.");
 
+        var networkTimeout = DefaultNetworkTimeout;
         BlobContainerClient Client(Action<BlobClientOptions> retries)
         {
             var options = new BlobClientOptions();
-            options.Retry.NetworkTimeout = TimeSpan.FromMinutes(5);
+            options.Retry.NetworkTimeout = DefaultNetworkTimeout;
             options.AddPolicy(new TransactionalMd5Policy(), HttpPipelinePosition.PerCall);
             retries(options);
             configure?.Invoke(options);
+            networkTimeout = options.Retry.NetworkTimeout;
             if (!string.IsNullOrEmpty(connectionString)) return new BlobContainerClient(connectionString, location.Container, options);
             if (!string.IsNullOrEmpty(sas)) return new BlobContainerClient(location.ContainerUri, new AzureSasCredential(sas.TrimStart('?')), options);
             if (location.Sas is not null) return new BlobContainerClient(location.ContainerUriWithSas, options);
             return new BlobContainerClient(location.ContainerUri, credential!, options);
         }
-        return new AzureBlobDestination(Client(_ => { }), location)
+        var client = Client(_ => { });
+        return new AzureBlobDestination(client, location)
         {
+            StallTimeout = networkTimeout,
             FromUrl = new AzureCopyFromUrlDestination(Client(o =>
             {
                 o.Retry.MaxRetries = 2;
@@ -61,6 +65,17 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
             })),
         };
     }
+
+    private static readonly TimeSpan DefaultNetworkTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a streamed Put Blob's body may go without a byte read before the upload is given up
+    /// (the client's network timeout). The SDK's own timeout bounds a whole request until its
+    /// response, body upload included, which a large body at a modest rate (a slow link,
+    /// --max-bandwidth shared by many objects) would outlast; progress is what a stalled
+    /// connection lacks.
+    /// </summary>
+    public TimeSpan StallTimeout { get; init; } = DefaultNetworkTimeout;
 
     /// <summary>Put Blob / Put Block From URL for service-side copies (null: this destination is written by streaming only).</summary>
     public AzureCopyFromUrlDestination? FromUrl { get; init; }
@@ -148,7 +163,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     public Task PutAsync(string name, ReadOnlyMemory<byte> content, BlobWrite write, CancellationToken ct)
         => Upload(name, BinaryData.FromBytes(content).ToStream(), content.Length, write, ct);
 
-    private async Task Upload(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
+    private async Task Upload(string name, Stream content, long length, BlobWrite write, CancellationToken ct, bool timedByProgress = false)
     {
         var options = new BlobUploadOptions
         {
@@ -167,14 +182,32 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         var blob = container.GetBlockBlobClient(name);
         await AzureErrors.Call(async () =>
         {
-            using var scope = write.VerifyOnArrival && write.ContentMd5.Length > 0 ? TransactionalMd5Policy.Scope(write.ContentMd5) : null;
+            using var scope = TransactionalMd5Policy.Scope(write.VerifyOnArrival && write.ContentMd5.Length > 0 ? write.ContentMd5 : null, timedByProgress);
             return await blob.UploadAsync(content, options, ct).ConfigureAwait(false);
         }).ConfigureAwait(false);
     }
 
-    /// <summary>One Put Blob read once from <paramref name="content"/> (the SDK is shown its length, so it neither buffers nor splits it).</summary>
+    /// <summary>
+    /// One Put Blob read once from <paramref name="content"/> (the SDK is shown its length, so it
+    /// neither buffers nor splits it). The request is given up when its body makes no progress for
+    /// <see cref="StallTimeout"/> (a transient failure), however long it takes while bytes flow.
+    /// </summary>
     public async Task PutAsync(string name, Stream content, long length, BlobWrite write, CancellationToken ct)
-        => await Upload(name, new OneShotBody(content, length), length, write, ct).ConfigureAwait(false);
+    {
+        using var stalled = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        stalled.CancelAfter(StallTimeout);
+        var body = new OneShotBody(content, length, () => stalled.CancelAfter(StallTimeout));
+        try
+        {
+            await Upload(name, body, length, write, stalled.Token, timedByProgress: true).ConfigureAwait(false);
+        }
+        catch (Exception e) when (stalled.IsCancellationRequested && !ct.IsCancellationRequested && e is OperationCanceledException or SkybridgeException)
+        {
+            throw new SkybridgeException(ErrorKind.Transient,
+                $"Put Blob of {Diagnostics.DisplayName.Escape(name)} stalled: its body made no progress for {StallTimeout.TotalSeconds:0} s ({body.Position} of {length} bytes sent); nothing was written",
+                "Run the same command again (objects already copied are skipped); on a slow link lower --concurrency, or use --put-blob-max 256MiB so large objects go in blocks that a rerun resumes.", e);
+        }
+    }
 
     /// <inheritdoc/>
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
@@ -281,19 +314,30 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
 /// partitioning an upload": its upload path may split), and having it compute one would hash every
 /// byte on this host; with the source ETag's MD5 the destination proves the copy and nothing is
 /// hashed here. The MD5 travels to this policy as a message property set for one upload call
-/// (<see cref="Scope"/>), so no other request is touched.
+/// (<see cref="Scope"/>), so no other request is touched. The same scope lifts the overall network
+/// timeout of a streamed Put Blob, whose caller times it by its body's progress instead.
 /// </summary>
 internal sealed class TransactionalMd5Policy : HttpPipelineSynchronousPolicy
 {
     private const string Property = "Skybridge.TransactionalMd5";
 
-    /// <summary>Every request started inside the returned scope carries <paramref name="md5"/> as its Content-MD5.</summary>
-    public static IDisposable Scope(byte[] md5) => HttpPipeline.CreateHttpMessagePropertiesScope(new Dictionary<string, object?> { [Property] = md5 });
+    private const string ProgressTimed = "Skybridge.TimedByProgress";
+
+    /// <summary>
+    /// Every request started inside the returned scope carries <paramref name="md5"/> (when given) as
+    /// its Content-MD5; with <paramref name="timedByProgress"/> it has no overall network timeout, its
+    /// caller cancels it when its body stalls instead (null: nothing to change).
+    /// </summary>
+    public static IDisposable? Scope(byte[]? md5, bool timedByProgress = false)
+        => md5 is null && !timedByProgress ? null
+            : HttpPipeline.CreateHttpMessagePropertiesScope(new Dictionary<string, object?> { [Property] = md5, [ProgressTimed] = timedByProgress });
 
     public override void OnSendingRequest(HttpMessage message)
     {
-        if (message.TryGetProperty(Property, out var value) && value is byte[] md5 && message.Request.Method == RequestMethod.Put)
+        if (message.Request.Method != RequestMethod.Put) return;
+        if (message.TryGetProperty(Property, out var value) && value is byte[] md5)
             message.Request.Headers.SetValue("Content-MD5", Convert.ToBase64String(md5));
+        if (message.TryGetProperty(ProgressTimed, out var timed) && timed is true) message.NetworkTimeout = Timeout.InfiniteTimeSpan;
     }
 }
 
@@ -303,7 +347,7 @@ internal sealed class TransactionalMd5Policy : HttpPipelineSynchronousPolicy
 /// to the start before sending. Any other seek (the SDK replaying a failed request) throws: the
 /// bytes are gone, and the caller reads the source again instead.
 /// </summary>
-internal sealed class OneShotBody(Stream inner, long length) : Stream
+internal sealed class OneShotBody(Stream inner, long length, Action? onProgress = null) : Stream
 {
     private long _position;
 
@@ -327,6 +371,7 @@ internal sealed class OneShotBody(Stream inner, long length) : Stream
     private int Advance(int n)
     {
         _position += n;
+        if (n > 0) onProgress?.Invoke();
         return n;
     }
 
