@@ -177,6 +177,8 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         var verifyReport = Path.Combine(home, "verify.jsonl");
         var sasReport = Path.Combine(home, "sas.jsonl");
         var serviceReport = Path.Combine(home, "service.jsonl");
+        var savedPlan = Path.Combine(home, "sas.plan");
+        var applyReport = Path.Combine(home, "apply.jsonl");
         var container = _kit.Inspector();
         var sas = container.GenerateSasUri(BlobContainerSasPermissions.All, DateTimeOffset.UtcNow.AddHours(1)).Query.TrimStart('?');
         var sig = Uri.UnescapeDataString(sas.Split('&').Single(p => p.StartsWith("sig=", StringComparison.Ordinal))[4..]);
@@ -198,6 +200,9 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
                 Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(Sibling("sas"), blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
                 Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(Sibling("sasurl"), blob.Url) + "?" + sas])).ExitCode);
                 Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(Sibling("cs"))], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
+                // A saved plan of a SAS-in-URL destination stores no SAS; apply is given it again.
+                Assert.Equal(0, (await Run("plan --save (SAS in URL)", ["plan", src, _kit.Dst(Sibling("plansas"), blob.Url) + "?" + sas, "--save", savedPlan])).ExitCode);
+                Assert.Equal(0, (await Run("apply --dest-sas", ["apply", savedPlan, "--dest-sas", sas, "--report", applyReport])).ExitCode);
                 // Service-side: Azure (the sandbox's copy-from-URL shim) fetches presigned URLs through the S3 proxy.
                 var serviceDst = sandbox.Env["SANDBOX_SERVICE_DEST_URL"].TrimEnd('/') + "/" + prefix;
                 var service = await Run("copy --mode service", ["copy", src, serviceDst, "--mode", "service", "--block-size", "1MiB", "--report", serviceReport]);
@@ -227,7 +232,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         sts.Plan = FaultPlan.None;
 
         // ---- files written by the runs ----
-        foreach (var f in new[] { reportJson, reportCsv, planReport, verifyReport, sasReport, serviceReport })
+        foreach (var f in new[] { reportJson, reportCsv, planReport, verifyReport, sasReport, serviceReport, savedPlan, applyReport })
         {
             Assert.True(File.Exists(f), f);
             scans.Add(new(Path.GetFileName(f), File.ReadAllText(f)));
