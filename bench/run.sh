@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Skybridge vs rclone, S3 (sandbox Ceph RGW) -> Azure Blob, side by side. See bench/README.md.
 #
-#   bench/run.sh [--reps N] [--concurrency N] [--sinks "blackhole azurite"]
+#   bench/run.sh [--reps N] [--concurrency N] [--sinks "blackhole blackhole-verify azurite"]
 #                [--scenarios "large small noop onegib"] [--no-ceiling] [--rev REV|worktree]
 #
 # Writes bench/results.md and bench/results.json (and raw runs + logs under bench/out/).
@@ -15,14 +15,17 @@ PY=/usr/bin/python3
 
 REPS=3
 CONC=16
-SINKS="blackhole azurite"
+SINKS="blackhole blackhole-verify azurite"
 SCENARIOS="large small noop onegib"
 CEILING=1
 REV=HEAD
 BH_PORT=${BENCH_BLACKHOLE_PORT:-17500}
+BHV_PORT=${BENCH_BLACKHOLE_VERIFY_PORT:-17502}
 AZ_PORT=${BENCH_AZURITE_PORT:-17510}
 AZ_LARGE=${BENCH_AZURITE_LARGE_OBJECTS:-2}     # large objects copied to Azurite (of 8)
-SINK_VERIFY=${BENCH_SINK_VERIFY:-${BENCH_SINK_VERIFY_MD5:-1}}  # the blackhole checks transactional Content-MD5s / CRC64s (0: --no-verify)
+# Two blackholes: "blackhole" with its checks off (--no-verify: the figure the targets use; checking the
+# transactional MD5 / CRC64 is the service's work, done on Azure's servers, not on these 2 cores) and
+# "blackhole-verify" checking every transactional Content-MD5 / CRC64 as Azure does (its CPU shows that cost).
 RUN_TIMEOUT=${BENCH_RUN_TIMEOUT:-300}          # seconds one tool run may take
 FILTER=()
 ACCOUNT=devstoreaccount1
@@ -127,18 +130,23 @@ export RCLONE_CONFIG_SRC_TYPE=s3 RCLONE_CONFIG_SRC_PROVIDER=Ceph RCLONE_CONFIG_S
   RCLONE_CONFIG_SRC_SESSION_TOKEN=$AWS_SESSION_TOKEN
 AZ_SAS=$($PY "$BENCH/tools.py" sas "$ACCOUNT" "$AZ_KEY")
 export RCLONE_CONFIG_BLACKHOLE_TYPE=azureblob RCLONE_CONFIG_BLACKHOLE_SAS_URL="http://127.0.0.1:$BH_PORT/$ACCOUNT?$AZ_SAS"
+export RCLONE_CONFIG_BLACKHOLEVERIFY_TYPE=azureblob RCLONE_CONFIG_BLACKHOLEVERIFY_SAS_URL="http://127.0.0.1:$BHV_PORT/$ACCOUNT?$AZ_SAS"
 export RCLONE_CONFIG_AZURITE_TYPE=azureblob RCLONE_CONFIG_AZURITE_SAS_URL="https://127.0.0.1:$AZ_PORT/$ACCOUNT?$AZ_SAS"
-declare -A DEST_URL=([blackhole]="http://127.0.0.1:$BH_PORT/$ACCOUNT" [azurite]="https://127.0.0.1:$AZ_PORT/$ACCOUNT")
+declare -A DEST_URL=([blackhole]="http://127.0.0.1:$BH_PORT/$ACCOUNT" [blackhole-verify]="http://127.0.0.1:$BHV_PORT/$ACCOUNT" [azurite]="https://127.0.0.1:$AZ_PORT/$ACCOUNT")
+declare -A RCLONE_REMOTE=([blackhole]=blackhole [blackhole-verify]=blackholeverify [azurite]=azurite)
+declare -A BH_PORT_OF=([blackhole]=$BH_PORT [blackhole-verify]=$BHV_PORT)
+is_blackhole() { case $1 in blackhole|blackhole-verify) return 0;; esac; return 1; }
 
 # ------------------------------------------------------------------ sinks (ours: started and stopped by PID)
-BH_PID=""; AZ_PID=""
-start_blackhole() {
+BH_PID=""; BHV_PID=""; AZ_PID=""
+start_blackhole() { # sink: blackhole (checks off) | blackhole-verify (checks on); sets BH_PID / BHV_PID
   # setsid execs (no fork: a background job is no group leader here), so $! is the server's PID
-  local verify=(); [ "$SINK_VERIFY" = 1 ] || verify=(--no-verify)
-  setsid dotnet "$BH_DLL" --port "$BH_PORT" "${verify[@]}" >>"$OUT/logs/blackhole.log" 2>&1 </dev/null &
-  BH_PID=$!
-  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$BH_PORT/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  die "the blackhole sink did not start (see $OUT/logs/blackhole.log)"
+  local sink=$1 port=${BH_PORT_OF[$1]} verify=(--no-verify)
+  [ "$sink" = blackhole-verify ] && verify=()
+  setsid dotnet "$BH_DLL" --port "$port" "${verify[@]}" >>"$OUT/logs/$sink.log" 2>&1 </dev/null &
+  if [ "$sink" = blackhole ]; then BH_PID=$!; else BHV_PID=$!; fi
+  for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  die "the $sink sink did not start (see $OUT/logs/$sink.log)"
 }
 # A private Azurite (https, the sandbox's certificate). In memory (default; restarted to free its RAM),
 # or "disk": kept in bench/out/azurite-noop across runs, for the no-op containers (filling 20,000
@@ -167,21 +175,24 @@ start_azurite() {
 stop_pid() { local pid=$1; [ -n "$pid" ] || return 0; kill "$pid" 2>/dev/null || true
   for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done; kill -9 "$pid" 2>/dev/null || true; }
 stop_azurite() { stop_pid "$AZ_PID"; AZ_PID=""; }
-cleanup() { stop_pid "$BH_PID"; stop_azurite; }
+cleanup() { stop_pid "$BH_PID"; stop_pid "$BHV_PID"; stop_azurite; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM   # so the EXIT trap runs (and stops our sinks) when interrupted
 
 need_sink() { case " $SINKS " in *" $1 "*) return 0;; esac; return 1; }
-need_blackhole=0; need_sink blackhole && need_blackhole=1
-case " $SCENARIOS " in *" onegib "*) need_blackhole=1;; esac
-[ $need_blackhole = 1 ] && start_blackhole
+# The 1 GiB object goes to the blackhole sinks in SINKS (the plain one when none is listed).
+ONEGIB_SINKS=""; for s in blackhole blackhole-verify; do need_sink $s && ONEGIB_SINKS="$ONEGIB_SINKS $s"; done
+case " $SCENARIOS " in *" onegib "*) [ -n "$ONEGIB_SINKS" ] || ONEGIB_SINKS=blackhole;; esac
+for s in blackhole blackhole-verify; do
+  if need_sink $s || case " $ONEGIB_SINKS " in *" $s "*) true;; *) false;; esac; then start_blackhole $s; fi
+done
 need_sink azurite && start_azurite
 
 # ------------------------------------------------------------------ measurement
 TCK=$(getconf CLK_TCK)
 RGW_PID=$(cat "$REPO/.sandbox/run/client.rgw.a.pid" 2>/dev/null || echo "")
 cpu_of() { [ -n "$1" ] && [ -r "/proc/$1/stat" ] && awk -v t="$TCK" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat" || echo null; }
-sink_pid() { case $1 in blackhole) echo "$BH_PID";; azurite) echo "$AZ_PID";; esac; }
+sink_pid() { case $1 in blackhole) echo "$BH_PID";; blackhole-verify) echo "$BHV_PID";; azurite) echo "$AZ_PID";; esac; }
 delta() { if [ "$1" = null ] || [ "$2" = null ]; then echo null; else awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", b - a}'; fi; }
 
 # measure KIND SCENARIO SINK TOOL REP OBJECTS BYTES NAME -- command...
@@ -224,7 +235,7 @@ copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
     # Fair tuning: same concurrency for transfers and checkers; one recursive listing each side;
     # size+MD5 as the "unchanged" test (the equivalent of Skybridge's size+ETag; rclone's default
     # size+mtime would HEAD every S3 object for its mtime metadata); Skybridge's 8 MiB x 8 blocks.
-    CMD=(rclone copy "src:$bucket" "$sink:$container" --transfers "$CONC" --checkers "$CONC" --fast-list --checksum
+    CMD=(rclone copy "src:$bucket" "${RCLONE_REMOTE[$sink]}:$container" --transfers "$CONC" --checkers "$CONC" --fast-list --checksum
          --azureblob-chunk-size 8M --azureblob-upload-concurrency 8 --stats 1h --stats-log-level NOTICE --retries 1 "${FILTER[@]}")
   fi
 }
@@ -232,14 +243,14 @@ copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
 # Checks what a run left at the destination: blob count and bytes (blackhole: its own counters;
 # Azurite: one listing). Prints "count bytes".
 dest_inventory() { # sink container
-  if [ "$1" = blackhole ]; then
-    curl -fsS "http://127.0.0.1:$BH_PORT/_blackhole/stats?container=$ACCOUNT/$2" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["blobs"], d["committedBytes"])'
+  if is_blackhole "$1"; then
+    curl -fsS "http://127.0.0.1:${BH_PORT_OF[$1]}/_blackhole/stats?container=$ACCOUNT/$2" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["blobs"], d["committedBytes"])'
   else
     rclone size "$1:$2" --fast-list --json 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["count"], d["bytes"])' || echo "0 0"
   fi
 }
 drop_container() { # sink container
-  if [ "$1" = blackhole ]; then curl -fsS -X DELETE "http://127.0.0.1:$BH_PORT/$ACCOUNT/$2?restype=container" >/dev/null 2>&1 || true; fi
+  if is_blackhole "$1"; then curl -fsS -X DELETE "http://127.0.0.1:${BH_PORT_OF[$1]}/$ACCOUNT/$2?restype=container" >/dev/null 2>&1 || true; fi
 }
 
 # one copy run into a fresh container, verified, then dropped
@@ -310,6 +321,7 @@ for scenario in $SCENARIOS; do
       [ "$scenario" = large ] && drop_large ;;
     noop)
       for sink in $SINKS; do
+        [ "$sink" = blackhole-verify ] && continue   # a no-op run writes nothing: nothing for the sink to check
         log "no-op re-run -> $sink: both tools first fill their own containers (at the same time: not a comparison)"
         declare -A NOOP_CONTAINER=()
         FILTER=(); fill_pids=(); filled=()
@@ -370,10 +382,12 @@ for scenario in $SCENARIOS; do
         log "memory bound: SKIPPED, the sandbox OSD has only $free MiB free (1 GiB + 256 MiB margin needed)"
         continue
       fi
-      log "memory bound: one 1 GiB object -> blackhole (seeded now, deleted after)"
+      log "memory bound: one 1 GiB object ->$ONEGIB_SINKS (seeded now, deleted after)"
       $PY "$BENCH/seed.py" onegib >>"$OUT/logs/seed.log" 2>&1 || { tail -20 "$OUT/logs/seed.log" >&2; die "seeding the 1 GiB object failed"; }
-      for rep in $(seq 1 "$REPS"); do
-        for tool in $(order_for "$rep"); do copy_run onegib blackhole "$tool" "$rep"; done
+      for sink in $ONEGIB_SINKS; do
+        for rep in $(seq 1 "$REPS"); do
+          for tool in $(order_for "$rep"); do copy_run onegib "$sink" "$tool" "$rep"; done
+        done
       done
       $PY "$BENCH/seed.py" --delete onegib >>"$OUT/logs/seed.log" 2>&1 || log "could not delete the 1 GiB object"
       rgw_gc ;;
