@@ -55,7 +55,11 @@ rm -f "$OUT"/logs/*
 # ------------------------------------------------------------------ prerequisites
 [ -x /usr/bin/time ] || { log "installing GNU time"; apt-get install -y -qq time >/dev/null; }
 command -v rclone >/dev/null || { log "installing rclone"; apt-get install -y -qq rclone >/dev/null; }
-"$REPO/sandbox.sh" status >/dev/null 2>&1 || { log "starting the sandbox"; "$REPO/sandbox.sh" up; }
+# The sandbox is shared: a restart wipes RGW's memstore under everyone's tests. Under a heavy load one
+# status check can fail on a service that is up (it happened at load 90): start it only when three
+# checks 10 s apart all fail.
+sandbox_up() { local i; for i in 1 2 3; do "$REPO/sandbox.sh" status >/dev/null 2>&1 && return 0; [ $i = 3 ] || sleep 10; done; return 1; }
+sandbox_up || { log "starting the sandbox"; "$REPO/sandbox.sh" up; }
 eval "$("$REPO/sandbox.sh" env)"
 CA_DIR=$(dirname "$SANDBOX_CA_CERT")
 

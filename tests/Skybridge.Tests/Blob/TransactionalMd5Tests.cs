@@ -69,7 +69,7 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
     }
 
     /// <summary>A forward-only body, as an S3 GET response is.</summary>
-    private sealed class ForwardOnly(byte[] data) : MemoryStream(data)
+    private class ForwardOnly(byte[] data) : MemoryStream(data)
     {
         public override bool CanSeek => false;
         public override long Length => throw new NotSupportedException();
@@ -94,27 +94,19 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
     }
 
     /// <summary>A forward-only body that hands out <paramref name="chunk"/> bytes per read, <paramref name="pause"/> apart, and none after <paramref name="stallAfter"/> bytes.</summary>
-    private sealed class Trickle(byte[] data, int chunk, TimeSpan pause, long stallAfter = long.MaxValue) : Stream
+    private sealed class Trickle(byte[] data, int chunk, TimeSpan pause, long stallAfter = long.MaxValue) : ForwardOnly(data)
     {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        private long _read;
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {
-            await Task.Delay(_position >= stallAfter ? Timeout.InfiniteTimeSpan : pause, ct);
-            var n = Math.Min(Math.Min(chunk, buffer.Length), data.Length - _position);
-            data.AsMemory(_position, n).CopyTo(buffer);
-            _position += n;
+            await Task.Delay(_read >= stallAfter ? Timeout.InfiniteTimeSpan : pause, ct);
+            var piece = new byte[Math.Min(chunk, buffer.Length)];
+            var n = Read(piece, 0, piece.Length); // MemoryStream's own array read (its span and async reads would come back here)
+            piece.AsSpan(0, n).CopyTo(buffer.Span);
+            _read += n;
             return n;
         }
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
     }
 
     private AzureBlobDestination WithNetworkTimeout(TimeSpan timeout)
@@ -127,14 +119,15 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
     [Fact]
     public async Task A_streamed_put_that_keeps_making_progress_may_take_longer_than_the_network_timeout()
     {
-        // 16 reads 150 ms apart: ~2.4 s for the body, with a 1 s network timeout (a large object on a slow link, in small).
+        // 16 reads 400 ms apart: ~6.4 s for the body, with a 3 s network timeout (a large object on a slow link, in small;
+        // 3 s, not less, leaves the answer after the last byte time on a loaded machine).
         var data = Bytes(16 * 4096, 5);
-        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(1));
-        Assert.Equal(TimeSpan.FromSeconds(1), destination.StallTimeout);
+        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(3));
+        Assert.Equal(TimeSpan.FromSeconds(3), destination.StallTimeout);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await destination.PutAsync("slow.bin", new Trickle(data, 4096, TimeSpan.FromMilliseconds(150)), data.Length,
+        await destination.PutAsync("slow.bin", new Trickle(data, 4096, TimeSpan.FromMilliseconds(400)), data.Length,
             new BlobWrite { ContentMd5 = MD5.HashData(data), VerifyOnArrival = true }, None);
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1.5), $"the body took {clock.Elapsed}");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4.5), $"the body took {clock.Elapsed}");
         Assert.Equal(data.Length, (await destination.GetAsync("slow.bin", None))!.Size);
     }
 
@@ -142,7 +135,7 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
     public async Task A_streamed_put_whose_body_stalls_fails_as_transient_after_the_network_timeout_and_writes_nothing()
     {
         var data = Bytes(16 * 4096, 6);
-        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(1));
+        var destination = WithNetworkTimeout(TimeSpan.FromSeconds(3));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var e = await Assert.ThrowsAsync<SkybridgeException>(() => destination.PutAsync("stalled.bin",
             new Trickle(data, 4096, TimeSpan.FromMilliseconds(10), stallAfter: 8 * 4096), data.Length,
@@ -151,7 +144,7 @@ public sealed class TransactionalMd5Tests : IAsyncLifetime
         Assert.Contains("stalled", e.Message);
         Assert.Contains("32768 of 65536 bytes", e.Message);
         Assert.NotNull(e.Fix);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"gave up after {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"gave up after {clock.Elapsed}");
         Assert.Null(await destination.GetAsync("stalled.bin", None));
     }
 }
