@@ -37,7 +37,9 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         var planBlob = MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "plan.json");
         if (await store.ReadTextAsync(planBlob, CancellationToken.None).ConfigureAwait(false) is { } earlier) return earlier;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var served = await runtime.ForAsync(r.MigrationId, CancellationToken.None).ConfigureAwait(false);
+        // The destination is listed from the page's start (List Blobs startFrom, Planner.ListDestination), not from the prefix's.
         var planner = new Planner(served.Source, served.Destination, served.Spec.Options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
         var toExecute = new List<string>();
         var settled = new List<string>();
@@ -65,6 +67,7 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "settled.jsonl"), settled, CancellationToken.None).ConfigureAwait(false);
         var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1 }));
         await store.WriteTextAsync(planBlob, plan, CancellationToken.None).ConfigureAwait(false); // last: the page's blobs are complete
+        runtime.Log.LogPagePlanned(r.MigrationId, r.Partition, r.Page, listed, toExecute.Count, clock.Elapsed.TotalSeconds);
         return plan;
     }
 

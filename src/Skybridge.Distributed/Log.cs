@@ -13,6 +13,9 @@ internal static partial class Log
     [LoggerMessage(Level = LogLevel.Information, Message = "migration {Migration}: executed batch {Partition}/{Page}: {Items} object(s) in {Seconds:F1} s")]
     public static partial void LogBatchDone(this ILogger log, string migration, int partition, int page, int items, double seconds);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "migration {Migration}: planned page {Partition}/{Page}: {Listed} object(s) listed, {ToExecute} to execute, in {Seconds:F2} s")]
+    public static partial void LogPagePlanned(this ILogger log, string migration, int partition, int page, int listed, int toExecute, double seconds);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "the worker heartbeat could not be written (status shows this worker as not seen lately): {Reason}")]
     public static partial void LogHeartbeatFailed(this ILogger log, string reason);
 

@@ -80,7 +80,7 @@ public sealed class FakeDestinationContract : DestinationContract
     {
         private readonly FakeSource _source = new("contract-source");
         private readonly FakePresigner _presigner;
-        private readonly FakeDestination _root = new();
+        private readonly FakeDestination _root = new() { OffersListAfter = true };
 
         public Fake() => _presigner = new FakePresigner(_source);
 

@@ -141,8 +141,13 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
 /// An in-memory container that checks transactional MD5s like the service does. Passes the
 /// destination contract (Contracts/DestinationContract.cs, run by FakeDestinationContract).
 /// </summary>
-internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut
+internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination
 {
+    /// <summary>Set to list from a name on (<see cref="IResumableDestination"/>), as Azure's List Blobs startFrom does.</summary>
+    public bool OffersListAfter { get; set; }
+    /// <summary>Blobs the listings handed out (what a listing from the prefix's start costs, and one from a name on saves).</summary>
+    public int Listed;
+
     /// <summary>Set to take whole objects in one streamed request (<see cref="IStreamedPut"/>), as Azure's Put Blob does.</summary>
     public bool TakesStreamedPuts { get; set; }
     public int StreamedPuts;
@@ -167,7 +172,8 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public bool ChecksTransactionalMd5 { get; set; } = true;
     public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Capabilities with
     {
-        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
+        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListAfter = OffersListAfter ? this : null,
+        ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
         StreamedPut = TakesStreamedPuts ? this : null,
     };
 
@@ -179,7 +185,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     private readonly ConcurrentDictionary<(string, string), byte[]> _staged = sameContainerAs?._staged ?? new();
 
     /// <summary>Another view of the same container, at another prefix.</summary>
-    public FakeDestination At(string otherPrefix) => new(otherPrefix, this) { UrlLimit = UrlLimit };
+    public FakeDestination At(string otherPrefix) => new(otherPrefix, this) { UrlLimit = UrlLimit, OffersListAfter = OffersListAfter };
     public int Puts, Commits, StagedBlocks, StagedWithoutMd5, Deletes;
     public Func<string, Exception?>? FailWrite;
     public readonly List<List<string>> CommittedIds = [];
@@ -188,13 +194,18 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public string Prefix => prefix;
 
     /// <summary>Like Azure: the store orders names by UTF-16 code units, and the listing restores UTF-8 order as the Azure destination does.</summary>
-    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsStoredAsync(ct), b => b.Name, ct);
+    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsStoredAsync(null, ct), b => b.Name, ct);
 
-    private async IAsyncEnumerable<DestinationBlob> ListAsStoredAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Like Azure's startFrom: the store's (UTF-16) order from a name on, inclusive, put back in UTF-8 order as the Azure destination does.</summary>
+    public IAsyncEnumerable<DestinationBlob> ListAfterAsync(string after, CancellationToken ct)
+        => Utf16ListingOrder.ListAfter(from => ListAsStoredAsync(from, ct), b => b.Name, after, ct);
+
+    private async IAsyncEnumerable<DestinationBlob> ListAsStoredAsync(string? startFrom, [EnumeratorCancellation] CancellationToken ct)
     {
         List<DestinationBlob> snapshot;
-        lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(b => ToBlob(b.Key, b.Value)).ToList();
-        foreach (var b in snapshot) { await Task.Yield(); yield return b; }
+        lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal) && (startFrom is null || string.CompareOrdinal(b.Key, startFrom) >= 0))
+            .Select(b => ToBlob(b.Key, b.Value)).ToList();
+        foreach (var b in snapshot) { await Task.Yield(); Interlocked.Increment(ref Listed); yield return b; }
     }
 
     private static DestinationBlob ToBlob(string name, (byte[] Data, BlobWrite Write, DateTimeOffset Modified) b)
