@@ -39,8 +39,10 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var served = await runtime.ForAsync(r.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        // The destination is listed from the page's start (List Blobs startFrom, Planner.ListDestination), not from the prefix's.
-        var planner = new Planner(served.Source, served.Destination, served.Spec.Options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
+        // The destination is listed from the page's start (List Blobs startFrom, Planner.ListDestination), not from the prefix's;
+        // and no further ahead than the page needs: copy's read-ahead (5,000 entries) made each 1,000-key page list 6,000 source keys.
+        var options = served.Spec.Options with { ListingReadAhead = Math.Max(1, Math.Min(r.BatchSize, served.Spec.Options.ListingReadAhead)) };
+        var planner = new Planner(served.Source, served.Destination, options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
         var toExecute = new List<string>();
         var settled = new List<string>();
         var totals = new BatchTotals();

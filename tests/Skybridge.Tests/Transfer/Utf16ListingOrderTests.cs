@@ -28,16 +28,23 @@ public class Utf16ListingOrderTests
         return result;
     }
 
+    /// <summary>Up to <paramref name="most"/> distinct names of 1-4 characters of <see cref="Alphabet"/>.</summary>
+    private static HashSet<string> RandomNames(Random random, int most)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var count = random.Next(0, most);
+        while (names.Count < count)
+            names.Add(string.Concat(Enumerable.Range(0, random.Next(1, 5)).Select(_ => Alphabet[random.Next(Alphabet.Length)])));
+        return names;
+    }
+
     [Fact]
     public async Task Random_listings_in_utf16_order_come_out_in_utf8_byte_order()
     {
         var random = new Random(20261201);
         for (int run = 0; run < 300; run++)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var count = random.Next(0, 60);
-            while (names.Count < count)
-                names.Add(string.Concat(Enumerable.Range(0, random.Next(1, 5)).Select(_ => Alphabet[random.Next(Alphabet.Length)])));
+            var names = RandomNames(random, 60);
             var azure = names.Order(StringComparer.Ordinal).ToList();
             Assert.Equal(names.Order(Utf8Bytes), await Reorder(azure));
         }
@@ -92,10 +99,7 @@ public class Utf16ListingOrderTests
         var random = new Random(20261202);
         for (int run = 0; run < 300; run++)
         {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var count = random.Next(0, 40);
-            while (names.Count < count)
-                names.Add(string.Concat(Enumerable.Range(0, random.Next(1, 5)).Select(_ => Alphabet[random.Next(Alphabet.Length)])));
+            var names = RandomNames(random, 40);
             // Starts among the names and beside them, the disagreeing characters included.
             var after = random.Next(3) == 0 && names.Count > 0 ? names.ElementAt(random.Next(names.Count))
                 : string.Concat(Enumerable.Range(0, random.Next(0, 4)).Select(_ => Alphabet[random.Next(Alphabet.Length)]));
