@@ -6,23 +6,6 @@ using Skybridge.Transfer.Planning;
 
 namespace Skybridge.Distributed;
 
-/// <summary>Reads a sample of the source listing and cuts it into partitions (<see cref="Partitioner"/>).</summary>
-internal sealed class DiscoverPartitionsActivity(MigrationRuntime runtime) : AsyncTaskActivity<string, string>
-{
-    protected override async Task<string> ExecuteAsync(TaskContext context, string input)
-    {
-        var request = Payload.Read<DiscoverRequest>(input);
-        var served = await runtime.ForAsync(request.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        var sample = new List<string>();
-        await foreach (var o in served.Source.ListAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            sample.Add(o.Key);
-            if (sample.Count >= request.SampleLimit) break;
-        }
-        return Payload.Write(new PartitionPlan(Partitioner.Split(sample, served.Source.Prefix, request.Partitions)));
-    }
-}
-
 /// <summary>
 /// Plans one page of a partition with the engine's <see cref="Planner"/> (the same decisions as
 /// copy): the items to execute go to the batch manifest, the settled ones (skips, failures) straight

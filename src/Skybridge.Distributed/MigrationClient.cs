@@ -6,8 +6,19 @@ using Skybridge.Transfer.Outcomes;
 
 namespace Skybridge.Distributed;
 
-/// <summary>How a migration is cut: partitions wanted, objects per batch, pages per orchestration execution, keys sampled to cut.</summary>
-public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = 100_000);
+/// <summary>
+/// How a migration is cut: partitions wanted at the start, objects per batch, pages per orchestration
+/// execution, most keys sampled for one key-range cut, and the pages after which a partition not
+/// done splits the rest of its range again (0: never).
+/// </summary>
+public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = MigrationShape.DefaultSampleLimit,
+    int SplitAfterPages = MigrationShape.DefaultSplitAfterPages)
+{
+    public const int DefaultSampleLimit = 100_000;
+    public const int DefaultSplitAfterPages = 20;
+    /// <summary>Ranges a re-split cuts the rest of a partition into (each splits again after as many pages: big ranges fan out geometrically).</summary>
+    public const int SplitPieces = 4;
+}
 
 /// <summary>A migration's state as 'migrate status' shows it.</summary>
 public sealed record MigrationStatus(
@@ -37,7 +48,7 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
         await store.EnsureAsync(ct).ConfigureAwait(false);
         await store.WriteSpecAsync(id, spec, ct).ConfigureAwait(false);
         await Client.CreateOrchestrationInstanceAsync(typeof(MigrationOrchestration), id,
-            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit))).ConfigureAwait(false);
+            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit) { SplitAfterPages = shape.SplitAfterPages })).ConfigureAwait(false);
     }
 
     public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct)

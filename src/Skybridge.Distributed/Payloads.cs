@@ -11,7 +11,8 @@ namespace Skybridge.Distributed;
 /// </summary>
 internal static class Payload
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: partitions re-split (<see cref="PartitionState.Handoff"/>): a version-1 worker would drop a handed-off range, so it refuses.</summary>
+    public const int CurrentVersion = 2;
 
     public static string Write<T>(T value) where T : IPayload => JsonSerializer.Serialize(value, TransferItemJson.Options);
 
@@ -40,6 +41,8 @@ public interface IPayload
 internal sealed record MigrationInput(string MigrationId, int Partitions, int BatchSize, int PagesPerExecution, int SampleLimit) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Pages after which a partition not done hands the rest of its range on, split again (0: never).</summary>
+    public int SplitAfterPages { get; init; }
 }
 
 /// <summary>Input of <see cref="PartitionOrchestration"/> (and what it carries across ContinueAsNew).</summary>
@@ -52,6 +55,12 @@ internal sealed record PartitionState(string MigrationId, int Index, string? Aft
     public int Pages { get; init; }
     public BatchTotals Totals { get; init; } = new();
     public bool Done { get; init; }
+    /// <summary>Pages after which the rest of the range is split again and handed on (0: never); see <see cref="MigrationInput.SplitAfterPages"/>.</summary>
+    public int SplitEvery { get; init; }
+    /// <summary>Sampled keys most for a re-split's key-range cut.</summary>
+    public int SampleLimit { get; init; } = MigrationShape.DefaultSampleLimit;
+    /// <summary>The rest of the range, split: the migration starts a partition for each (this one is done).</summary>
+    public IReadOnlyList<KeyRange> Handoff { get; init; } = [];
 }
 
 /// <summary>Planning request: list one page of a partition after <see cref="StartAfter"/>.</summary>
@@ -77,6 +86,14 @@ internal sealed record BatchRun(BatchTotals Totals) : IPayload
 }
 
 internal sealed record DiscoverRequest(string MigrationId, int Partitions, int SampleLimit) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Objects per batch: a key range cut smaller than this is not worth a partition.</summary>
+    public int BatchSize { get; init; } = 1000;
+}
+
+/// <summary>Re-split request: cut the rest of a partition's range (after <see cref="After"/>) into up to <see cref="Pieces"/> ranges.</summary>
+internal sealed record SplitRequest(string MigrationId, string? After, string? Through, int Pieces, int BatchSize, int SampleLimit) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
 }

@@ -36,9 +36,10 @@ internal static class MigrateCommands
 
     private static readonly Argument<string> Id = new("id") { Description = "Migration id, as 'migrate start' printed it." };
     private static readonly Option<string?> NewId = new("--id") { Description = "Id for the new migration (default: generated)." };
-    private static readonly Option<string?> Partitions = new("--partitions") { Description = "Key ranges to cut the source into (default 16): delimiter prefixes where the keys have them, else even key-range splits." };
+    private static readonly Option<string?> Partitions = new("--partitions") { Description = "Key ranges to cut the source into at the start (default 16): at its folders (delimiter '/', big ones split again by theirs), else even key-range cuts." };
+    private static readonly Option<string?> SplitAfter = new("--split-after") { Description = "Pages (batches) after which a partition not done cuts the rest of its range into 4 new partitions (default 20; 0: never)." };
     private static readonly Option<string?> BatchSize = new("--batch-size") { Description = "Objects listed per batch (one activity; default 1000)." };
-    private static readonly Option<string?> Sample = new("--sample") { Description = "Keys listed to cut the partitions (default 100000): keys past it fall in the last partition." };
+    private static readonly Option<string?> Sample = new("--sample") { Description = "Most keys listed for one key-range cut where a range has no folders (default 100000): keys past it fall in its last range, which splits again after --split-after pages." };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait until the migration has finished, then print its status." };
     private static readonly Option<bool> Watch = new("--watch") { Description = "Live view: print the status every 5 s until the migration has finished (Ctrl-C leaves it running)." };
     private static readonly Option<string?> BatchesAtOnce = new("--batches") { Description = "Batches this worker runs at once (default 2; each uses up to --concurrency objects at a time)." };
@@ -52,7 +53,7 @@ internal static class MigrateCommands
 
         var start = new Command("start", "Start a migration SRC -> DST with copy's options; prints its id and returns (workers do the copying).");
         TransferCommands.AddSourceDestinationAndDecisions(start, RunMode.Copy);
-        foreach (var o in new Option[] { NewId, Partitions, BatchSize, Sample }) start.Options.Add(o);
+        foreach (var o in new Option[] { NewId, Partitions, BatchSize, Sample, SplitAfter }) start.Options.Add(o);
         start.SetAction(StartAsync);
 
         var worker = new Command("worker", "Serve the task hub's migrations until stopped (Ctrl-C / SIGTERM), with this host's identity and limits.");
@@ -104,7 +105,8 @@ internal static class MigrateCommands
         var shape = new MigrationShape(
             Partitions: TransferCommands.Positive(s.GetInt("partitions"), "partitions") ?? 16,
             BatchSize: TransferCommands.Positive(s.GetInt("batch-size"), "batch-size") ?? 1000,
-            SampleLimit: TransferCommands.Positive(s.GetInt("sample"), "sample") ?? 100_000);
+            SampleLimit: TransferCommands.Positive(s.GetInt("sample"), "sample") ?? MigrationShape.DefaultSampleLimit,
+            SplitAfterPages: NonNegative(s.GetInt("split-after"), "split-after") ?? MigrationShape.DefaultSplitAfterPages);
         var id = s.Get("id") ?? MigrationClient.NewId();
         if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             throw SkybridgeException.Usage($"--id '{DisplayName.Escape(id)}' is not a valid migration id.", "Use up to 64 letters, digits and '-'.");
@@ -118,6 +120,9 @@ internal static class MigrateCommands
         }
         return ExitCodes.Ok;
     }
+
+    private static int? NonNegative(int? value, string name)
+        => value is < 0 ? throw SkybridgeException.Usage($"--{name} must be 0 or more.", $"Pass a whole number, e.g. --{name} 20, or 0 to turn it off.") : value;
 
     private static async Task<int> WorkerAsync(CliContext ctx, ParseResult parse, CancellationToken ct)
     {
