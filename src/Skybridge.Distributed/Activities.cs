@@ -24,6 +24,7 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         var planner = new Planner(served.Source, served.Destination, served.Spec.Options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
         var toExecute = new List<string>();
         var settled = new List<string>();
+        var extras = new List<TransferItem>(); // --delete: destination-only blobs, deleted once every partition has finished
         var totals = new BatchTotals();
         string? last = null;
         int listed = 0;
@@ -34,6 +35,9 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
             {
                 case ItemAction.Copy:
                     toExecute.Add(TransferItemJson.Serialize(item));
+                    break;
+                case ItemAction.Extra:
+                    extras.Add(item);
                     break;
                 case ItemAction.Skip or ItemAction.Fail:
                     var outcome = TransferEngine.Settle(item);
@@ -46,7 +50,10 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         }
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "items.jsonl"), toExecute, CancellationToken.None).ConfigureAwait(false);
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "settled.jsonl"), settled, CancellationToken.None).ConfigureAwait(false);
-        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1 }));
+        extras.RemoveAll(d => planner.Accounts(d.Existing!)); // an encoded name's blob belongs to its key, as in sync
+        if (extras.Count > 0)
+            await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, MigrationStore.ExtrasKind), extras.Select(TransferItemJson.Serialize), CancellationToken.None).ConfigureAwait(false);
+        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1, Extras = extras.Count }));
         await store.WriteTextAsync(planBlob, plan, CancellationToken.None).ConfigureAwait(false); // last: the page's blobs are complete
         return plan;
     }
@@ -54,6 +61,7 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
     internal static BatchTotals Count(ItemOutcome outcome, TransferItem item) => outcome.Status switch
     {
         Outcome.Copied => new BatchTotals { Copied = 1, BytesCopied = item.Source?.Size ?? 0 },
+        Outcome.Deleted => new BatchTotals { Deleted = 1 },
         Outcome.Failed => new BatchTotals { Failed = 1, FailReasons = new Dictionary<string, long> { [Diagnostics.SecretRedactor.Redact(outcome.Reason)] = 1 } },
         _ => new BatchTotals { Skipped = 1 },
     };

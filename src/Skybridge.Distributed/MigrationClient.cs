@@ -29,7 +29,22 @@ public sealed record MigrationStatus(
     /// <summary>The task hub's workers (of any migration), with their throughput since they started.</summary>
     public IReadOnlyList<WorkerHeartbeat> Workers { get; init; } = [];
 
+    /// <summary>--delete: destination-only blobs found, and deleted once every partition had finished.</summary>
+    public long Extras { get; init; }
+    public long Deleted { get; init; }
+    /// <summary>--delete: why the deletes did not run (sync's guards), or null.</summary>
+    public string? DeleteRefused { get; init; }
+
     public bool Finished => State is "completed" or "failed" or "terminated" or "canceled";
+
+    /// <summary>Objects with a final outcome: copied, skipped or failed.</summary>
+    public long Processed => Copied + Skipped + Failed;
+
+    /// <summary>Objects with a final outcome in the partitions that have finished (the estimate's per-partition average).</summary>
+    public long ObjectsInDonePartitions { get; init; }
+
+    /// <summary>Total objects and time left (<see cref="MigrationForecast"/>).</summary>
+    public MigrationEstimate Estimate { get; init; } = new(null, null, "unknown");
 }
 
 /// <summary>Starts, inspects, cancels and reports migrations of one task hub (no worker needed for any of these).</summary>
@@ -51,13 +66,15 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
             Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit) { SplitAfterPages = shape.SplitAfterPages })).ConfigureAwait(false);
     }
 
-    public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct)
+    /// <summary>The migration's state, totals and workers; <paramref name="expectedObjects"/> (if the operator knows the source's size) makes the ETA exact-er.</summary>
+    public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct, long? expectedObjects = null)
     {
         var state = await Client.GetOrchestrationStateAsync(id).ConfigureAwait(false) ?? throw NotFound(id);
         var done = state.OrchestrationStatus == OrchestrationStatus.Completed && state.Output is { Length: > 0 } output;
         var progress = done ? Payload.ReadStored<MigrationProgress>(state.Output) : state.Status is { Length: > 0 } s ? Payload.ReadStored<MigrationProgress>(s) : new MigrationProgress(0, 0, new BatchTotals());
         var totals = progress.Totals;
         int partitionsDone = progress.PartitionsDone;
+        long inDone = 0;
         if (!done)
         {
             // Running partitions report their totals so far; finished ones are in the migration's own status already.
@@ -71,17 +88,22 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
                 if (json is not { Length: > 0 }) continue;
                 var ps = Payload.ReadStored<PartitionState>(json);
                 totals += ps.Totals;
-                if (ps.Done) partitionsDone++;
+                if (ps.Done) { partitionsDone++; inDone += ps.Totals.Copied + ps.Totals.Skipped + ps.Totals.Failed; }
             }
         }
         var elapsed = ((done ? state.LastUpdatedTime : DateTime.UtcNow) - state.CreatedTime).TotalSeconds;
-        return new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
+        var status = new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
             totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
             elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
             totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null)
         {
             Workers = await hub.Store().WorkersAsync(ct).ConfigureAwait(false),
+            Extras = totals.Extras,
+            Deleted = progress.Totals.Deleted, // the delete phase runs in the migration itself, after every partition
+            DeleteRefused = progress.DeleteRefused,
+            ObjectsInDonePartitions = inDone,
         };
+        return status with { Estimate = MigrationForecast.Estimate(status, expectedObjects) };
     }
 
     /// <summary>Terminates the migration and every partition still running; what was committed stays (a new migration skips it).</summary>

@@ -13,7 +13,8 @@ internal static class Retries
 /// One migration: discover the partitions, then one sub-orchestration per partition (history grows
 /// per activity, so width lives in sub-orchestrations), all at once; DTFx spreads them over the task
 /// hub's partitions and the workers. A partition that hands the rest of its range on (re-split after
-/// N pages) gets a sub-orchestration per piece, numbered on. Its custom status and output are a
+/// N pages) gets a sub-orchestration per piece, numbered on. With --delete, once every partition has
+/// finished, the destination-only blobs they found are deleted (<see cref="DeleteExtrasActivity"/>). Its custom status and output are a
 /// <see cref="MigrationProgress"/>. The code must stay deterministic (it is replayed): no clock, no
 /// I/O, only the context (completions replay in their history order, so the numbering is stable).
 /// </summary>
@@ -37,6 +38,7 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
             _progress = _progress with { Partitions = _progress.Partitions + 1 };
         }
         foreach (var range in plan.Ranges) Start(range);
+        var withExtras = new List<int>(); // partitions that found destination-only blobs (--delete)
         Exception? failed = null;
         while (running.Count > 0)
         {
@@ -46,6 +48,7 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
             {
                 var state = Payload.Read<PartitionState>(await finished);
                 _progress = _progress with { PartitionsDone = _progress.PartitionsDone + 1, Totals = _progress.Totals + state.Totals };
+                if (state.Totals.Extras > 0) withExtras.Add(state.Index);
                 foreach (var range in state.Handoff) Start(range);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -53,7 +56,19 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
                 failed ??= e; // the other partitions run to their end first, as one failed object does not stop a copy
             }
         }
-        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed);
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed); // a partition that failed: no deletes
+        if (withExtras.Count > 0)
+        {
+            // --delete, only now that every partition has finished: the whole migration's totals decide sync's guards.
+            var t = _progress.Totals;
+            var runs = withExtras.Select(i => context.ScheduleWithRetry<string>(typeof(DeleteExtrasActivity), Retries.Activity,
+                Payload.Write(new DeleteRequest(m.MigrationId, i, t.Failed, t.Extras, SourcesInScope: t.Copied + t.Skipped + t.Failed)))).ToList();
+            foreach (var run in await Task.WhenAll(runs))
+            {
+                var d = Payload.Read<DeleteRun>(run);
+                _progress = _progress with { Totals = _progress.Totals + d.Totals, DeleteRefused = d.Refused ?? _progress.DeleteRefused };
+            }
+        }
         return Payload.Write(_progress);
     }
 

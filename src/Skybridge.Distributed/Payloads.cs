@@ -107,6 +107,23 @@ internal sealed record PartitionPlan(IReadOnlyList<KeyRange> Ranges) : IPayload
 internal sealed record MigrationProgress(int Partitions, int PartitionsDone, BatchTotals Totals) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Why the deletes (--delete) did not run, as sync says it; null when they ran or there were none.</summary>
+    public string? DeleteRefused { get; init; }
+}
+
+/// <summary>
+/// Delete (or, refused, settle) the destination-only blobs one partition found, once every partition
+/// has finished: the migration's totals decide the guards, as sync's run totals do.
+/// </summary>
+internal sealed record DeleteRequest(string MigrationId, int Partition, long Failed, long Extras, long SourcesInScope) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>What a partition's delete phase did, and why it refused when it did.</summary>
+internal sealed record DeleteRun(BatchTotals Totals, string? Refused) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
 }
 
 /// <summary>Counters of a batch, a partition or the whole migration; failures keep their most common reasons.</summary>
@@ -123,6 +140,10 @@ internal sealed record BatchTotals
     public long Batches { get; init; }
     /// <summary>Listing pages planned (planning activities).</summary>
     public long Pages { get; init; }
+    /// <summary>Destination-only blobs found (with --delete; in the batches' <c>.extras.jsonl</c>).</summary>
+    public long Extras { get; init; }
+    /// <summary>Destination-only blobs deleted (after every partition finished without failures).</summary>
+    public long Deleted { get; init; }
     public IReadOnlyDictionary<string, long> FailReasons { get; init; } = new Dictionary<string, long>();
 
     public const int MaxReasons = 10;
@@ -135,6 +156,7 @@ internal sealed record BatchTotals
         {
             Planned = a.Planned + b.Planned, Copied = a.Copied + b.Copied, BytesCopied = a.BytesCopied + b.BytesCopied,
             Skipped = a.Skipped + b.Skipped, Failed = a.Failed + b.Failed, Rerun = a.Rerun + b.Rerun, Batches = a.Batches + b.Batches, Pages = a.Pages + b.Pages,
+            Extras = a.Extras + b.Extras, Deleted = a.Deleted + b.Deleted,
             // Bounded: a payload travels through queues and history rows.
             FailReasons = reasons.OrderByDescending(r => r.Value).Take(MaxReasons).ToDictionary(r => r.Key, r => r.Value),
         };

@@ -51,7 +51,7 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
             var objects = Enumerable.Range(0, 400).ToDictionary(i => $"obj-{i:D4}.bin", i => RandomBytes(rng.Next(1, 2048), 50_000 + i), StringComparer.Ordinal);
             await _kit.PutAsync(src, objects);
             var id = await mig.StartAsync(src, dst, "--partitions", "1", "--batch-size", "25", "--split-after", "2", "--mode", "stream");
-            var w1 = await mig.StartWorkerAsync();
+            await mig.StartWorkerAsync();
             await mig.StartWorkerAsync();
 
             var status = await mig.WaitAsync(id, TimeSpan.FromMinutes(6));
@@ -60,6 +60,17 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
             Assert.Equal(status.GetProperty("partitions").GetInt32(), status.GetProperty("partitions_done").GetInt32());
             Assert.Equal(objects.Count, status.GetProperty("copied").GetInt64());
             Assert.Equal(0, status.GetProperty("failed").GetInt64());
+            // The documented JSON shape (README): totals, the estimate, each worker's throughput.
+            Assert.Equal(objects.Count, status.GetProperty("processed").GetInt64());
+            var estimate = status.GetProperty("estimate");
+            Assert.Equal(("finished", objects.Count, 0.0), (estimate.GetProperty("basis").GetString(), estimate.GetProperty("total_objects").GetInt64(), estimate.GetProperty("eta_seconds").GetDouble()));
+            Assert.True(status.GetProperty("objects_per_second").GetDouble() > 0, status.ToString());
+            Assert.Equal(0, status.GetProperty("deleted").GetInt64());
+            var workers = status.GetProperty("workers").EnumerateArray().ToList();
+            Assert.True(workers.Count >= 2, status.ToString());
+            Assert.True(workers.Sum(w => w.GetProperty("objects").GetInt64()) >= 1, status.ToString()); // heartbeats every 10 s: the last may lag
+            Assert.All(workers, w => Assert.False(string.IsNullOrEmpty(w.GetProperty("worker").GetString())));
+            Assert.All(workers, w => Assert.True(w.GetProperty("objects_per_second").GetDouble() >= 0));
             await _kit.AssertEqualAsync(dst, objects, src);
             var report = await mig.ReportAsync(id);
             Assert.Equal(objects.Count, report.Count);
