@@ -92,6 +92,7 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         if (rerun) runtime.Log.LogBatchRerun(r.MigrationId, r.Partition, r.Page);
         runtime.Log.LogBatchStarted(r.MigrationId, r.Partition, r.Page, items.Count);
 
+        using var span = WorkerTelemetry.StartBatch(r.MigrationId, r.Partition, r.Page, items.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var records = new OutcomeRecord[items.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count),
@@ -101,6 +102,7 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         runtime.Log.LogBatchDone(r.MigrationId, r.Partition, r.Page, items.Count, clock.Elapsed.TotalSeconds);
         var totals = Sum(records);
         runtime.Executed(totals);
+        WorkerTelemetry.Executed(span, r.MigrationId, totals, records.Count(x => x.Outcome.Status == Outcome.Failed && WorkerTelemetry.IsThrottling(x.Outcome.Reason)), clock.Elapsed);
         return Payload.Write(new BatchRun(totals));
     }
 

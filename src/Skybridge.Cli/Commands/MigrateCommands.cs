@@ -45,6 +45,7 @@ internal static class MigrateCommands
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait until the migration has finished, then print its status." };
     private static readonly Option<bool> Watch = new("--watch") { Description = "Live view: the status every 5 s, with the rate now, until the migration has finished (Ctrl-C leaves it running)." };
     private static readonly Option<string?> ExpectedObjects = new("--expected-objects") { Description = "Objects the source holds (S3 Inventory, CloudWatch NumberOfObjects), for the ETA: without it the ETA is estimated from the finished partitions." };
+    private static readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint") { Description = "Export the worker's metrics and traces over OTLP to this collector (or OTEL_EXPORTER_OTLP_ENDPOINT); off unless set." };
     private static readonly Option<string?> BatchesAtOnce = new("--batches") { Description = "Batches this worker runs at once (default 2; each uses up to --concurrency objects at a time)." };
 
     private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -60,7 +61,7 @@ internal static class MigrateCommands
         start.SetAction(StartAsync);
 
         var worker = new Command("worker", "Serve the task hub's migrations until stopped (Ctrl-C / SIGTERM), with this host's identity and limits.");
-        foreach (var o in new Option[] { TransferCommands.Concurrency, TransferCommands.MaxMemory, TransferCommands.MaxBandwidth, BatchesAtOnce }) worker.Options.Add(o);
+        foreach (var o in new Option[] { TransferCommands.Concurrency, TransferCommands.MaxMemory, TransferCommands.MaxBandwidth, BatchesAtOnce, OtlpEndpoint }) worker.Options.Add(o);
         worker.SetAction(WorkerAsync);
 
         var status = new Command("status", "Partitions planned / done, objects and bytes copied / skipped / failed, rate, ETA, workers' throughput, failures with their reasons.") { Id, Wait, Watch, ExpectedObjects };
@@ -139,6 +140,7 @@ internal static class MigrateCommands
             MaxBandwidth: TransferCommands.Size(s.Get("max-bandwidth"), "max-bandwidth"),
             BatchesAtOnce: TransferCommands.Positive(s.GetInt("batches"), "batches") ?? 2);
         ctx.Error.WriteLine($"worker {Environment.MachineName}:{Environment.ProcessId} serving task hub {hub.Name} (concurrency {limits.Concurrency}, {limits.BatchesAtOnce} batches at once); Ctrl-C stops it");
+        using var telemetry = TelemetryExport.Start(s.Get("otlp-endpoint"), Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
         await new MigrationWorker(hub, new CliProviders(ctx), limits, ctx.Loggers).RunAsync(ct);
         return ExitCodes.Ok;
     }
