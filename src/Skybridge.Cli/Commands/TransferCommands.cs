@@ -4,6 +4,7 @@ using System.Text.Json;
 using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
+using Skybridge.Jobs;
 using Skybridge.Providers.S3;
 using Skybridge.Transfer;
 using Skybridge.Transfer.ServiceSide;
@@ -68,6 +69,11 @@ internal static class TransferCommands
     /// <summary>sync's --delete and its guards (--max-delete, --force): also 'migrate start'.</summary>
     internal static readonly Option[] DeleteOptions = [Delete, MaxDelete, Force];
 
+    // Saved plans.
+    private static readonly Option<string?> Save = S("--save",
+        "Write the plan to this file (JSON Lines: every option, every object's decision) for 'skybridge apply FILE' to execute later, in any process; nothing is copied now.");
+    private static readonly Argument<string> PlanFile = new("plan") { Description = "A plan file written by 'skybridge plan ... --save FILE'." };
+
     // Verify.
     private static readonly Option<bool> Deep = new("--deep") { Description = "Read every blob back and hash it (default: compare size, Content-MD5 and recorded ETags)." };
     private static readonly Option<bool> Hash = new("--hash")
@@ -81,7 +87,18 @@ internal static class TransferCommands
         Build("sync", "Copy, and with --delete remove destination blobs not in the source (guarded).", RunMode.Sync),
         Build("plan", "Dry run: what copy/sync would copy, skip, rename and delete, with totals. Changes nothing.", RunMode.Plan),
         Build("verify", "Compare source and destination: missing, extra, size or hash mismatch. Exit 1 when different.", RunMode.Verify),
+        BuildApply(),
     ];
+
+    /// <summary>skybridge apply PLAN: executes a saved plan with the resources given here.</summary>
+    private static Command BuildApply()
+    {
+        var cmd = new Command("apply", "Execute a plan saved by 'skybridge plan ... --save FILE': its copies, then its deletes, each checked against the destination first. Run it again after an interruption.");
+        cmd.Arguments.Add(PlanFile);
+        foreach (var o in new Option[] { DestSas, DestConnectionString, Concurrency, BlockConcurrency, MaxMemory, MaxBandwidth, Report, Progress }) cmd.Options.Add(o);
+        cmd.SetAction(ApplyAsync);
+        return cmd;
+    }
 
     private static Command Build(string name, string description, RunMode mode)
     {
@@ -95,6 +112,7 @@ internal static class TransferCommands
         if (mode is RunMode.Sync or RunMode.Plan)
             foreach (var o in DeleteOptions) cmd.Options.Add(o);
         if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(Hash); cmd.Options.Add(MaxBandwidth); }
+        if (mode == RunMode.Plan) cmd.Options.Add(Save);
         cmd.SetAction((ctx, parse, ct) => RunAsync(ctx, parse, mode, ct));
         return cmd;
     }
@@ -109,7 +127,7 @@ internal static class TransferCommands
         cmd.Arguments.Add(Source);
         cmd.Arguments.Add(Destination);
         foreach (var o in new Option[] { Compare, Overwrite, Include, Exclude, ModifiedAfter, ModifiedBefore, MinSize, MaxSize, NamePolicyOption }) cmd.Options.Add(o);
-        if (mode is RunMode.Copy or RunMode.Sync)
+        if (mode is RunMode.Copy or RunMode.Sync or RunMode.Plan) // plan: a saved plan is applied with them
             foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, UploadChecksumOption }) cmd.Options.Add(o);
     }
 
@@ -152,9 +170,7 @@ internal static class TransferCommands
         RegisterSecretsOf(connectionString);
 
         var options = Options(s, parse, mode);
-        var progressMode = (s.Get("progress") ?? "auto").ToLowerInvariant();
-        if (progressMode is not ("auto" or "plain" or "none"))
-            throw SkybridgeException.Usage($"--progress '{progressMode}' is not valid.", "Use auto, plain or none.");
+        var progressMode = ProgressMode(s);
 
         // Keyless by default: the Azure identity for the destination, Entra -> STS for the source.
         var (objectSource, destination) = OpenProviders(ctx, source, target, options, sas, connectionString);
@@ -162,22 +178,79 @@ internal static class TransferCommands
         var reportPath = s.Get("report");
         using var report = reportPath is null ? null : OpenReport(reportPath);
         var stats = new TransferStats();
+        var savePath = mode == RunMode.Plan ? s.Get("save") : null;
+        using var saved = savePath is null ? null
+            : SavedPlan.Create(savePath, new JobSpec { Mode = options.Delete ? RunMode.Sync : RunMode.Copy, Source = source.ToString(), Destination = target.ToString(), Options = options });
         await using var job = JobSession.Start(ctx, parse, mode, source, target, options); // copy/sync: a job in the journal (resumable)
         // A resumed job runs as its stored spec says (a job of an older journal has none: its command line then decides).
         if (job is { Resumed: true, Job.Spec: { } spec }) options = spec.Options.WithResourcesOf(options);
         var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>())
         {
             Journal = job?.Run,
+            Observers = saved is null ? [] : [saved],
         };
 
-        RunResult result;
-        var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
-        await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, DisplayName.Escape($"{mode.ToString().ToLowerInvariant()} {source} -> {target}"), ctx.Error, interactive))
+        var result = await WithProgressAsync(ctx, stats, progressMode, $"{mode.ToString().ToLowerInvariant()} {source} -> {target}",
+            () => job is null ? engine.RunAsync(mode, ct) : job.RunAsync(() => engine.RunAsync(mode, ct), stats));
+        WriteSummary(ctx, result);
+        if (saved is not null)
         {
-            result = job is null ? await engine.RunAsync(mode, ct) : await job.RunAsync(() => engine.RunAsync(mode, ct), stats);
+            var totals = saved.Complete(result);
+            ctx.Error.WriteLine(DisplayName.Escape($"plan saved to {savePath}: {totals.Copies:N0} copies and {totals.Deletes:N0} deletes to execute; run 'skybridge apply {savePath}'"));
         }
+        return result.ExitCode;
+    }
+
+    private static async Task<int> ApplyAsync(CliContext ctx, ParseResult parse, CancellationToken ct)
+    {
+        var s = ctx.Settings;
+        var plan = SavedPlan.Open(parse.GetValue(PlanFile)!);
+        var spec = plan.Spec;
+        var sas = s.Get("dest-sas");
+        var connectionString = s.Get("dest-connection-string");
+        SecretRedactor.Register(sas);
+        RegisterSecretsOf(connectionString);
+        var progressMode = ProgressMode(s);
+
+        // What decides the result is the plan's; how hard this run works is given here.
+        var maxMemory = Size(s.Get("max-memory"), "max-memory") ?? spec.Options.MaxMemory;
+        MemoryBudget.RequireRoomForOneBlock(maxMemory, spec.Options.Copy.BlockSize ?? BlockPlanner.DefaultBlockSize);
+        var options = spec.Options with
+        {
+            Concurrency = Positive(s.GetInt("concurrency"), "concurrency") ?? spec.Options.Concurrency,
+            MaxMemory = maxMemory,
+            MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth") ?? spec.Options.MaxBandwidth,
+            Copy = spec.Options.Copy with { BlocksPerObject = Positive(s.GetInt("block-concurrency"), "block-concurrency") ?? spec.Options.Copy.BlocksPerObject },
+        };
+        var source = S3Location.Parse(spec.Source);
+        var target = BlobLocation.Parse(spec.Destination);
+        var (objectSource, destination) = OpenProviders(ctx, source, target, options, sas, connectionString);
+
+        var reportPath = s.Get("report");
+        using var report = reportPath is null ? null : OpenReport(reportPath);
+        var stats = new TransferStats();
+        var engine = new TransferEngine(objectSource, destination, options, stats, (IReportSink?)report ?? NullReport.Instance, ctx.Logger<TransferEngine>());
+        var result = await WithProgressAsync(ctx, stats, progressMode, $"apply {plan.Path}: {source} -> {target}",
+            () => engine.ApplyAsync(spec.Mode, plan.EntriesAsync(ct), ct));
         WriteSummary(ctx, result);
         return result.ExitCode;
+    }
+
+    private static string ProgressMode(Configuration.Settings s)
+    {
+        var progressMode = (s.Get("progress") ?? "auto").ToLowerInvariant();
+        return progressMode is "auto" or "plain" or "none" ? progressMode
+            : throw SkybridgeException.Usage($"--progress '{progressMode}' is not valid.", "Use auto, plain or none.");
+    }
+
+    /// <summary>Runs <paramref name="run"/> under the live or periodic progress display that --progress asks for.</summary>
+    private static async Task<RunResult> WithProgressAsync(CliContext ctx, TransferStats stats, string progressMode, string title, Func<Task<RunResult>> run)
+    {
+        var interactive = progressMode == "auto" && !Console.IsErrorRedirected && !ctx.Json;
+        await using (progressMode == "none" ? null : ProgressDisplay.Start(stats, DisplayName.Escape(title), ctx.Error, interactive))
+        {
+            return await run();
+        }
     }
 
     internal static ReportWriter OpenReport(string path)
@@ -214,7 +287,7 @@ internal static class TransferCommands
                 Date(s.Get("modified-after"), "modified-after"), Date(s.Get("modified-before"), "modified-before"),
                 Size(s.Get("min-size"), "min-size"), Size(s.Get("max-size"), "max-size")),
             Concurrency = concurrency,
-            Mode = mode is RunMode.Copy or RunMode.Sync ? TransferModes.Parse(s.Get("mode")) : CopyMode.Stream,
+            Mode = mode is RunMode.Copy or RunMode.Sync or RunMode.Plan ? TransferModes.Parse(s.Get("mode")) : CopyMode.Stream,
             Copy = new CopySettings
             {
                 BlockSize = blockSize,

@@ -68,6 +68,9 @@ public sealed class TransferEngine
         }
     }
 
+    /// <summary>More subscribers to the run's outcome stream (e.g. a saved plan's writer), after the counters and the report.</summary>
+    public IReadOnlyList<ITransferObserver> Observers { get; init; } = [];
+
     /// <summary>
     /// Runs <paramref name="mode"/> over the whole source prefix and returns the result; a failure of
     /// one object is counted and reported, not thrown.
@@ -79,19 +82,145 @@ public sealed class TransferEngine
         bool writes = mode is RunMode.Copy or RunMode.Sync;
         if (writes) await _destination.EnsureContainerAsync(ct).ConfigureAwait(false);
 
-        List<ITransferObserver> subscribers = [new StatsObserver(_stats), new ReportObserver(_report)];
+        List<ITransferObserver> subscribers = [new StatsObserver(_stats), new ReportObserver(_report), .. Observers];
         if (_journal is not null && writes) subscribers.Add(new JournalObserver(_journal, mode));
         var outcomes = new OutcomeStream(subscribers);
         var planner = new Planner(_source, _destination, _options, mode, writes ? _journal : null);
-        var executor = new ItemExecutor(_source, _destination, writes ? Strategy(_source, _destination, _options, _copier, _stats, _log) : _copier, _options, _stats, _limiter, _log);
+        var executor = NewExecutor(writes);
 
+        bool needsWorkers = writes || (mode == RunMode.Verify && _options.DeepVerify);
+        var extras = new List<TransferItem>();
+        await PumpAsync(needsWorkers,
+            produce: async (queue, token) =>
+            {
+                await foreach (var item in planner.PlanAsync(token).ConfigureAwait(false))
+                {
+                    outcomes.Decided(item);
+                    switch (item.Action)
+                    {
+                        case ItemAction.Copy when mode == RunMode.Plan:
+                            outcomes.Finished(item, ItemOutcome.Settled(Outcome.WouldCopy, item.Text));
+                            break;
+                        case ItemAction.Copy or ItemAction.DeepVerify:
+                            await queue.WriteAsync(item, token).ConfigureAwait(false);
+                            break;
+                        case ItemAction.Extra:
+                            extras.Add(item);
+                            break;
+                        case ItemAction.Skip or ItemAction.Fail or ItemAction.Match or ItemAction.Missing or ItemAction.Mismatch:
+                            outcomes.Finished(item, Settle(item));
+                            break;
+                    }
+                    if (item is { Origin: ItemOrigin.Listing, Source: { } listed }) outcomes.Listed(listed);
+                }
+                outcomes.ListingDone();
+            },
+            execute: async (item, token) =>
+            {
+                if (item.Action == ItemAction.Copy) outcomes.Started(item);
+                outcomes.Finished(item, await executor.ExecuteAsync(item, token).ConfigureAwait(false));
+            }, ct).ConfigureAwait(false);
+
+        // An encoded (renamed) blob is listed under its new name and looks destination-only; a blob an
+        // older encoding wrote for a key renamed now is matched by the key it records (never deleted).
+        extras.RemoveAll(d => planner.Accounts(d.Existing!));
+        var refused = await FinishExtrasAsync(mode, extras, planner.SourcesInScope, executor, outcomes, ct).ConfigureAwait(false);
+        return Result(mode, refused);
+    }
+
+    /// <summary>
+    /// Applies a saved plan, made earlier by a plan run (maybe in another process, on another host):
+    /// what the plan settled is reported as it was; each planned copy and delete is first re-decided
+    /// against the destination as it is now (<see cref="PlanRecheck"/>: done before, or changed since
+    /// the plan), then executed by the same executor as a copy; deletes run after every copy, and not
+    /// at all when an object failed, as in sync. Running it again after an interruption copies only
+    /// what was not committed.
+    /// </summary>
+    /// <param name="mode">The plan's mode (copy, or sync when it planned deletes): the result's mode.</param>
+    /// <param name="plan">The plan's entries, in the order they were planned.</param>
+    /// <param name="ct">Cancels the run; what was committed stays committed.</param>
+    /// <exception cref="SkybridgeException">A fatal failure (authentication or authorisation refused) that stopped the run.</exception>
+    public async Task<RunResult> ApplyAsync(RunMode mode, IAsyncEnumerable<PlanEntry> plan, CancellationToken ct)
+    {
+        await _destination.EnsureContainerAsync(ct).ConfigureAwait(false);
+        var outcomes = new OutcomeStream([new StatsObserver(_stats), new ReportObserver(_report), .. Observers]);
+        var executor = NewExecutor(writes: true);
+        var deletes = new List<TransferItem>();
+        await PumpAsync(needsWorkers: true,
+            produce: async (queue, token) =>
+            {
+                await foreach (var (item, settled) in plan.WithCancellation(token).ConfigureAwait(false))
+                {
+                    if (settled is not null)
+                    {
+                        outcomes.Decided(item);
+                        outcomes.Finished(item, settled);
+                    }
+                    else if (item.Action == ItemAction.Copy) await queue.WriteAsync(item, token).ConfigureAwait(false);
+                    else if (item.Action == ItemAction.Delete) deletes.Add(item);
+                    if (item is { Origin: ItemOrigin.Listing, Source: { } listed }) outcomes.Listed(listed);
+                }
+                outcomes.ListingDone();
+            },
+            execute: (item, token) => ApplyOneAsync(item, executor, outcomes, token), ct).ConfigureAwait(false);
+
+        string? refused = _stats.Failed > 0 && deletes.Count > 0 ? FailuresBlockDeletes : null;
+        if (refused is not null)
+            foreach (var d in deletes) outcomes.Finished(d, ItemOutcome.Settled(Outcome.Skipped, ReasonText.Render(ItemReason.DeleteRefused, refused)));
+        else
+            await Parallel.ForEachAsync(deletes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = ct },
+                async (d, token) => await ApplyOneAsync(d, executor, outcomes, token).ConfigureAwait(false)).ConfigureAwait(false);
+        return Result(mode, refused);
+    }
+
+    /// <summary>One planned copy or delete: re-decided against the destination now, then executed or settled.</summary>
+    private async Task ApplyOneAsync(TransferItem planned, ItemExecutor executor, OutcomeStream outcomes, CancellationToken ct)
+    {
+        DestinationBlob? now;
+        try { now = await _destination.GetAsync(planned.BlobName!, ct).ConfigureAwait(false); }
+        catch (Exception e) when (e is not OperationCanceledException && !TransferErrors.IsFatal(e))
+        {
+            outcomes.Decided(planned);
+            outcomes.Finished(planned, ItemOutcome.Failed("reading the destination blob before applying failed: " + TransferErrors.Describe(e)));
+            return;
+        }
+        var item = PlanRecheck.Revise(planned, now);
+        outcomes.Decided(item);
+        if (item.Action is ItemAction.Copy or ItemAction.Delete)
+        {
+            if (item.Action == ItemAction.Copy) outcomes.Started(item);
+            outcomes.Finished(item, await executor.ExecuteAsync(item, ct).ConfigureAwait(false));
+        }
+        else outcomes.Finished(item, Settle(item));
+    }
+
+    private ItemExecutor NewExecutor(bool writes)
+        => new(_source, _destination, writes ? Strategy(_source, _destination, _options, _copier, _stats, _log) : _copier, _options, _stats, _limiter, _log);
+
+    private RunResult Result(RunMode mode, string? deleteRefused) => new()
+    {
+        Mode = mode,
+        Source = _source.Describe,
+        Destination = _destination.Describe,
+        Stats = _stats,
+        DeleteRefused = deleteRefused,
+        PeakBufferBytes = Budget.Peak,
+    };
+
+    /// <summary>
+    /// The worker pool of every run: one producer feeds a bounded channel, <see cref="TransferOptions.Concurrency"/>
+    /// workers execute what it queues. An authentication failure in a worker stops the producer and is
+    /// rethrown; a producer failure (the listing) stops the workers and is rethrown.
+    /// </summary>
+    private async Task PumpAsync(bool needsWorkers, Func<ChannelWriter<TransferItem>, CancellationToken, Task> produce,
+        Func<TransferItem, CancellationToken, Task> execute, CancellationToken ct)
+    {
         using var abort = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var channel = Channel.CreateBounded<TransferItem>(new BoundedChannelOptions(Math.Max(1, _options.Concurrency) * 2)
         {
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        bool needsWorkers = writes || (mode == RunMode.Verify && _options.DeepVerify);
         Exception? fatal = null;
         var workers = Enumerable.Range(0, needsWorkers ? Math.Max(1, _options.Concurrency) : 0)
             .Select(_ => Task.Run(async () =>
@@ -99,10 +228,7 @@ public sealed class TransferEngine
                 try
                 {
                     await foreach (var item in channel.Reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
-                    {
-                        if (item.Action == ItemAction.Copy) outcomes.Started(item);
-                        outcomes.Finished(item, await executor.ExecuteAsync(item, abort.Token).ConfigureAwait(false));
-                    }
+                        await execute(item, abort.Token).ConfigureAwait(false);
                 }
                 catch (Exception e) when (TransferErrors.IsFatal(e))
                 {
@@ -114,39 +240,17 @@ public sealed class TransferEngine
                     // Interrupted, or the producer failed: the producer's exception is the one reported.
                 }
             }, CancellationToken.None)).ToArray();
-
-        var extras = new List<TransferItem>();
         try
         {
-            await foreach (var item in planner.PlanAsync(abort.Token).ConfigureAwait(false))
-            {
-                outcomes.Decided(item);
-                switch (item.Action)
-                {
-                    case ItemAction.Copy when mode == RunMode.Plan:
-                        outcomes.Finished(item, ItemOutcome.Settled(Outcome.WouldCopy, item.Text));
-                        break;
-                    case ItemAction.Copy or ItemAction.DeepVerify:
-                        await channel.Writer.WriteAsync(item, abort.Token).ConfigureAwait(false);
-                        break;
-                    case ItemAction.Extra:
-                        extras.Add(item);
-                        break;
-                    case ItemAction.Skip or ItemAction.Fail or ItemAction.Match or ItemAction.Missing or ItemAction.Mismatch:
-                        outcomes.Finished(item, Settle(item));
-                        break;
-                }
-                if (item is { Origin: ItemOrigin.Listing, Source: { } listed }) outcomes.Listed(listed);
-            }
-            outcomes.ListingDone();
+            await produce(channel.Writer, abort.Token).ConfigureAwait(false);
         }
         catch (Exception) when (fatal is not null)
         {
-            // A worker hit an auth failure and cancelled the listing: report that instead (below).
+            // A worker hit an auth failure and cancelled the producer: report that instead (below).
         }
         catch
         {
-            // Listing failed (or was interrupted): stop the workers rather than finish the queue.
+            // The producer failed (or was interrupted): stop the workers rather than finish the queue.
             abort.Cancel();
             throw;
         }
@@ -157,21 +261,6 @@ public sealed class TransferEngine
         }
         if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
         ct.ThrowIfCancellationRequested();
-
-        // An encoded (renamed) blob is listed under its new name and looks destination-only; a blob an
-        // older encoding wrote for a key renamed now is matched by the key it records (never deleted).
-        extras.RemoveAll(d => planner.Accounts(d.Existing!));
-        var refused = await FinishExtrasAsync(mode, extras, planner.SourcesInScope, executor, outcomes, ct).ConfigureAwait(false);
-
-        return new RunResult
-        {
-            Mode = mode,
-            Source = _source.Describe,
-            Destination = _destination.Describe,
-            Stats = _stats,
-            DeleteRefused = refused,
-            PeakBufferBytes = Budget.Peak,
-        };
     }
 
     /// <summary>
@@ -233,6 +322,10 @@ public sealed class TransferEngine
         return null;
     }
 
+    private string FailuresBlockDeletes => FailuresRefuseDeletes(_stats.Failed);
+
+    private static string FailuresRefuseDeletes(long failed) => $"{failed} object(s) failed; deletes are skipped so a partial source view never removes data";
+
     /// <summary>
     /// Why sync's deletes must not run, or null: an object failed (a partial source view never
     /// removes data), the source view is empty, or more than --max-delete would go (the last two
@@ -240,8 +333,7 @@ public sealed class TransferEngine
     /// </summary>
     public static string? DeleteGuard(RunMode mode, TransferOptions options, long failed, long count, long sourcesInScope)
     {
-        if (mode == RunMode.Sync && failed > 0)
-            return $"{failed} object(s) failed; deletes are skipped so a partial source view never removes data";
+        if (mode == RunMode.Sync && failed > 0) return FailuresRefuseDeletes(failed);
         if (options.Force) return null;
         if (sourcesInScope == 0)
             return $"the source listing is empty but {count} blob(s) would be deleted (wrong prefix or permissions?); use --force if this is intended";

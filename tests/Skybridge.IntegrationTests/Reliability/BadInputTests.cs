@@ -97,6 +97,9 @@ public sealed class BadInputTests(SandboxFixture sandbox)
         // ---- unwritable report and journal paths ----
         new("report-dir-missing", ["copy", "{SRC}", "{DST}", "--report", "{TMP}/no/such/dir/r.jsonl"], 2, ["--report"]),
         new("report-is-directory", ["copy", "{SRC}", "{DST}", "--report", "{TMP}"], 2, ["--report"]),
+        new("plan-save-dir-missing", ["plan", "{SRC}", "{DST}", "--save", "{TMP}/no/such/dir/p.plan"], 2, ["Cannot write the plan", "--save"]),
+        new("apply-missing-plan", ["apply", "{TMP}/nope.plan"], 2, ["Cannot read the plan"]),
+        new("apply-not-a-plan", ["apply", "/etc/os-release"], 2, ["is not a Skybridge plan"]),
         new("report-read-only-fs", ["copy", "{SRC}", "{DST}", "--report", "/proc/skybridge-report.jsonl"], 2, ["--report"]),
         new("journal-dir-missing", ["copy", "{SRC}", "{DST}", "--journal", "/proc/no/journal.db"], 2, ["journal"]),
         new("journal-not-sqlite", ["copy", "{SRC}", "{DST}", "--journal", "{CONFIG_GARBAGE}"], 2, ["journal"]),

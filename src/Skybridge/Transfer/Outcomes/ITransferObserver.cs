@@ -9,7 +9,7 @@ namespace Skybridge.Transfer.Outcomes;
 /// from the planner's thread and from every worker at once: subscribers are thread-safe. For one
 /// source entry the order is Decided, then (when executed) Started, then Finished, then Listed.
 /// </summary>
-internal interface ITransferObserver
+public interface ITransferObserver
 {
     /// <summary>The planner decided an item (any action, including excluded entries and extras).</summary>
     void Decided(TransferItem item) { }
@@ -23,6 +23,7 @@ internal interface ITransferObserver
     /// <summary>A source entry of this run's listing is decided and recorded: the listing watermark may pass it.</summary>
     void Listed(SourceObject listed) { }
 
+    /// <summary>The producer (the listing, or a saved plan) has delivered its last item; executions may still be running.</summary>
     void ListingDone() { }
 }
 

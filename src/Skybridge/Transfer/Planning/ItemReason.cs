@@ -88,6 +88,14 @@ public enum ItemReason
 
     /// <summary>A failure; detail: its one-line, secret-free description.</summary>
     Error,
+
+    // Applying a saved plan: the destination is checked again just before each copy or delete.
+    /// <summary>The blob already records this source version (an earlier apply of the plan copied it).</summary>
+    AppliedBefore,
+    /// <summary>The blob to delete is gone already.</summary>
+    GoneBeforeApply,
+    /// <summary>The blob was written or removed after the plan was made; detail: what changed.</summary>
+    ChangedSincePlan,
 }
 
 /// <summary>The user-facing wording of each <see cref="ItemReason"/> (report, summary, journal).</summary>
@@ -127,6 +135,9 @@ internal static class ReasonText
         ItemReason.RecordedEtagEqual => "size equal, source ETag recorded at copy" + detail,
         ItemReason.NotInSource => detail ?? "not in source",
         ItemReason.DeleteRefused => "delete refused: " + detail,
+        ItemReason.AppliedBefore => "already applied (the blob records this source version)",
+        ItemReason.GoneBeforeApply => "no longer in the destination",
+        ItemReason.ChangedSincePlan => $"the destination blob changed after the plan was made ({detail}): make a new plan",
         _ => detail ?? reason.ToString(),
     };
 }
