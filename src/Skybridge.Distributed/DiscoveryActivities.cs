@@ -9,7 +9,7 @@ internal sealed class DiscoverPartitionsActivity(MigrationRuntime runtime) : Asy
     {
         var request = Payload.Read<DiscoverRequest>(input);
         var served = await runtime.ForAsync(request.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        var discovery = new PartitionDiscovery(served.Source, request.BatchSize, request.SampleLimit);
+        var discovery = new PartitionDiscovery(served.Source, request.BatchSize, request.SampleLimit, minPerPartition: 1); // as many as --partitions asks
         return Payload.Write(new PartitionPlan(await discovery.SplitAsync(Transfer.Planning.KeyRange.All, request.Partitions, CancellationToken.None).ConfigureAwait(false)));
     }
 }
@@ -25,7 +25,7 @@ internal sealed class SplitRangeActivity(MigrationRuntime runtime) : AsyncTaskAc
     {
         var request = Payload.Read<SplitRequest>(input);
         var served = await runtime.ForAsync(request.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        var discovery = new PartitionDiscovery(served.Source, request.BatchSize, request.SampleLimit);
+        var discovery = new PartitionDiscovery(served.Source, request.BatchSize, request.SampleLimit, minPerPartition: request.BatchSize); // no piece under a batch
         var pieces = await discovery.SplitAsync(new Transfer.Planning.KeyRange(request.After, request.Through), request.Pieces, CancellationToken.None).ConfigureAwait(false);
         runtime.Log.LogRangeSplit(request.MigrationId, pieces.Count);
         return Payload.Write(new PartitionPlan(pieces));

@@ -11,13 +11,16 @@ namespace Skybridge.Distributed;
 /// (recursively, a single folder is descended into). Where a range has no folder structure (or the
 /// source cannot list by level) it is cut into even key ranges from a sample of its first keys
 /// (<see cref="Partitioner"/>); keys past the sample fall in its last range, which the partition
-/// re-splits when its planning passes N pages (<see cref="PartitionOrchestration"/>). The ranges
+/// re-splits when its planning passes N pages (<see cref="PartitionOrchestration"/>). No range is
+/// cut smaller than <c>minPerPartition</c> sampled keys. The ranges
 /// returned tile <c>within</c> exactly: every key of it in one range.
 /// </summary>
 /// <param name="source">The source, at its prefix.</param>
-/// <param name="minPerPartition">Fewest sampled keys worth a partition of their own (a batch): smaller ranges are not cut.</param>
+/// <param name="batchSize">Objects per batch: a key-range cut samples up to 10 batches per partition wanted.</param>
 /// <param name="sampleLimit">Most keys listed for one key-range cut.</param>
-internal sealed class PartitionDiscovery(IObjectSource source, int minPerPartition, int sampleLimit)
+/// <param name="minPerPartition">Fewest sampled keys worth a partition of their own: the first cut
+/// honours --partitions (1), a re-split hands on no piece smaller than a batch.</param>
+internal sealed class PartitionDiscovery(IObjectSource source, int batchSize, int sampleLimit, int minPerPartition)
 {
     /// <summary>Folder levels descended at most (a key space deeper than this is cut by key ranges below it).</summary>
     public const int MaxDepth = 8;
@@ -25,7 +28,7 @@ internal sealed class PartitionDiscovery(IObjectSource source, int minPerPartiti
     /// <summary>Entries of one level read at most (10 listing pages); the rest of a level is the last entry's range.</summary>
     public const int MaxLevelEntries = 10_000;
 
-    /// <summary>Sampled keys per partition wanted of a key-range cut (10 batches): bounds the listing a cut costs.</summary>
+    /// <summary>Batches sampled per partition wanted by a key-range cut: bounds the listing a cut costs.</summary>
     private const int SampleBatchesPerPartition = 10;
 
     private readonly int _minPerPartition = Math.Max(1, minPerPartition);
@@ -124,7 +127,7 @@ internal sealed class PartitionDiscovery(IObjectSource source, int minPerPartiti
     /// <summary>Even key-range cuts of a range from a sample of its first keys (no folder structure to cut at).</summary>
     private async Task<IReadOnlyList<KeyRange>> KeySplitAsync(string prefix, KeyRange within, int wanted, CancellationToken ct)
     {
-        int limit = (int)Math.Min(sampleLimit, (long)wanted * _minPerPartition * SampleBatchesPerPartition);
+        int limit = (int)Math.Min(sampleLimit, (long)wanted * Math.Max(1, batchSize) * SampleBatchesPerPartition);
         var sample = new List<string>();
         await foreach (var o in ListAsync(within, ct).ConfigureAwait(false))
         {

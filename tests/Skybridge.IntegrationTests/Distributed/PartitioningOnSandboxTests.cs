@@ -24,7 +24,7 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
         var source = rgw.Open();
         Assert.NotNull(source.Capabilities.Folders);
 
-        var ranges = await new PartitionDiscovery(source, minPerPartition: 1, sampleLimit: 100_000).SplitAsync(KeyRange.All, 8, CancellationToken.None);
+        var ranges = await new PartitionDiscovery(source, batchSize: 1000, sampleLimit: 100_000, minPerPartition: 1).SplitAsync(KeyRange.All, 8, CancellationToken.None);
 
         Assert.True(ranges.Count >= 8, string.Join(" ", ranges));
         Assert.Null(ranges[0].After);

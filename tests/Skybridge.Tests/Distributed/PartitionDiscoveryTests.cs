@@ -16,7 +16,7 @@ public class PartitionDiscoveryTests
     }
 
     private static Task<IReadOnlyList<KeyRange>> Split(FakeSource source, int wanted, KeyRange? within = null, int minPerPartition = 1, int sample = 100_000)
-        => new PartitionDiscovery(source, minPerPartition, sample).SplitAsync(within ?? KeyRange.All, wanted, CancellationToken.None);
+        => new PartitionDiscovery(source, batchSize: Math.Max(minPerPartition, 1000), sample, minPerPartition).SplitAsync(within ?? KeyRange.All, wanted, CancellationToken.None);
 
     /// <summary>The ranges tile <paramref name="within"/>: consecutive, its ends kept, every key of it in exactly one range.</summary>
     private static void AssertTiles(IReadOnlyList<KeyRange> ranges, IEnumerable<string> keys, KeyRange? within = null)
@@ -64,6 +64,19 @@ public class PartitionDiscoveryTests
         Assert.True(ranges.Count(r => keys.Any(k => k.StartsWith("big/", StringComparison.Ordinal) && r.Contains(k))) >= 6, string.Join(" ", ranges)); // big/ took most partitions
         Assert.Single(ranges, r => r.Contains("small/a") && r.Contains("small/c"));
         Assert.InRange(ranges.Count, 8, 9);
+    }
+
+    [Fact]
+    public async Task The_first_cut_gives_at_least_the_partitions_asked_for_even_when_folders_are_small()
+    {
+        // The sandbox tests' mixed seed: 7 folders, 4 of them with 48 keys; 8 partitions asked, batches of 40.
+        var keys = new[] { "alpha", "beta", "gamma/deep", "delta", "\u00e9t\u00e9" }.SelectMany(f => Enumerable.Range(0, 48).Select(i => $"{f}/obj-{i:D4}.bin"))
+            .Concat(["big/blob-00.bin", "multipart/mp-0.bin", "multipart/mp-1.bin"]).ToList();
+        var ranges = await new PartitionDiscovery(Bucket(keys), batchSize: 40, sampleLimit: 100_000, minPerPartition: 1).SplitAsync(KeyRange.All, 8, CancellationToken.None);
+        Assert.True(ranges.Count >= 8, string.Join(" ", ranges));
+        AssertTiles(ranges, keys);
+        // A re-split hands on no piece smaller than a batch: 48 keys stay one range.
+        Assert.Equal([KeyRange.All], await new PartitionDiscovery(Bucket(keys.Take(48)), batchSize: 40, sampleLimit: 100_000, minPerPartition: 40).SplitAsync(KeyRange.All, 4, CancellationToken.None));
     }
 
     [Fact]
