@@ -21,4 +21,7 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "worker {Worker} serving task hub {Hub}")]
     public static partial void LogServing(this ILogger log, string worker, string hub);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "migration {Migration}: a partition past its split threshold cut the rest of its range into {Pieces} piece(s)")]
+    public static partial void LogRangeSplit(this ILogger log, string migration, int pieces);
 }

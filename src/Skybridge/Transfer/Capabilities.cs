@@ -23,6 +23,8 @@ public sealed record SourceCapabilities
 {
     /// <summary>Listing can start after a key (a resumed job does not relist what it decided).</summary>
     public IResumableSource? ListAfter { get; init; }
+    /// <summary>One level of the key hierarchy at a time (folders and objects): partitions cut at folders.</summary>
+    public IFolderListing? Folders { get; init; }
     /// <summary>Presigned, version-pinned URLs another service can fetch: service-side copies.</summary>
     public IPresigningSource? Presigner { get; init; }
     /// <summary>Which digests the listing's ETags carry.</summary>

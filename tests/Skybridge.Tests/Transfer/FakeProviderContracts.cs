@@ -12,7 +12,7 @@ public sealed class FakeSourceContract : SourceContract
 
     private sealed class Fake : ISourceUnderTest
     {
-        private readonly FakeSource _bucket = new("contract-bucket") { OffersListAfter = true };
+        private readonly FakeSource _bucket = new("contract-bucket") { OffersListAfter = true, OffersFolders = true };
         private readonly FakePresigner _presigner;
 
         public Fake()

@@ -9,7 +9,7 @@ namespace Skybridge.Tests.Transfer;
 /// An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.
 /// Passes the source contract (Contracts/SourceContract.cs, run by FakeSourceContract).
 /// </summary>
-internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing
 {
     private readonly SortedDictionary<string, Entry> _objects = sameBucketAs?._objects ?? new(Utf8Ordinal.Instance);
     public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
@@ -23,9 +23,38 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     public bool OffersListAfter { get; set; }
     public SourceCapabilities Capabilities => new()
     {
-        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Folders = OffersFolders ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
         Streams = OffersStreams ? this : null,
     };
+
+    /// <summary>Set to list one level of folders at a time (<see cref="IFolderListing"/>), as S3 with delimiter '/' does.</summary>
+    public bool OffersFolders { get; set; }
+    /// <summary>Level listings served (each stands for at least one ListObjectsV2 request).</summary>
+    public int LevelListings;
+
+    /// <summary>Every key under the prefix, its first '/'-segment after the prefix a folder; after a key as S3 with StartAfter (a folder holding the key is kept).</summary>
+    public async IAsyncEnumerable<FolderEntry> ListLevelAsync(string levelPrefix, string? startAfter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        Interlocked.Increment(ref LevelListings);
+        List<string> keys;
+        lock (_objects) keys = _objects.Keys.Where(k => k.StartsWith(levelPrefix, StringComparison.Ordinal)).ToList();
+        string? lastFolder = null;
+        foreach (var key in keys)
+        {
+            await Task.Yield();
+            var slash = key.IndexOf('/', levelPrefix.Length);
+            if (slash < 0)
+            {
+                if (startAfter is null || Utf8Ordinal.Instance.Compare(key, startAfter) > 0) yield return new FolderEntry(key, false);
+                continue;
+            }
+            var folder = key[..(slash + 1)];
+            if (folder == lastFolder) continue;
+            lastFolder = folder;
+            if (startAfter is null || Utf8Ordinal.Instance.Compare(folder, startAfter) > 0 || startAfter.StartsWith(folder, StringComparison.Ordinal))
+                yield return new FolderEntry(folder, true);
+        }
+    }
 
     /// <summary>Set to hand out whole bodies as one stream (<see cref="IStreamingSource"/>), as S3 does.</summary>
     public bool OffersStreams { get; set; }
@@ -54,7 +83,7 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     }
 
     /// <summary>Another view of the same bucket, at another prefix (as a second S3ObjectSource would be).</summary>
-    public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, HidePartSizes = HidePartSizes };
+    public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, OffersFolders = OffersFolders, HidePartSizes = HidePartSizes };
     public int Reads;
     /// <summary>Called before each ranged read (to simulate an overwrite mid-copy).</summary>
     public Action<SourceObject, long>? BeforeRead;
