@@ -7,6 +7,10 @@ that already holds its full set is left alone, a partial one is completed.
   small   5,000 x 16 KiB
   noop    20,000 x 4 KiB (the no-op re-run set)
   onegib  1 x 1 GiB (the memory-bound check), single-part
+  dist50k 50,000 x 4-16 KiB in 100 folders, 40 of them 8-64 MiB (every other one multipart): ~1.9 GiB
+          (bench/distributed.sh: the issue's 50,000-object run with kills)
+  scale2g 32 x 64 MiB, single-part (bench/distributed.sh: the bandwidth-capped 1 -> 2 -> 4 worker scaling run)
+  noop200k 200,000 x 1 KiB in 2,000 folders (bench/distributed.sh: the 200,000-object no-op migration)
 
 With BENCH_MULTIPART=1 the large sets go to buckets suffixed "-mp", uploaded multipart (8 MiB
 parts, ETag "-32"/"-128") as big S3 objects usually are. Ceph RGW 16 (Pacific) ignores
@@ -41,7 +45,33 @@ SETS = {
     "small": (5000, 16 * 1024, "small/{:03d}/obj-{:05d}.bin", False),
     "noop": (20000, 4 * 1024, "noop/{:03d}/obj-{:05d}.bin", False),
     "onegib": (1, 1024 * MiB, "onegib/obj.bin", True),
+    # Sizes and multipart may vary per object (a function of its index).
+    "dist50k": (50000, lambda i: dist50k_size(i), "dist/{:03d}/obj-{:05d}.bin", lambda i: dist50k_large(i) and (i // 1250) % 2 == 0),
+    "scale2g": (32, 64 * MiB, "scale/obj-{:02d}.bin", False),
+    "noop200k": (200000, 1024, "noop200k/{:04d}/obj-{:06d}.bin", False),
 }
+FOLDER = {"dist50k": 500}  # objects per folder (default 100)
+
+
+def dist50k_large(i):
+    return i % 1250 == 7
+
+
+def dist50k_size(i):
+    """Mostly small (4-16 KiB), one in 1,250 large (8-64 MiB, the first exactly 64 MiB)."""
+    if dist50k_large(i):
+        return 64 * MiB if i == 7 else (8 + (i * 7919) % 57) * MiB
+    return 4096 + (i * 2654435761) % (12 * 1024)
+
+
+def size_of(name, i):
+    size = SETS[name][1]
+    return size(i) if callable(size) else size
+
+
+def multipart_of(name, i):
+    mp = SETS[name][3]
+    return bool(mp(i)) if callable(mp) else mp
 MULTIPART = E.get("BENCH_MULTIPART", "0") == "1"
 
 
@@ -53,12 +83,12 @@ def client(pool=64):
 
 
 def bucket_of(name):
-    return f"{PREFIX}-{name}" + ("-mp" if MULTIPART and SETS[name][3] else "")
+    return f"{PREFIX}-{name}" + ("-mp" if MULTIPART and SETS[name][3] is True else "")
 
 
 def key_of(name, i):
     fmt = SETS[name][2]
-    return fmt.format(i // 100, i) if fmt.count("{") == 2 else fmt.format(i)
+    return fmt.format(i // FOLDER.get(name, 100), i) if fmt.count("{") == 2 else fmt.format(i)
 
 
 def existing(s3, bucket):
@@ -87,16 +117,16 @@ def ensure_bucket(s3, bucket):
 
 def put_small_chunk(args):
     """One worker process: PUTs its share of small objects with a thread pool."""
-    bucket, keys, size = args
+    bucket, keys = args  # [(key, size)]
     s3 = client(32)
     with ThreadPoolExecutor(32) as pool:
-        list(pool.map(lambda k: s3.put_object(Bucket=bucket, Key=k, Body=os.urandom(size)), keys))
+        list(pool.map(lambda ks: s3.put_object(Bucket=bucket, Key=ks[0], Body=os.urandom(ks[1])), keys))
     return len(keys)
 
 
-def put_large(bucket, key, size):
+def put_large(bucket, key, size, multipart=None):
     s3 = client(16)
-    if not MULTIPART:
+    if not (MULTIPART if multipart is None else multipart):
         s3.put_object(Bucket=bucket, Key=key, Body=os.urandom(size))
         return
     cfg = TransferConfig(multipart_threshold=8 * MiB, multipart_chunksize=8 * MiB, max_concurrency=8)
@@ -122,29 +152,32 @@ def put_large(bucket, key, size):
 
 
 def seed(name):
-    count, size, _, multipart = SETS[name]
+    count, _, _, multipart = SETS[name]
     bucket = bucket_of(name)
     t0 = time.time()
     s3 = client()
     ensure_bucket(s3, bucket)
     have = existing(s3, bucket)
-    wanted = [key_of(name, i) for i in range(count)]
-    want = (size, multipart and MULTIPART)
-    missing = [k for k in wanted if have.get(k) != want]
+    varied = callable(multipart)
+    # (size, multipart) wanted per key; a fixed set's multipart flag follows BENCH_MULTIPART.
+    want = {key_of(name, i): (size_of(name, i), multipart_of(name, i) if varied else multipart and MULTIPART) for i in range(count)}
+    missing = [k for k, w in want.items() if have.get(k) != w]
     if missing:
-        if multipart:
+        large = [k for k in missing if want[k][0] >= MiB or multipart is True]
+        small = [(k, want[k][0]) for k in missing if want[k][0] < MiB and multipart is not True]
+        if large:
             with ThreadPoolExecutor(4) as pool:
-                list(pool.map(lambda k: put_large(bucket, k, size), missing))
-        else:
+                list(pool.map(lambda k: put_large(bucket, k, want[k][0], want[k][1] if varied else None), large))
+        if small:
             procs = 4
-            chunks = [(bucket, missing[i::procs], size) for i in range(procs)]
+            chunks = [(bucket, small[i::procs]) for i in range(procs) if small[i::procs]]
             with ProcessPoolExecutor(procs) as pool:
                 list(pool.map(put_small_chunk, chunks))
         have = existing(s3, bucket)
-        still = [k for k in wanted if have.get(k) != want]
+        still = [k for k, w in want.items() if have.get(k) != w]
         if still:
             raise SystemExit(f"{bucket}: {len(still)} objects still missing after seeding")
-    print(json.dumps({"set": name, "bucket": bucket, "objects": count, "bytes": count * size,
+    print(json.dumps({"set": name, "bucket": bucket, "objects": count, "bytes": sum(w[0] for w in want.values()),
                       "seeded": len(missing), "seconds": round(time.time() - t0, 1)}), flush=True)
 
 

@@ -6,23 +6,6 @@ using Skybridge.Transfer.Planning;
 
 namespace Skybridge.Distributed;
 
-/// <summary>Reads a sample of the source listing and cuts it into partitions (<see cref="Partitioner"/>).</summary>
-internal sealed class DiscoverPartitionsActivity(MigrationRuntime runtime) : AsyncTaskActivity<string, string>
-{
-    protected override async Task<string> ExecuteAsync(TaskContext context, string input)
-    {
-        var request = Payload.Read<DiscoverRequest>(input);
-        var served = await runtime.ForAsync(request.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        var sample = new List<string>();
-        await foreach (var o in served.Source.ListAsync(CancellationToken.None).ConfigureAwait(false))
-        {
-            sample.Add(o.Key);
-            if (sample.Count >= request.SampleLimit) break;
-        }
-        return Payload.Write(new PartitionPlan(Partitioner.Split(sample, served.Source.Prefix, request.Partitions)));
-    }
-}
-
 /// <summary>
 /// Plans one page of a partition with the engine's <see cref="Planner"/> (the same decisions as
 /// copy): the items to execute go to the batch manifest, the settled ones (skips, failures) straight
@@ -37,10 +20,15 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         var planBlob = MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "plan.json");
         if (await store.ReadTextAsync(planBlob, CancellationToken.None).ConfigureAwait(false) is { } earlier) return earlier;
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var served = await runtime.ForAsync(r.MigrationId, CancellationToken.None).ConfigureAwait(false);
-        var planner = new Planner(served.Source, served.Destination, served.Spec.Options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
+        // The destination is listed from the page's start (List Blobs startFrom, Planner.ListDestination), not from the prefix's;
+        // and no further ahead than the page needs: copy's read-ahead (5,000 entries) made each 1,000-key page list 6,000 source keys.
+        var options = served.Spec.Options with { ListingReadAhead = Math.Max(1, Math.Min(r.BatchSize, served.Spec.Options.ListingReadAhead)) };
+        var planner = new Planner(served.Source, served.Destination, options, served.Spec.Mode, range: new KeyRange(r.StartAfter, r.Through));
         var toExecute = new List<string>();
         var settled = new List<string>();
+        var extras = new List<TransferItem>(); // --delete: destination-only blobs, deleted once every partition has finished
         var totals = new BatchTotals();
         string? last = null;
         int listed = 0;
@@ -51,6 +39,9 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
             {
                 case ItemAction.Copy:
                     toExecute.Add(TransferItemJson.Serialize(item));
+                    break;
+                case ItemAction.Extra:
+                    extras.Add(item);
                     break;
                 case ItemAction.Skip or ItemAction.Fail:
                     var outcome = TransferEngine.Settle(item);
@@ -63,14 +54,19 @@ internal sealed class PlanBatchActivity(MigrationRuntime runtime) : AsyncTaskAct
         }
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "items.jsonl"), toExecute, CancellationToken.None).ConfigureAwait(false);
         await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, "settled.jsonl"), settled, CancellationToken.None).ConfigureAwait(false);
-        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1 }));
+        extras.RemoveAll(d => planner.Accounts(d.Existing!)); // an encoded name's blob belongs to its key, as in sync
+        if (extras.Count > 0)
+            await store.WriteLinesAsync(MigrationStore.BatchBlob(r.MigrationId, r.Partition, r.Page, MigrationStore.ExtrasKind), extras.Select(TransferItemJson.Serialize), CancellationToken.None).ConfigureAwait(false);
+        var plan = Payload.Write(new BatchPlan(toExecute.Count, last, done, totals with { Planned = listed, Pages = 1, Extras = extras.Count }));
         await store.WriteTextAsync(planBlob, plan, CancellationToken.None).ConfigureAwait(false); // last: the page's blobs are complete
+        runtime.Log.LogPagePlanned(r.MigrationId, r.Partition, r.Page, listed, toExecute.Count, clock.Elapsed.TotalSeconds);
         return plan;
     }
 
     internal static BatchTotals Count(ItemOutcome outcome, TransferItem item) => outcome.Status switch
     {
         Outcome.Copied => new BatchTotals { Copied = 1, BytesCopied = item.Source?.Size ?? 0 },
+        Outcome.Deleted => new BatchTotals { Deleted = 1 },
         Outcome.Failed => new BatchTotals { Failed = 1, FailReasons = new Dictionary<string, long> { [Diagnostics.SecretRedactor.Redact(outcome.Reason)] = 1 } },
         _ => new BatchTotals { Skipped = 1 },
     };
@@ -101,6 +97,7 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         if (rerun) runtime.Log.LogBatchRerun(r.MigrationId, r.Partition, r.Page);
         runtime.Log.LogBatchStarted(r.MigrationId, r.Partition, r.Page, items.Count);
 
+        using var span = WorkerTelemetry.StartBatch(r.MigrationId, r.Partition, r.Page, items.Count);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var records = new OutcomeRecord[items.Count];
         await Parallel.ForEachAsync(Enumerable.Range(0, items.Count),
@@ -110,6 +107,7 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
         runtime.Log.LogBatchDone(r.MigrationId, r.Partition, r.Page, items.Count, clock.Elapsed.TotalSeconds);
         var totals = Sum(records);
         runtime.Executed(totals);
+        WorkerTelemetry.Executed(span, r.MigrationId, totals, records.Count(x => x.Outcome.Status == Outcome.Failed && WorkerTelemetry.IsThrottling(x.Outcome.Reason)), clock.Elapsed);
         return Payload.Write(new BatchRun(totals));
     }
 

@@ -6,8 +6,19 @@ using Skybridge.Transfer.Outcomes;
 
 namespace Skybridge.Distributed;
 
-/// <summary>How a migration is cut: partitions wanted, objects per batch, pages per orchestration execution, keys sampled to cut.</summary>
-public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = 100_000);
+/// <summary>
+/// How a migration is cut: partitions wanted at the start, objects per batch, pages per orchestration
+/// execution, most keys sampled for one key-range cut, and the pages after which a partition not
+/// done splits the rest of its range again (0: never).
+/// </summary>
+public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = MigrationShape.DefaultSampleLimit,
+    int SplitAfterPages = MigrationShape.DefaultSplitAfterPages)
+{
+    public const int DefaultSampleLimit = 100_000;
+    public const int DefaultSplitAfterPages = 20;
+    /// <summary>Ranges a re-split cuts the rest of a partition into (each splits again after as many pages: big ranges fan out geometrically).</summary>
+    public const int SplitPieces = 4;
+}
 
 /// <summary>A migration's state as 'migrate status' shows it.</summary>
 public sealed record MigrationStatus(
@@ -18,7 +29,22 @@ public sealed record MigrationStatus(
     /// <summary>The task hub's workers (of any migration), with their throughput since they started.</summary>
     public IReadOnlyList<WorkerHeartbeat> Workers { get; init; } = [];
 
+    /// <summary>--delete: destination-only blobs found, and deleted once every partition had finished.</summary>
+    public long Extras { get; init; }
+    public long Deleted { get; init; }
+    /// <summary>--delete: why the deletes did not run (sync's guards), or null.</summary>
+    public string? DeleteRefused { get; init; }
+
     public bool Finished => State is "completed" or "failed" or "terminated" or "canceled";
+
+    /// <summary>Objects with a final outcome: copied, skipped or failed.</summary>
+    public long Processed => Copied + Skipped + Failed;
+
+    /// <summary>Objects with a final outcome in the partitions that have finished (the estimate's per-partition average).</summary>
+    public long ObjectsInDonePartitions { get; init; }
+
+    /// <summary>Total objects and time left (<see cref="MigrationForecast"/>).</summary>
+    public MigrationEstimate Estimate { get; init; } = new(null, null, "unknown");
 }
 
 /// <summary>Starts, inspects, cancels and reports migrations of one task hub (no worker needed for any of these).</summary>
@@ -37,16 +63,18 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
         await store.EnsureAsync(ct).ConfigureAwait(false);
         await store.WriteSpecAsync(id, spec, ct).ConfigureAwait(false);
         await Client.CreateOrchestrationInstanceAsync(typeof(MigrationOrchestration), id,
-            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit))).ConfigureAwait(false);
+            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit) { SplitAfterPages = shape.SplitAfterPages })).ConfigureAwait(false);
     }
 
-    public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct)
+    /// <summary>The migration's state, totals and workers; <paramref name="expectedObjects"/> (if the operator knows the source's size) makes the ETA exact-er.</summary>
+    public async Task<MigrationStatus> StatusAsync(string id, CancellationToken ct, long? expectedObjects = null)
     {
         var state = await Client.GetOrchestrationStateAsync(id).ConfigureAwait(false) ?? throw NotFound(id);
         var done = state.OrchestrationStatus == OrchestrationStatus.Completed && state.Output is { Length: > 0 } output;
         var progress = done ? Payload.ReadStored<MigrationProgress>(state.Output) : state.Status is { Length: > 0 } s ? Payload.ReadStored<MigrationProgress>(s) : new MigrationProgress(0, 0, new BatchTotals());
         var totals = progress.Totals;
         int partitionsDone = progress.PartitionsDone;
+        long inDone = 0;
         if (!done)
         {
             // Running partitions report their totals so far; finished ones are in the migration's own status already.
@@ -60,17 +88,22 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
                 if (json is not { Length: > 0 }) continue;
                 var ps = Payload.ReadStored<PartitionState>(json);
                 totals += ps.Totals;
-                if (ps.Done) partitionsDone++;
+                if (ps.Done) { partitionsDone++; inDone += ps.Totals.Copied + ps.Totals.Skipped + ps.Totals.Failed; }
             }
         }
         var elapsed = ((done ? state.LastUpdatedTime : DateTime.UtcNow) - state.CreatedTime).TotalSeconds;
-        return new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
+        var status = new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
             totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
             elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
             totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null)
         {
             Workers = await hub.Store().WorkersAsync(ct).ConfigureAwait(false),
+            Extras = totals.Extras,
+            Deleted = progress.Totals.Deleted, // the delete phase runs in the migration itself, after every partition
+            DeleteRefused = progress.DeleteRefused,
+            ObjectsInDonePartitions = inDone,
         };
+        return status with { Estimate = MigrationForecast.Estimate(status, expectedObjects) };
     }
 
     /// <summary>Terminates the migration and every partition still running; what was committed stays (a new migration skips it).</summary>

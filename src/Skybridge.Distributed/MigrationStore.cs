@@ -22,7 +22,8 @@ internal sealed record OutcomeRecord(TransferItem Item, ItemOutcome Outcome)
 /// <c>{id}/spec.json</c> (the <see cref="JobSpec"/>), and per batch <c>{id}/p00003/b000007.items.jsonl</c>
 /// (the manifest: the <see cref="TransferItem"/>s to execute), <c>.settled.jsonl</c> (items the planner
 /// settled), <c>.plan.json</c> (the planning result, written last), <c>.started</c> (an execution began; it names the worker)
-/// and <c>.outcomes.jsonl</c> (the executed items' outcomes, written last).
+/// and <c>.outcomes.jsonl</c> (the executed items' outcomes, written last); with --delete, <c>.extras.jsonl</c>
+/// (destination-only blobs the page found) and <c>.deletes.jsonl</c> (their outcomes, once every partition finished).
 /// </summary>
 internal sealed class MigrationStore(BlobContainerClient container)
 {
@@ -42,6 +43,16 @@ internal sealed class MigrationStore(BlobContainerClient container)
         return beats;
     }
     public static string BatchBlob(string id, int partition, int page, string kind) => $"{id}/p{partition:D5}/b{page:D6}.{kind}";
+
+    public const string ExtrasKind = "extras.jsonl";
+    public const string DeletesKind = "deletes.jsonl";
+
+    /// <summary>A partition's batch blobs of one kind, in batch order: e.g. its <see cref="ExtrasKind"/> blobs.</summary>
+    public async IAsyncEnumerable<string> PartitionBlobsAsync(string id, int partition, string kind, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = $"{id}/p{partition:D5}/" }, ct).ConfigureAwait(false))
+            if (blob.Name.EndsWith("." + kind, StringComparison.Ordinal)) yield return blob.Name;
+    }
 
     public Task EnsureAsync(CancellationToken ct) => container.CreateIfNotExistsAsync(cancellationToken: ct);
 
@@ -105,11 +116,12 @@ internal sealed class MigrationStore(BlobContainerClient container)
         return r;
     }
 
-    /// <summary>Every outcome blob of a migration (settled then executed, per batch), in partition and batch order.</summary>
+    /// <summary>Every outcome blob of a migration (deleted, executed, settled, per batch), in partition and batch order.</summary>
     public async IAsyncEnumerable<string> OutcomeBlobsAsync(string id, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = id + "/" }, ct).ConfigureAwait(false))
-            if (blob.Name.EndsWith(".settled.jsonl", StringComparison.Ordinal) || blob.Name.EndsWith(".outcomes.jsonl", StringComparison.Ordinal))
+            if (blob.Name.EndsWith(".settled.jsonl", StringComparison.Ordinal) || blob.Name.EndsWith(".outcomes.jsonl", StringComparison.Ordinal)
+                || blob.Name.EndsWith("." + DeletesKind, StringComparison.Ordinal))
                 yield return blob.Name;
     }
 }

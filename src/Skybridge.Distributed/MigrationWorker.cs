@@ -21,7 +21,8 @@ public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders p
         var runtime = new MigrationRuntime(store, providers, limits, loggers);
         var worker = new TaskHubWorker(service, loggers);
         worker.AddTaskOrchestrations(typeof(MigrationOrchestration), typeof(PartitionOrchestration));
-        worker.AddTaskActivities(new DiscoverPartitionsActivity(runtime), new PlanBatchActivity(runtime), new ExecuteBatchActivity(runtime));
+        worker.AddTaskActivities(new DiscoverPartitionsActivity(runtime), new SplitRangeActivity(runtime), new PlanBatchActivity(runtime), new ExecuteBatchActivity(runtime),
+            new DeleteExtrasActivity(runtime));
         await worker.StartAsync().ConfigureAwait(false);
         var name = MigrationRuntime.WorkerName;
         var started = DateTime.UtcNow;

@@ -1,4 +1,5 @@
 using DurableTask.Core;
+using Skybridge.Transfer.Planning;
 
 namespace Skybridge.Distributed;
 
@@ -11,8 +12,11 @@ internal static class Retries
 /// <summary>
 /// One migration: discover the partitions, then one sub-orchestration per partition (history grows
 /// per activity, so width lives in sub-orchestrations), all at once; DTFx spreads them over the task
-/// hub's partitions and the workers. Its custom status and output are a <see cref="MigrationProgress"/>.
-/// The code must stay deterministic (it is replayed): no clock, no I/O, only the context.
+/// hub's partitions and the workers. A partition that hands the rest of its range on (re-split after
+/// N pages) gets a sub-orchestration per piece, numbered on. With --delete, once every partition has
+/// finished, the destination-only blobs they found are deleted (<see cref="DeleteExtrasActivity"/>). Its custom status and output are a
+/// <see cref="MigrationProgress"/>. The code must stay deterministic (it is replayed): no clock, no
+/// I/O, only the context (completions replay in their history order, so the numbering is stable).
 /// </summary>
 internal sealed class MigrationOrchestration : TaskOrchestration<string, string, string, string>
 {
@@ -24,18 +28,48 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
     {
         var m = Payload.Read<MigrationInput>(input);
         var plan = Payload.Read<PartitionPlan>(await context.ScheduleWithRetry<string>(typeof(DiscoverPartitionsActivity), Retries.Activity,
-            Payload.Write(new DiscoverRequest(m.MigrationId, m.Partitions, m.SampleLimit))));
-        _progress = _progress with { Partitions = plan.Ranges.Count };
-        var partitions = plan.Ranges.Select((range, i) => Finished(context.CreateSubOrchestrationInstance<string>(typeof(PartitionOrchestration),
-            PartitionId(m.MigrationId, i), Payload.Write(new PartitionState(m.MigrationId, i, range.After, range.Through, m.BatchSize, m.PagesPerExecution))))).ToList();
-        await Task.WhenAll(partitions);
+            Payload.Write(new DiscoverRequest(m.MigrationId, m.Partitions, m.SampleLimit) { BatchSize = m.BatchSize })));
+        var running = new List<Task<string>>();
+        void Start(KeyRange range)
+        {
+            running.Add(context.CreateSubOrchestrationInstance<string>(typeof(PartitionOrchestration), PartitionId(m.MigrationId, _progress.Partitions),
+                Payload.Write(new PartitionState(m.MigrationId, _progress.Partitions, range.After, range.Through, m.BatchSize, m.PagesPerExecution)
+                    { SplitEvery = m.SplitAfterPages, SampleLimit = m.SampleLimit })));
+            _progress = _progress with { Partitions = _progress.Partitions + 1 };
+        }
+        foreach (var range in plan.Ranges) Start(range);
+        var withExtras = new List<int>(); // partitions that found destination-only blobs (--delete)
+        Exception? failed = null;
+        while (running.Count > 0)
+        {
+            var finished = await Task.WhenAny(running);
+            running.Remove(finished);
+            try
+            {
+                var state = Payload.Read<PartitionState>(await finished);
+                _progress = _progress with { PartitionsDone = _progress.PartitionsDone + 1, Totals = _progress.Totals + state.Totals };
+                if (state.Totals.Extras > 0) withExtras.Add(state.Index);
+                foreach (var range in state.Handoff) Start(range);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failed ??= e; // the other partitions run to their end first, as one failed object does not stop a copy
+            }
+        }
+        if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed); // a partition that failed: no deletes
+        if (withExtras.Count > 0)
+        {
+            // --delete, only now that every partition has finished: the whole migration's totals decide sync's guards.
+            var t = _progress.Totals;
+            var runs = withExtras.Select(i => context.ScheduleWithRetry<string>(typeof(DeleteExtrasActivity), Retries.Activity,
+                Payload.Write(new DeleteRequest(m.MigrationId, i, t.Failed, t.Extras, SourcesInScope: t.Copied + t.Skipped + t.Failed)))).ToList();
+            foreach (var run in await Task.WhenAll(runs))
+            {
+                var d = Payload.Read<DeleteRun>(run);
+                _progress = _progress with { Totals = _progress.Totals + d.Totals, DeleteRefused = d.Refused ?? _progress.DeleteRefused };
+            }
+        }
         return Payload.Write(_progress);
-    }
-
-    private async Task Finished(Task<string> partition)
-    {
-        var state = Payload.Read<PartitionState>(await partition);
-        _progress = _progress with { PartitionsDone = _progress.PartitionsDone + 1, Totals = _progress.Totals + state.Totals };
     }
 
     public override string OnGetStatus() => Payload.Write(_progress);
@@ -44,7 +78,10 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
 /// <summary>
 /// One key range: loop { plan one listing page into a batch manifest; execute the batch } and
 /// ContinueAsNew every <see cref="PartitionState.PagesPerExecution"/> pages so its history stays
-/// short. Its custom status is its <see cref="PartitionState"/> (totals so far); its output the final one.
+/// short. Every <see cref="PartitionState.SplitEvery"/> pages, a range not done yet cuts the rest of
+/// itself into pieces (<see cref="SplitRangeActivity"/>) and hands them to the migration, which runs
+/// each as a partition of its own: one huge range never serialises a migration. Its custom status is
+/// its <see cref="PartitionState"/> (totals so far); its output the final one.
 /// </summary>
 internal sealed class PartitionOrchestration : TaskOrchestration<string, string, string, string>
 {
@@ -69,6 +106,16 @@ internal sealed class PartitionOrchestration : TaskOrchestration<string, string,
                 Done = plan.Done,
             };
             if (plan.Done) return Payload.Write(state);
+            if (state.SplitEvery > 0 && state.Pages % state.SplitEvery == 0)
+            {
+                var pieces = Payload.Read<PartitionPlan>(await context.ScheduleWithRetry<string>(typeof(SplitRangeActivity), Retries.Activity,
+                    Payload.Write(new SplitRequest(state.MigrationId, state.ListedThrough ?? state.After, state.Through, MigrationShape.SplitPieces, state.BatchSize, state.SampleLimit))));
+                if (pieces.Ranges.Count > 1)
+                {
+                    state = _state = state with { Done = true, Handoff = pieces.Ranges };
+                    return Payload.Write(state);
+                }
+            }
         }
         context.ContinueAsNew(Payload.Write(state));
         return Payload.Write(state);

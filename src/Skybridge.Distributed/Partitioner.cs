@@ -3,11 +3,11 @@ using Skybridge.Transfer.Planning;
 namespace Skybridge.Distributed;
 
 /// <summary>
-/// Splits a source's key space into <see cref="KeyRange"/>s from a sample of its listing (the first
-/// keys, in order): cuts at even counts, each moved to the nearest "folder" edge (where the first
-/// path segment after the prefix changes) when one lies within half a partition, so delimiter
-/// prefixes stay whole where the bucket has them and plain key-range cuts serve where it has none.
-/// Keys past the sample fall in the last range (the sample size bounds how even the cut is).
+/// Cuts a sample of a range's listing (its first keys, in order) into <see cref="KeyRange"/>s at
+/// even counts, each cut moved to the nearest "folder" edge (where the first path segment after the
+/// prefix changes) when one lies within half a partition: the key-range cut of
+/// <see cref="PartitionDiscovery"/> where a range has no folders to cut at. Keys past the sample fall
+/// in the last range (the sample size bounds how even the cut is; that range re-splits later).
 /// </summary>
 internal static class Partitioner
 {

@@ -11,7 +11,8 @@ namespace Skybridge.Distributed;
 /// </summary>
 internal static class Payload
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: partitions re-split (<see cref="PartitionState.Handoff"/>): a version-1 worker would drop a handed-off range, so it refuses.</summary>
+    public const int CurrentVersion = 2;
 
     public static string Write<T>(T value) where T : IPayload => JsonSerializer.Serialize(value, TransferItemJson.Options);
 
@@ -40,6 +41,8 @@ public interface IPayload
 internal sealed record MigrationInput(string MigrationId, int Partitions, int BatchSize, int PagesPerExecution, int SampleLimit) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Pages after which a partition not done hands the rest of its range on, split again (0: never).</summary>
+    public int SplitAfterPages { get; init; }
 }
 
 /// <summary>Input of <see cref="PartitionOrchestration"/> (and what it carries across ContinueAsNew).</summary>
@@ -52,6 +55,12 @@ internal sealed record PartitionState(string MigrationId, int Index, string? Aft
     public int Pages { get; init; }
     public BatchTotals Totals { get; init; } = new();
     public bool Done { get; init; }
+    /// <summary>Pages after which the rest of the range is split again and handed on (0: never); see <see cref="MigrationInput.SplitAfterPages"/>.</summary>
+    public int SplitEvery { get; init; }
+    /// <summary>Sampled keys most for a re-split's key-range cut.</summary>
+    public int SampleLimit { get; init; } = MigrationShape.DefaultSampleLimit;
+    /// <summary>The rest of the range, split: the migration starts a partition for each (this one is done).</summary>
+    public IReadOnlyList<KeyRange> Handoff { get; init; } = [];
 }
 
 /// <summary>Planning request: list one page of a partition after <see cref="StartAfter"/>.</summary>
@@ -79,6 +88,14 @@ internal sealed record BatchRun(BatchTotals Totals) : IPayload
 internal sealed record DiscoverRequest(string MigrationId, int Partitions, int SampleLimit) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Objects per batch: a key range cut smaller than this is not worth a partition.</summary>
+    public int BatchSize { get; init; } = 1000;
+}
+
+/// <summary>Re-split request: cut the rest of a partition's range (after <see cref="After"/>) into up to <see cref="Pieces"/> ranges.</summary>
+internal sealed record SplitRequest(string MigrationId, string? After, string? Through, int Pieces, int BatchSize, int SampleLimit) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
 }
 
 internal sealed record PartitionPlan(IReadOnlyList<KeyRange> Ranges) : IPayload
@@ -88,6 +105,23 @@ internal sealed record PartitionPlan(IReadOnlyList<KeyRange> Ranges) : IPayload
 
 /// <summary>The migration's custom status (and output): how many partitions, how many finished, the totals.</summary>
 internal sealed record MigrationProgress(int Partitions, int PartitionsDone, BatchTotals Totals) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+    /// <summary>Why the deletes (--delete) did not run, as sync says it; null when they ran or there were none.</summary>
+    public string? DeleteRefused { get; init; }
+}
+
+/// <summary>
+/// Delete (or, refused, settle) the destination-only blobs one partition found, once every partition
+/// has finished: the migration's totals decide the guards, as sync's run totals do.
+/// </summary>
+internal sealed record DeleteRequest(string MigrationId, int Partition, long Failed, long Extras, long SourcesInScope) : IPayload
+{
+    public int Version { get; init; } = Payload.CurrentVersion;
+}
+
+/// <summary>What a partition's delete phase did, and why it refused when it did.</summary>
+internal sealed record DeleteRun(BatchTotals Totals, string? Refused) : IPayload
 {
     public int Version { get; init; } = Payload.CurrentVersion;
 }
@@ -106,6 +140,10 @@ internal sealed record BatchTotals
     public long Batches { get; init; }
     /// <summary>Listing pages planned (planning activities).</summary>
     public long Pages { get; init; }
+    /// <summary>Destination-only blobs found (with --delete; in the batches' <c>.extras.jsonl</c>).</summary>
+    public long Extras { get; init; }
+    /// <summary>Destination-only blobs deleted (after every partition finished without failures).</summary>
+    public long Deleted { get; init; }
     public IReadOnlyDictionary<string, long> FailReasons { get; init; } = new Dictionary<string, long>();
 
     public const int MaxReasons = 10;
@@ -118,6 +156,7 @@ internal sealed record BatchTotals
         {
             Planned = a.Planned + b.Planned, Copied = a.Copied + b.Copied, BytesCopied = a.BytesCopied + b.BytesCopied,
             Skipped = a.Skipped + b.Skipped, Failed = a.Failed + b.Failed, Rerun = a.Rerun + b.Rerun, Batches = a.Batches + b.Batches, Pages = a.Pages + b.Pages,
+            Extras = a.Extras + b.Extras, Deleted = a.Deleted + b.Deleted,
             // Bounded: a payload travels through queues and history rows.
             FailReasons = reasons.OrderByDescending(r => r.Value).Take(MaxReasons).ToDictionary(r => r.Key, r => r.Value),
         };

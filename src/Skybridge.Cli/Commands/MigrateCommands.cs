@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Spectre.Console;
+using Spectre.Console.Rendering;
 using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
@@ -36,11 +38,14 @@ internal static class MigrateCommands
 
     private static readonly Argument<string> Id = new("id") { Description = "Migration id, as 'migrate start' printed it." };
     private static readonly Option<string?> NewId = new("--id") { Description = "Id for the new migration (default: generated)." };
-    private static readonly Option<string?> Partitions = new("--partitions") { Description = "Key ranges to cut the source into (default 16): delimiter prefixes where the keys have them, else even key-range splits." };
+    private static readonly Option<string?> Partitions = new("--partitions") { Description = "Key ranges to cut the source into at the start (default 16): at its folders (delimiter '/', big ones split again by theirs), else even key-range cuts." };
+    private static readonly Option<string?> SplitAfter = new("--split-after") { Description = "Pages (batches) after which a partition not done cuts the rest of its range into 4 new partitions (default 20; 0: never)." };
     private static readonly Option<string?> BatchSize = new("--batch-size") { Description = "Objects listed per batch (one activity; default 1000)." };
-    private static readonly Option<string?> Sample = new("--sample") { Description = "Keys listed to cut the partitions (default 100000): keys past it fall in the last partition." };
+    private static readonly Option<string?> Sample = new("--sample") { Description = "Most keys listed for one key-range cut where a range has no folders (default 100000): keys past it fall in its last range, which splits again after --split-after pages." };
     private static readonly Option<bool> Wait = new("--wait") { Description = "Wait until the migration has finished, then print its status." };
-    private static readonly Option<bool> Watch = new("--watch") { Description = "Live view: print the status every 5 s until the migration has finished (Ctrl-C leaves it running)." };
+    private static readonly Option<bool> Watch = new("--watch") { Description = "Live view: the status every 5 s, with the rate now, until the migration has finished (Ctrl-C leaves it running)." };
+    private static readonly Option<string?> ExpectedObjects = new("--expected-objects") { Description = "Objects the source holds (S3 Inventory, CloudWatch NumberOfObjects), for the ETA: without it the ETA is estimated from the finished partitions." };
+    private static readonly Option<string?> OtlpEndpoint = new("--otlp-endpoint") { Description = "Export the worker's metrics and traces over OTLP to this collector (or OTEL_EXPORTER_OTLP_ENDPOINT); off unless set." };
     private static readonly Option<string?> BatchesAtOnce = new("--batches") { Description = "Batches this worker runs at once (default 2; each uses up to --concurrency objects at a time)." };
 
     private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -50,16 +55,16 @@ internal static class MigrateCommands
         var migrate = new Command("migrate", "Distributed migrations: many worker processes (any hosts) share one copy through a Durable Task Framework task hub.");
         foreach (var o in new Option[] { Hub, HubStorage, HubConnectionString, HubPartitions }) migrate.Options.Add(o);
 
-        var start = new Command("start", "Start a migration SRC -> DST with copy's options; prints its id and returns (workers do the copying).");
+        var start = new Command("start", "Start a migration SRC -> DST with copy's options (and sync's --delete); prints its id and returns (workers do the copying).");
         TransferCommands.AddSourceDestinationAndDecisions(start, RunMode.Copy);
-        foreach (var o in new Option[] { NewId, Partitions, BatchSize, Sample }) start.Options.Add(o);
+        foreach (var o in new Option[] { NewId, Partitions, BatchSize, Sample, SplitAfter }.Concat(TransferCommands.DeleteOptions)) start.Options.Add(o);
         start.SetAction(StartAsync);
 
         var worker = new Command("worker", "Serve the task hub's migrations until stopped (Ctrl-C / SIGTERM), with this host's identity and limits.");
-        foreach (var o in new Option[] { TransferCommands.Concurrency, TransferCommands.MaxMemory, TransferCommands.MaxBandwidth, BatchesAtOnce }) worker.Options.Add(o);
+        foreach (var o in new Option[] { TransferCommands.Concurrency, TransferCommands.MaxMemory, TransferCommands.MaxBandwidth, BatchesAtOnce, OtlpEndpoint }) worker.Options.Add(o);
         worker.SetAction(WorkerAsync);
 
-        var status = new Command("status", "Partitions planned / done, objects and bytes copied / skipped / failed, rate, failures with their reasons.") { Id, Wait, Watch };
+        var status = new Command("status", "Partitions planned / done, objects and bytes copied / skipped / failed, rate, ETA, workers' throughput, failures with their reasons.") { Id, Wait, Watch, ExpectedObjects };
         status.SetAction(StatusAsync);
 
         var cancel = new Command("cancel", "Stop a migration: its partitions stop after the batch in flight; what was committed stays.") { Id };
@@ -100,15 +105,16 @@ internal static class MigrateCommands
         var target = TransferCommands.DestinationOf(parse);
         if (target.Sas is not null)
             throw SkybridgeException.Usage("A migration's destination cannot carry a SAS: every worker writes with its own Azure identity.", "Pass the destination URL without a query, and grant each worker's identity Storage Blob Data Contributor.");
-        var options = TransferCommands.Options(s, parse, RunMode.Copy);
+        var options = TransferCommands.Options(s, parse, RunMode.Sync); // copy's options, and sync's --delete with its guards
         var shape = new MigrationShape(
             Partitions: TransferCommands.Positive(s.GetInt("partitions"), "partitions") ?? 16,
             BatchSize: TransferCommands.Positive(s.GetInt("batch-size"), "batch-size") ?? 1000,
-            SampleLimit: TransferCommands.Positive(s.GetInt("sample"), "sample") ?? 100_000);
+            SampleLimit: TransferCommands.Positive(s.GetInt("sample"), "sample") ?? MigrationShape.DefaultSampleLimit,
+            SplitAfterPages: NonNegative(s.GetInt("split-after"), "split-after") ?? MigrationShape.DefaultSplitAfterPages);
         var id = s.Get("id") ?? MigrationClient.NewId();
         if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             throw SkybridgeException.Usage($"--id '{DisplayName.Escape(id)}' is not a valid migration id.", "Use up to 64 letters, digits and '-'.");
-        var spec = new JobSpec { Mode = RunMode.Copy, Source = source.ToString(), Destination = target.ToString(), Options = options };
+        var spec = new JobSpec { Mode = options.Delete ? RunMode.Sync : RunMode.Copy, Source = source.ToString(), Destination = target.ToString(), Options = options };
         await new MigrationClient(hub, ctx.Loggers).StartAsync(id, spec, shape, ct);
         if (ctx.Json) ctx.Out.WriteLine(JsonSerializer.Serialize(new { id, hub = hub.Name, source = spec.Source, destination = spec.Destination }, JsonOut));
         else
@@ -118,6 +124,9 @@ internal static class MigrateCommands
         }
         return ExitCodes.Ok;
     }
+
+    private static int? NonNegative(int? value, string name)
+        => value is < 0 ? throw SkybridgeException.Usage($"--{name} must be 0 or more.", $"Pass a whole number, e.g. --{name} 20, or 0 to turn it off.") : value;
 
     private static async Task<int> WorkerAsync(CliContext ctx, ParseResult parse, CancellationToken ct)
     {
@@ -131,6 +140,7 @@ internal static class MigrateCommands
             MaxBandwidth: TransferCommands.Size(s.Get("max-bandwidth"), "max-bandwidth"),
             BatchesAtOnce: TransferCommands.Positive(s.GetInt("batches"), "batches") ?? 2);
         ctx.Error.WriteLine($"worker {Environment.MachineName}:{Environment.ProcessId} serving task hub {hub.Name} (concurrency {limits.Concurrency}, {limits.BatchesAtOnce} batches at once); Ctrl-C stops it");
+        using var telemetry = TelemetryExport.Start(s.Get("otlp-endpoint"), Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"));
         await new MigrationWorker(hub, new CliProviders(ctx), limits, ctx.Loggers).RunAsync(ct);
         return ExitCodes.Ok;
     }
@@ -151,17 +161,46 @@ internal static class MigrateCommands
     {
         var client = new MigrationClient(Connection(ctx), ctx.Loggers);
         var id = parse.GetValue(Id)!;
-        var status = await client.StatusAsync(id, ct);
+        var expected = ctx.Settings.GetLong("expected-objects");
+        if (expected < 0) throw SkybridgeException.Usage("--expected-objects must be 0 or more.", "Pass the number of objects the source holds, e.g. --expected-objects 1000000000, or leave it out.");
+        var status = await client.StatusAsync(id, ct, expected);
         var watch = parse.GetValue(Watch) && !ctx.Json;
+        if (watch && !Console.IsOutputRedirected) status = await LiveAsync(ctx, client, status, expected, ct);
         while ((parse.GetValue(Wait) || watch) && !status.Finished)
         {
             if (watch) { WriteStatus(ctx.Out, status); ctx.Out.WriteLine(); }
             await Task.Delay(TimeSpan.FromSeconds(watch ? 5 : 2), ct);
-            status = await client.StatusAsync(id, ct);
+            status = await client.StatusAsync(id, ct, expected);
         }
         if (ctx.Json) ctx.Out.WriteLine(SecretRedactor.Redact(JsonSerializer.Serialize(status, JsonOut)));
         else WriteStatus(ctx.Out, status);
-        return status.State is "failed" or "canceled" || status.Failed > 0 ? ExitCodes.SomeFailed : ExitCodes.Ok;
+        return status.State is "failed" or "canceled" || status.Failed > 0 || status.DeleteRefused is not null ? ExitCodes.SomeFailed : ExitCodes.Ok; // as sync: refused deletes exit 1
+    }
+
+    /// <summary>The live view on a terminal (Spectre.Console, as copy's progress): the status redrawn every 5 s, with the rate since the last look.</summary>
+    private static async Task<MigrationStatus> LiveAsync(CliContext ctx, MigrationClient client, MigrationStatus status, long? expected, CancellationToken ct)
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(ctx.Out) });
+        double? now = null;
+        IRenderable Render()
+        {
+            var text = new StringWriter();
+            WriteStatus(text, status);
+            if (now is { } rate) text.WriteLine($"  now     {rate:N1} objects/s over the last 5 s");
+            return new Panel(new Text(text.ToString().TrimEnd())) { Header = new PanelHeader("migrate status --watch (Ctrl-C leaves the migration running)") };
+        }
+        await console.Live(Render()).AutoClear(true).StartAsync(async live =>
+        {
+            while (!status.Finished)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                var next = await client.StatusAsync(status.Id, ct, expected);
+                now = MigrationForecast.RateBetween(status, next, next.LastUpdatedUtc - status.LastUpdatedUtc is { TotalSeconds: > 0 } d ? d : TimeSpan.FromSeconds(5));
+                status = next;
+                live.UpdateTarget(Render());
+            }
+        });
+        return status; // printed once more, plainly, by the caller: it stays on screen
     }
 
     private static void WriteStatus(TextWriter o, MigrationStatus st)
@@ -169,6 +208,9 @@ internal static class MigrateCommands
         o.WriteLine($"migration {st.Id}: {st.State}, partitions {st.PartitionsDone:N0}/{st.Partitions:N0} done, {st.Pages:N0} pages planned, {st.Batches:N0} batches executed");
         o.WriteLine($"  listed  {st.Planned:N0}; copied {st.Copied:N0} ({Format.Bytes(st.BytesCopied)}), skipped {st.Skipped:N0}, failed {st.Failed:N0}, re-run {st.Rerun:N0}");
         o.WriteLine($"  rate    {st.ObjectsPerSecond:N1} objects/s, {Format.Bytes((long)st.BytesPerSecond)}/s since {st.CreatedUtc:u}");
+        if (!st.Finished) o.WriteLine("  eta     " + Eta(st.Estimate));
+        if (st.Extras > 0 || st.Deleted > 0)
+            o.WriteLine($"  delete  {st.Extras:N0} destination-only blob(s) found, {st.Deleted:N0} deleted" + (st.DeleteRefused is { } why ? $"; refused: {DisplayName.Escape(why)}" : st.Finished ? "" : " (deletes run once every partition has finished)"));
         foreach (var (reason, n) in st.FailReasons.OrderByDescending(r => r.Value)) o.WriteLine($"  failed  {n,6:N0}  {DisplayName.Escape(SecretRedactor.Redact(reason))}");
         foreach (var w in st.Workers.OrderBy(w => w.Worker, StringComparer.Ordinal))
         {
@@ -178,6 +220,13 @@ internal static class MigrateCommands
         }
         if (st.Error is { Length: > 0 } e) o.WriteLine("  error   " + DisplayName.Escape(e.Split('\n')[0]));
     }
+
+    private static string Eta(MigrationEstimate e) => e switch
+    {
+        { EtaSeconds: { } s, TotalObjects: { } t } => $"~{Format.Duration(TimeSpan.FromSeconds(s))} for ~{t:N0} objects in all ({(e.Basis == "expected" ? "--expected-objects" : "estimated from the finished partitions")})",
+        { TotalObjects: { } t } => $"unknown: no rate yet (~{t:N0} objects in all)",
+        _ => "unknown until a partition has finished (or pass --expected-objects)",
+    };
 
     private static async Task<int> CancelAsync(CliContext ctx, ParseResult parse, CancellationToken ct)
     {

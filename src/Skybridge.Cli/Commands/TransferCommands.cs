@@ -66,6 +66,8 @@ internal static class TransferCommands
     private static readonly Option<bool> Delete = new("--delete") { Description = "Delete destination blobs that are not in the source (after copying; guarded)." };
     private static readonly Option<string?> MaxDelete = S("--max-delete", "Refuse to delete more than this many blobs (unless --force).");
     private static readonly Option<bool> Force = new("--force") { Description = "Delete even when the source listing is empty or deletes exceed --max-delete." };
+    /// <summary>sync's --delete and its guards (--max-delete, --force): also 'migrate start'.</summary>
+    internal static readonly Option[] DeleteOptions = [Delete, MaxDelete, Force];
 
     // Saved plans.
     private static readonly Option<string?> Save = S("--save",
@@ -108,7 +110,7 @@ internal static class TransferCommands
         if (mode is RunMode.Copy or RunMode.Sync)
             foreach (var o in JobCommands.TransferOptions) cmd.Options.Add(o); // --journal, --no-journal, --resume
         if (mode is RunMode.Sync or RunMode.Plan)
-            foreach (var o in new Option[] { Delete, MaxDelete, Force }) cmd.Options.Add(o);
+            foreach (var o in DeleteOptions) cmd.Options.Add(o);
         if (mode == RunMode.Verify) { cmd.Options.Add(Deep); cmd.Options.Add(Hash); cmd.Options.Add(MaxBandwidth); }
         if (mode == RunMode.Plan) cmd.Options.Add(Save);
         cmd.SetAction((ctx, parse, ct) => RunAsync(ctx, parse, mode, ct));

@@ -23,6 +23,8 @@ public sealed record SourceCapabilities
 {
     /// <summary>Listing can start after a key (a resumed job does not relist what it decided).</summary>
     public IResumableSource? ListAfter { get; init; }
+    /// <summary>One level of the key hierarchy at a time (folders and objects): partitions cut at folders.</summary>
+    public IFolderListing? Folders { get; init; }
     /// <summary>Presigned, version-pinned URLs another service can fetch: service-side copies.</summary>
     public IPresigningSource? Presigner { get; init; }
     /// <summary>Which digests the listing's ETags carry.</summary>
@@ -109,6 +111,8 @@ public sealed record DestinationCapabilities
     public int CopySourceUrlLimit { get; init; } = PresignPolicy.CopySourceLimit;
     /// <summary>Uncommitted blocks can be listed, so a resumed copy keeps what an interrupted one staged.</summary>
     public IStagedBlockListing? StagedBlocks { get; init; }
+    /// <summary>Listing can start after a name (a planned page or key range does not relist the blobs before it).</summary>
+    public IResumableDestination? ListAfter { get; init; }
     /// <summary>The listing carries each blob's metadata (no extra call per blob to decide "unchanged").</summary>
     public bool ListingCarriesMetadata { get; init; }
     /// <summary>Writes can carry a transactional MD5 the service checks (Content-MD5 on Put Block / Put Blob).</summary>

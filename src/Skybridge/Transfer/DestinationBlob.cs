@@ -25,6 +25,9 @@ public sealed record DestinationBlob(
     /// <summary>True when the blob records that Skybridge wrote it service-side (Azure fetched the bytes).</summary>
     public bool WroteServiceSide => Get(ProvenanceKeys.CopyMode) == ServiceSide.TransferModes.Service;
 
+    /// <summary>The proof recorded by a copy that left no Content-MD5 (<see cref="ProvenanceKeys.Proof"/>), or null.</summary>
+    public string? RecordedProof => Get(ProvenanceKeys.Proof);
+
     private string? Get(string key)
     {
         foreach (var (k, v) in Metadata)

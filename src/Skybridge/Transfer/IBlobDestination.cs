@@ -64,3 +64,15 @@ public interface IBlobDestination
     /// <summary>Creates the container if it does not exist (no-op when it does or when not permitted to check).</summary>
     Task EnsureContainerAsync(CancellationToken ct);
 }
+
+/// <summary>
+/// A destination's listing that can start at a name (Azure List Blobs <c>startFrom</c>):
+/// <see cref="DestinationCapabilities.ListAfter"/>. A planner that covers one page or one key range
+/// lists the destination from there instead of from the prefix's start, dropping every name before
+/// it (quadratic over a partition's pages, and over the partitions of one prefix).
+/// </summary>
+public interface IResumableDestination
+{
+    /// <summary>Blobs under the prefix with names after <paramref name="after"/> (UTF-8 binary order, exclusive), in that order, with metadata.</summary>
+    IAsyncEnumerable<DestinationBlob> ListAfterAsync(string after, CancellationToken ct);
+}

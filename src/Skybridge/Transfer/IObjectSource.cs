@@ -51,3 +51,22 @@ public interface IResumableSource
     /// <summary>One object as a listing would show it now, or null when it no longer exists.</summary>
     Task<SourceObject?> GetAsync(string key, CancellationToken ct);
 }
+
+/// <summary>
+/// A source's listing of one level of its key hierarchy (S3 ListObjectsV2 with delimiter '/'):
+/// <see cref="SourceCapabilities.Folders"/>. Partition discovery cuts a key space at its folders
+/// without listing every key.
+/// </summary>
+public interface IFolderListing
+{
+    /// <summary>
+    /// The level under <paramref name="prefix"/> (a full key prefix, "" or ending in '/'): its objects
+    /// and its folders (common prefixes, ending in '/'), merged in UTF-8 binary order, paged, never all
+    /// in memory. With <paramref name="startAfter"/>: only objects after it and folders that can hold
+    /// keys after it (a folder the key lies in is listed).
+    /// </summary>
+    IAsyncEnumerable<FolderEntry> ListLevelAsync(string prefix, string? startAfter, CancellationToken ct);
+}
+
+/// <summary>One entry of a level listing: an object key, or a folder (a common prefix ending in '/').</summary>
+public readonly record struct FolderEntry(string Name, bool IsFolder);

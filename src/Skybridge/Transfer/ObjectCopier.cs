@@ -49,7 +49,7 @@ public static class UploadChecksum
     };
 }
 
-/// <summary>What a successful copy proved and wrote (<paramref name="Md5"/> null: not known, a multipart source copied service-side).</summary>
+/// <summary>What a successful copy proved and wrote (<paramref name="Md5"/> null: not known, a multipart source copied service-side or in blocks that are its parts).</summary>
 public sealed record CopyResult(byte[]? Md5, string? VersionId, string IntegrityCheck, IReadOnlyList<string> Notes)
 {
     /// <summary>What proved the copy (<see cref="IntegrityCheck"/> says it in words).</summary>
@@ -77,7 +77,11 @@ internal sealed class IntegrityException(string message) : SkybridgeException(Er
 /// <summary>
 /// Copies one object, streamed: ranged GETs pinned to the listed ETag -> Put Block (with a
 /// transactional MD5 when <see cref="CopySettings.UploadMd5"/>) -> (after proving the whole-object MD5 or the rebuilt multipart ETag equals the
-/// source's) Put Block List carrying Content-MD5, properties, metadata and tags. Small objects go in
+/// source's) Put Block List carrying Content-MD5, properties, metadata and tags. A multipart source
+/// whose part sizes the source reports is cut at its parts instead, one block per part: each block
+/// is hashed once by its worker, that MD5 is its transactional MD5 and its part's digest, and the
+/// ETag rebuilt from them must equal the source's before the commit (<see cref="Execution.ProofKind.CompositeEtag"/>;
+/// no serial whole-object pass, so no Content-MD5 either). Small objects go in
 /// one Put Blob, and so do single-PUT objects up to <see cref="CopySettings.PutBlobMax"/>, streamed:
 /// both carry the source ETag's MD5 as their transactional MD5, so the destination proves them and
 /// this host hashes nothing (<see cref="Execution.ProofKind.Md5ByDestination"/>). Every buffer is
@@ -96,7 +100,12 @@ public sealed class ObjectCopier(
         var plan = BlockPlanner.Plan(obj.Size, settings.BlockSize, destination.Capabilities);
         if (plan.SingleShot) return await CopySingleShotAsync(obj, blobName, ct).ConfigureAwait(false);
         if (StreamedPutFor(obj) is { } streams && await CopyStreamedPutAsync(obj, blobName, streams, ct).ConfigureAwait(false) is { } put) return put;
-        return await CopyBlocksAsync(obj, blobName, plan, ct).ConfigureAwait(false);
+        var parts = await ExactPartSizesAsync(source, obj, ct).ConfigureAwait(false);
+        if (parts is null) return await CopyBlocksAsync(obj, blobName, plan, MultipartFor(obj, null), [], ct).ConfigureAwait(false);
+        var (aligned, whyNot) = BlockPlanner.AlignToParts(obj.Size, parts, destination.Capabilities, budget.Capacity);
+        return aligned is not null
+            ? await CopyBlocksAsync(obj, blobName, aligned, null, [], ct).ConfigureAwait(false)
+            : await CopyBlocksAsync(obj, blobName, plan, MultipartVerifier.Exact(parts), [$"parts not copied as blocks ({whyNot}): the multipart ETag was rebuilt from the whole object, hashed here"], ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -161,16 +170,23 @@ public sealed class ObjectCopier(
         var md5 = MD5.HashData(content.Span);
         var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
         composite?.Append(content.Span);
-        var (check, proof, notes) = Prove(obj, props, md5, composite, settings.UploadMd5);
+        var (check, proof, notes) = Prove(obj, props, md5, composite, null, settings.UploadMd5, []);
         var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props, md5, settings, notes, ct).ConfigureAwait(false);
         await destination.PutAsync(blobName, content, write, ct).ConfigureAwait(false);
         stats.OnBytes(size); // counted when written: progress follows the slower side
         return new CopyResult(md5, props.VersionId, check, notes) { Proof = proof };
     }
 
-    private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, CancellationToken ct)
+    /// <summary>
+    /// Staged blocks, then the proof, then the commit. Blocks that are the source's parts
+    /// (<see cref="BlockPlan.PartSizes"/>) are each hashed once, in parallel, by the worker that
+    /// stages them (the MD5 is the block's transactional MD5 and the part's digest in the rebuilt
+    /// ETag); any other cut is hashed whole, in order (the MD5, and <paramref name="composite"/>).
+    /// </summary>
+    private async Task<CopyResult> CopyBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, MultipartVerifier? composite, List<string> notes, CancellationToken ct)
     {
-        var composite = await MultipartFor(source, obj, ct).ConfigureAwait(false);
+        var aligned = plan.PartSizes is not null;
+        var partMd5s = aligned ? new byte[plan.BlockCount][] : null;
         using var whole = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         var ids = Enumerable.Range(0, plan.BlockCount).Select(i => destination.Capabilities.BlockIds.IdOf(i, obj.ETag, plan.BlockSize)).ToArray();
         // Resuming: blocks already staged for this version are re-read and hashed (the whole-object MD5 needs the bytes) but not sent again.
@@ -209,14 +225,20 @@ public sealed class ObjectCopier(
                         byte[]? known = null;
                         var reusable = reuse is not null && reuse.TryGetValue(index, out known);
                         // The block's own MD5 only when something needs it: the service's check on
-                        // arrival, or the journal's record of a block staged by an earlier run.
-                        var blockMd5 = settings.UploadMd5 || known is not null ? MD5.HashData(block.Span) : null;
+                        // arrival, the journal's record of a block staged by an earlier run, or (a
+                        // block that is a part) the rebuilt ETag, which then goes on the request too.
+                        var sendMd5 = settings.UploadMd5 || aligned;
+                        var blockMd5 = sendMd5 || known is not null ? MD5.HashData(block.Span) : null;
                         var keep = reusable && (known is null || known.AsSpan().SequenceEqual(blockMd5!));
-                        var stage = keep ? Task.CompletedTask : destination.StageBlockAsync(blobName, ids[index], block, settings.UploadMd5 ? blockMd5 : null, failed.Token);
-                        await before.ConfigureAwait(false);
+                        var stage = keep ? Task.CompletedTask : destination.StageBlockAsync(blobName, ids[index], block, sendMd5 ? blockMd5 : null, failed.Token);
+                        if (aligned) partMd5s![index] = blockMd5!;
+                        else
+                        {
+                            await before.ConfigureAwait(false);
+                            whole.AppendData(block.Span);
+                            composite?.Append(block.Span);
+                        }
                         if (index == 0) props = p;
-                        whole.AppendData(block.Span);
-                        composite?.Append(block.Span);
                         hashed.TrySetResult();
                         await stage.ConfigureAwait(false);
                         Blocks?.BlockStaged(obj, blobName, index, ids[index], length, blockMd5, reused: keep);
@@ -248,9 +270,11 @@ public sealed class ObjectCopier(
         }
         await BlockTasks.WhenAllAsync(tasks, ct).ConfigureAwait(false);
 
-        var md5 = whole.GetHashAndReset();
-        var (check, proof, notes) = Prove(obj, props!, md5, composite, settings.UploadMd5);
+        // Parts hashed apart: no whole-object MD5 exists, so the blob gets no Content-MD5 and records its proof instead.
+        var md5 = aligned ? null : whole.GetHashAndReset();
+        var (check, proof, _) = Prove(obj, props!, md5, composite, partMd5s, settings.UploadMd5 || aligned, notes);
         var write = await BlobWrites.BuildAsync(destination.Capabilities.Metadata, source, obj, props!, md5, settings, notes, ct).ConfigureAwait(false);
+        if (aligned) write.Metadata[ProvenanceKeys.Proof] = Execution.ProofNames.Of(proof);
         await destination.CommitAsync(blobName, ids, write, ct).ConfigureAwait(false);
         return new CopyResult(md5, props!.VersionId, check, notes) { Proof = proof };
     }
@@ -275,19 +299,25 @@ public sealed class ObjectCopier(
 
     /// <summary>For a multipart source, what rebuilds its ETag: exact part sizes when the source reports them, else inferred ones.</summary>
     internal static async Task<MultipartVerifier?> MultipartFor(IObjectSource source, SourceObject obj, CancellationToken ct)
+        => MultipartFor(obj, await ExactPartSizesAsync(source, obj, ct).ConfigureAwait(false));
+
+    private static MultipartVerifier? MultipartFor(SourceObject obj, IReadOnlyList<long>? exact)
+        => obj.MultipartCount is not { } parts ? null : exact is null ? MultipartVerifier.Inferred(obj.Size, parts) : MultipartVerifier.Exact(exact);
+
+    /// <summary>A multipart source's part sizes as the source reports them; null for a single-part object or a server that cannot tell (it ignores partNumber).</summary>
+    private static async Task<IReadOnlyList<long>?> ExactPartSizesAsync(IObjectSource source, SourceObject obj, CancellationToken ct)
     {
         if (obj.MultipartCount is not { } parts) return null;
         var sizes = await source.GetPartSizesAsync(obj, parts, ct).ConfigureAwait(false);
-        if (sizes is null) return MultipartVerifier.Inferred(obj.Size, parts);
-        if (sizes.Count != parts || sizes.Sum() != obj.Size)
+        if (sizes is not null && (sizes.Count != parts || sizes.Sum() != obj.Size))
             throw new IntegrityException($"the {parts} part sizes reported by the source add up to {sizes.Sum()} bytes, not {obj.Size}");
-        return MultipartVerifier.Exact(sizes);
+        return sizes;
     }
 
-    /// <summary>Compares what was read with the source's ETag; throws when they differ.</summary>
-    private static (string Check, Execution.ProofKind Proof, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[] md5, MultipartVerifier? multipart, bool blockMd5)
+    /// <summary>Compares what was read with the source's ETag (whole-object <paramref name="md5"/>, <paramref name="multipart"/>, or the MD5s of blocks that are its parts); throws when they differ.</summary>
+    private static (string Check, Execution.ProofKind Proof, List<string> Notes) Prove(SourceObject obj, SourceProperties props, byte[]? md5, MultipartVerifier? multipart,
+        IReadOnlyList<byte[]>? partMd5s, bool blockMd5, List<string> notes)
     {
-        var notes = new List<string>();
         // What else vouched for the bytes when the source's ETag cannot.
         var fallback = blockMd5 ? "checked by per-block MD5 only" : "not compared with the source (no per-block MD5 either: --upload-checksum none)";
         (string Check, Execution.ProofKind Proof) unverified = blockMd5 ? (UnverifiedCheck, Execution.ProofKind.BlockMd5Only) : (UncheckedCheck, Execution.ProofKind.None);
@@ -296,6 +326,12 @@ public sealed class ObjectCopier(
         {
             notes.Add("ETag of an SSE-KMS/SSE-C object is not a digest: " + fallback);
             return (unverified.Check, unverified.Proof, notes);
+        }
+        if (partMd5s is not null)
+        {
+            var rebuilt = CompositeEtag.Of(partMd5s);
+            if (rebuilt != expected) throw new IntegrityException($"multipart ETag check failed: the MD5s of the blocks read (its parts) give {rebuilt}, source has {expected}");
+            return (CompositeEtagCheck, Execution.ProofKind.CompositeEtag, notes);
         }
         if (multipart is not null)
         {
@@ -313,7 +349,7 @@ public sealed class ObjectCopier(
         }
         if (obj.ETagIsMd5)
         {
-            var actual = Convert.ToHexStringLower(md5);
+            var actual = Convert.ToHexStringLower(md5!);
             if (actual != expected) throw new IntegrityException($"MD5 check failed: bytes read give {actual}, source ETag is {expected}");
             return ("md5", Execution.ProofKind.Md5, notes);
         }
@@ -323,6 +359,8 @@ public sealed class ObjectCopier(
 
     /// <summary>The check name of a copy the destination proved against the source ETag's MD5 (<see cref="Execution.ProofKind.Md5ByDestination"/>).</summary>
     public const string Md5ByDestinationCheck = "md5-by-destination (the destination checked the source ETag's MD5 on arrival)";
+    /// <summary>The check name of a copy whose blocks were the source's parts (<see cref="Execution.ProofKind.CompositeEtag"/>).</summary>
+    public const string CompositeEtagCheck = "composite-etag (each part hashed once as its block's transactional MD5; the multipart ETag rebuilt from them equals the source's)";
     /// <summary>The check name of a copy whose bytes could not be compared with the source's ETag.</summary>
     public const string UnverifiedCheck = "block-md5 only (unverified against the source ETag)";
     /// <summary>The same without per-block MD5s (--upload-checksum none).</summary>

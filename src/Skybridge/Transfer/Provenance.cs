@@ -23,6 +23,12 @@ public static class ProvenanceKeys
     public const string SourceLastModified = "skybridge_source_last_modified";
     /// <summary>How the bytes were written (<see cref="ServiceSide.TransferModes.Service"/> when the destination fetched them).</summary>
     public const string CopyMode = "skybridge_copy_mode";
+    /// <summary>
+    /// The proof of a copy made part by part, which left no whole-object Content-MD5 (its name:
+    /// "composite-etag", or "block-md5-only" for an SSE-KMS/SSE-C source whose ETag proves nothing),
+    /// so verify tells such a blob from one whose Content-MD5 was removed.
+    /// </summary>
+    public const string Proof = "skybridge_proof";
 }
 
 /// <summary>How a destination stores a source's metadata and tags under its own rules (Azure: C# identifier keys, index-tag limits).</summary>

@@ -303,7 +303,7 @@ public sealed class TransferEngine
             return null;
         }
         if (!_options.Delete || mode is not (RunMode.Sync or RunMode.Plan) || extras.Count == 0) return null;
-        var refused = DeleteGuard(mode, extras.Count, sourcesInScope);
+        var refused = DeleteGuard(mode, _options, _stats.Failed, extras.Count, sourcesInScope);
         if (refused is not null)
         {
             foreach (var d in extras)
@@ -322,15 +322,22 @@ public sealed class TransferEngine
         return null;
     }
 
-    private string FailuresBlockDeletes => $"{_stats.Failed} object(s) failed; deletes are skipped so a partial source view never removes data";
+    private string FailuresBlockDeletes => FailuresRefuseDeletes(_stats.Failed);
 
-    private string? DeleteGuard(RunMode mode, int count, long sourcesInScope)
+    private static string FailuresRefuseDeletes(long failed) => $"{failed} object(s) failed; deletes are skipped so a partial source view never removes data";
+
+    /// <summary>
+    /// Why sync's deletes must not run, or null: an object failed (a partial source view never
+    /// removes data), the source view is empty, or more than --max-delete would go (the last two
+    /// unless --force). Public so that a distributed migration guards its deletes the same way.
+    /// </summary>
+    public static string? DeleteGuard(RunMode mode, TransferOptions options, long failed, long count, long sourcesInScope)
     {
-        if (mode == RunMode.Sync && _stats.Failed > 0) return FailuresBlockDeletes;
-        if (_options.Force) return null;
+        if (mode == RunMode.Sync && failed > 0) return FailuresRefuseDeletes(failed);
+        if (options.Force) return null;
         if (sourcesInScope == 0)
             return $"the source listing is empty but {count} blob(s) would be deleted (wrong prefix or permissions?); use --force if this is intended";
-        if (_options.MaxDelete is { } max && count > max)
+        if (options.MaxDelete is { } max && count > max)
             return $"{count} blob(s) would be deleted, more than --max-delete {max}; raise it or use --force";
         return null;
     }

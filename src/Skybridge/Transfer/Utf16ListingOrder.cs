@@ -33,6 +33,34 @@ public static class Utf16ListingOrder
     }
 
     /// <summary>
+    /// The names after <paramref name="after"/> (UTF-8 order, exclusive), in UTF-8 order, from a
+    /// service that lists in UTF-16 order starting at a name (inclusive, as Azure's <c>startFrom</c>):
+    /// <paramref name="listFrom"/> is asked to start at <see cref="StartFrom"/>, so no name after
+    /// <paramref name="after"/> is skipped although the service orders some of them before it; the
+    /// few names it lists that are not after it are dropped. A service that ignores the start lists
+    /// everything: still exact, only slower.
+    /// </summary>
+    public static async IAsyncEnumerable<T> ListAfter<T>(Func<string, IAsyncEnumerable<T>> listFrom, Func<T, string> name, string after,
+        [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        await foreach (var item in InUtf8Order(listFrom(StartFrom(after)), name, ct).ConfigureAwait(false))
+            if (Utf8Ordinal.Instance.Compare(name(item), after) > 0) yield return item;
+    }
+
+    /// <summary>
+    /// Where a UTF-16-ordered listing must start (inclusive) to reach every name that is after
+    /// <paramref name="after"/> in UTF-8 order: <paramref name="after"/> itself, or its text before its
+    /// first character of U+E000..U+FFFF. A name after it in UTF-8 order but before it in UTF-16 order
+    /// shares its text up to such a character and has a surrogate pair there; every other name after
+    /// it in UTF-8 order is after this start in UTF-16 order too (the orders agree everywhere else).
+    /// </summary>
+    internal static string StartFrom(string after)
+    {
+        var i = after.AsSpan().IndexOfAnyInRange('\uE000', '\uFFFF');
+        return i < 0 ? after : after[..i];
+    }
+
+    /// <summary>
     /// The UTF-8-smallest name a UTF-16-ordered listing can still yield after <paramref name="listed"/>:
     /// the name itself when it has no surrogate (every later name is greater in both orders), else its
     /// text before the first surrogate followed by U+E000 (a later name may differ there with a

@@ -98,6 +98,50 @@ public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : I
         return started;
     }
 
+    /// <summary>The name a worker process gives itself in heartbeats and <c>.started</c> markers (its host and PID: MigrationRuntime.WorkerName).</summary>
+    public static string WorkerName(CliProcess worker) => $"{Environment.MachineName}-{worker.Pid}";
+
+    /// <summary>
+    /// Once a first batch has finished (something is committed), the batch in flight most recently
+    /// started by one of <paramref name="candidates"/> (still running): its <c>.started</c> marker
+    /// names that worker and its <c>.outcomes.jsonl</c> does not exist yet.
+    /// </summary>
+    public async Task<(string Batch, CliProcess Worker)?> BatchHeldByAsync(string id, IReadOnlyCollection<CliProcess> candidates)
+    {
+        var started = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var finished = new HashSet<string>(StringComparer.Ordinal);
+        await foreach (var b in Store().GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = id + "/" }))
+        {
+            if (b.Name.EndsWith(".started", StringComparison.Ordinal)) started[b.Name[..^".started".Length]] = b.Properties.CreatedOn ?? DateTimeOffset.MinValue;
+            if (b.Name.EndsWith(".outcomes.jsonl", StringComparison.Ordinal)) finished.Add(b.Name[..^".outcomes.jsonl".Length]);
+        }
+        if (finished.Count == 0) return null;
+        foreach (var (batch, _) in started.Where(s => !finished.Contains(s.Key)).OrderByDescending(s => s.Value)) // the newest has the most left to do
+        {
+            var holder = (await Store().GetBlobClient(batch + ".started").DownloadContentAsync()).Value.Content.ToString();
+            if (candidates.FirstOrDefault(w => !w.HasExited && WorkerName(w) == holder) is { } worker) return (batch, worker);
+        }
+        return null;
+    }
+
+    /// <summary>Whether the batch's outcomes are written (it finished).</summary>
+    public async Task<bool> FinishedAsync(string batch) => (await Store().GetBlobClient(batch + ".outcomes.jsonl").ExistsAsync()).Value;
+
+    /// <summary>The lines of a finished batch's outcomes blob.</summary>
+    public async Task<string[]> OutcomeLinesAsync(string batch)
+        => (await Store().GetBlobClient(batch + ".outcomes.jsonl").DownloadContentAsync()).Value.Content.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// SIGSTOP / SIGCONT to a worker this kit started, by its PID (never by name): a frozen worker
+    /// holds its batch without finishing it, so the test can check it is mid-batch before the kill -9.
+    /// </summary>
+    public static async Task SignalAsync(CliProcess worker, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, worker.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture) } })!;
+        await kill.WaitForExitAsync();
+        Assert.True(kill.ExitCode == 0, $"kill -{signal} {worker.Pid} exited {kill.ExitCode}");
+    }
+
     /// <summary>Every text the task hub holds for this test: the migration blobs and every table row (instances, history).</summary>
     public async Task<List<(string Where, string Text)>> HubContentsAsync()
     {

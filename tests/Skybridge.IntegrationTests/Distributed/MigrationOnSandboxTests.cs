@@ -77,20 +77,29 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
             var id = await mig.StartAsync(src, dst, "--partitions", "8", "--batch-size", "100", "--mode", "stream");
             var workers = new[] { await mig.StartWorkerAsync(), await mig.StartWorkerAsync(), await mig.StartWorkerAsync() };
 
-            // Kill one worker once a fifth of the objects is copied, while batches are in flight.
+            // The victim is the worker holding a batch in flight (its .started marker names it, its
+            // outcomes are not written), once a first batch is committed. It is frozen (SIGSTOP) and
+            // checked again, so the batch cannot finish between the look and the kill; if it just
+            // did, the worker is thawed and the next one is looked for. Then kill -9.
             var clock = Stopwatch.StartNew();
-            HashSet<string> inFlight;
+            (string Batch, CliProcess Worker) victim;
             while (true)
             {
-                var copied = (await mig.StatusAsync(id)).GetProperty("copied").GetInt64();
-                inFlight = await mig.InFlightBatchesAsync(id);
-                if (copied >= objects.Count / 5 && inFlight.Count > 0) break;
-                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(3), "the migration did not get going");
-                await Task.Delay(300);
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(4), "no worker was seen mid-batch: the migration did not get going\n"
+                    + string.Join("\n----\n", workers.Select(w => w.Stderr[Math.Max(0, w.Stderr.Length - 3000)..])));
+                if (await mig.BatchHeldByAsync(id, workers) is { } held)
+                {
+                    await MigrationKit.SignalAsync(held.Worker, "STOP");
+                    await Task.Delay(500); // a request it sent just before may still land
+                    if (!await mig.FinishedAsync(held.Batch)) { victim = held; break; }
+                    await MigrationKit.SignalAsync(held.Worker, "CONT");
+                }
+                await Task.Delay(200);
             }
+            var inFlight = await mig.InFlightBatchesAsync(id);
             var before = await _kit.SnapshotAsync(dst);
             var killedAfter = clock.Elapsed;
-            workers[0].Kill9();
+            victim.Worker.Kill9();
             var killedAt = Stopwatch.StartNew();
             await mig.StartWorkerAsync(); // restarted
 
@@ -101,6 +110,11 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
                 await Task.Delay(500);
             }
             var recovery = killedAt.Elapsed;
+            // The killed worker was mid-batch: its batch's outcomes were written by a later attempt, every object in it re-decided.
+            Assert.Contains(victim.Batch, inFlight);
+            var victimLines = await mig.OutcomeLinesAsync(victim.Batch);
+            Assert.NotEmpty(victimLines);
+            Assert.All(victimLines, l => Assert.Contains("an earlier attempt of", l, StringComparison.Ordinal));
 
             var status = await mig.WaitAsync(id, TimeSpan.FromMinutes(5));
             var total = clock.Elapsed;
@@ -126,8 +140,8 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
 
             _kit.Figures("distributed-kill-9", new
             {
-                objects = objects.Count, workers = 3, killed_after_s = Math.Round(killedAfter.TotalSeconds, 1),
-                committed_before_kill = before.Count, in_flight_batches_at_kill = inFlight.Count, recovery_s = Math.Round(recovery.TotalSeconds, 1),
+                objects = objects.Count, workers = 3, killed_after_s = Math.Round(killedAfter.TotalSeconds, 1), killed_batch = victim.Batch[(id.Length + 1)..],
+                killed_batch_objects = victimLines.Length, committed_before_kill = before.Count, in_flight_batches_at_kill = inFlight.Count, recovery_s = Math.Round(recovery.TotalSeconds, 1),
                 total_s = Math.Round(total.TotalSeconds, 1), rerun_objects = reruns.Count,
             });
         }

@@ -36,13 +36,6 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
         finally { await _kit.CleanupAsync(prefix); }
     }
 
-    private static byte[] Flipped(byte[] body)
-    {
-        var copy = (byte[])body.Clone();
-        copy[copy.Length / 2] ^= 0x01;
-        return copy;
-    }
-
     private async Task RunAsync(string prefix, Flip flip)
     {
         var env = await _kit.IsolatedEnvAsync();
@@ -52,7 +45,7 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
         int flipped = 0;
         if (flip == Flip.GetBody)
             s3.OnResponse = (r, status, body) => r.Method == "GET" && status is 200 or 206 && r.Path.Contains(prefix.TrimEnd('/'), StringComparison.Ordinal) && body.Length > 0
-                ? Flipped(body).Also(() => Interlocked.Increment(ref flipped))
+                ? FlipExtensions.Flipped(body).Also(() => Interlocked.Increment(ref flipped))
                 : body;
         if (flip == Flip.PutBlobBody)
             blob.OnRequest = (r, _) =>
@@ -107,6 +100,14 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
 
 internal static class FlipExtensions
 {
+    /// <summary>A copy of <paramref name="body"/> with one bit of its middle byte flipped.</summary>
+    public static byte[] Flipped(byte[] body)
+    {
+        var copy = (byte[])body.Clone();
+        copy[copy.Length / 2] ^= 0x01;
+        return copy;
+    }
+
     /// <summary>Runs <paramref name="effect"/> and returns <paramref name="value"/> (for a side effect in an expression).</summary>
     public static T Also<T>(this T value, Action effect)
     {

@@ -144,6 +144,7 @@ public sealed class CrashRecoveryTests(SandboxFixture sandbox)
         Assert.Empty(recopied.Intersect(finishedBefore.Keys));
         Assert.Equal(recopied.Count, recopied.Distinct().Count());
         Assert.Equal(objects.Count - finishedBefore.Count, recopied.Count);
+        AssertEveryCopyVerified(ReadReport(report), Json(resume));
         var rows = await JournalAsync(journal);
         Assert.Equal(objects.Count, rows.Count);
         // Finished: committed by a run, or found already committed at the destination by the resume

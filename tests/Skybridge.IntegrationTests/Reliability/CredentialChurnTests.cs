@@ -217,6 +217,7 @@ public sealed class CredentialChurnTests(SandboxFixture sandbox)
             var recopied = ReadReport(report2).Where(e => Str(e, "outcome") == "copied").Select(e => Str(e, "source_key")[prefix.Length..]).ToHashSet();
             Assert.Empty(recopied.Intersect(committedBefore));
             Assert.Equal(objects.Count - committedBefore.Count, recopied.Count);
+            AssertEveryCopyVerified(ReadReport(report2), Json(resume));
             await _kit.AssertEqualAsync(prefix, objects);
         }
         finally

@@ -68,6 +68,9 @@ public sealed class FaultInjectionTests(SandboxFixture sandbox)
         var copiedKeys = rows.Where(e => Str(e, "outcome") == "copied").Select(e => Str(e, "source_key")).ToList();
         Assert.Equal(500, copiedKeys.Count);
         Assert.Equal(500, copiedKeys.Distinct().Count());
+        // ...each one verified, its proof named (the multipart sources by their rebuilt ETag).
+        var proofs = AssertEveryCopyVerified(rows, summary);
+        Assert.Equal(2, proofs.GetValueOrDefault("multipart-etag"));
 
         // Destination == source, by the inspector's own MD5s; then by Skybridge's deep verify (direct, no proxy).
         var readBack = await _kit.AssertEqualAsync(prefix, objects);

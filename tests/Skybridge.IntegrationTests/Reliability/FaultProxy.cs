@@ -208,6 +208,13 @@ public sealed class FaultProxy : IAsyncDisposable
     /// <summary>Called with every upstream response body that is relayed; may return a replacement body.</summary>
     public Func<ProxyRequest, int, byte[], byte[]>? OnResponse { get; set; }
 
+    /// <summary>
+    /// Edits a response's headers before they are sent (a stand-in for what the upstream does not
+    /// say, e.g. part sizes or checksums RGW does not report). A HEAD's Content-Length is in the
+    /// list; other responses get theirs from the (possibly transformed) body after this runs.
+    /// </summary>
+    public Action<ProxyRequest, int, List<KeyValuePair<string, string>>>? OnResponseHeaders { get; set; }
+
     /// <summary>Replaces the plan (and re-seeds the RNG with its seed).</summary>
     public FaultPlan Plan
     {
@@ -354,15 +361,18 @@ public sealed class FaultProxy : IAsyncDisposable
         var isHead = request.Method == "HEAD";
         var noBody = isHead || response.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified;
 
-        var head = new StringBuilder();
-        head.Append($"HTTP/1.1 {(int)response.StatusCode} {response.ReasonPhrase}\r\n");
+        var headers = new List<KeyValuePair<string, string>>();
         foreach (var h in response.Headers.NonValidated.Concat(response.Content.Headers.NonValidated))
         {
             if (HopByHop.Contains(h.Key)) continue;
-            foreach (var v in h.Value) head.Append(h.Key).Append(": ").Append(v).Append("\r\n");
+            foreach (var v in h.Value) headers.Add(new(h.Key, v));
         }
-        if (isHead && response.Content.Headers.ContentLength is { } headLength) head.Append($"Content-Length: {headLength}\r\n");
-        else if (!noBody) head.Append($"Content-Length: {body.Length}\r\n");
+        if (isHead && response.Content.Headers.ContentLength is { } headLength) headers.Add(new("Content-Length", headLength.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        OnResponseHeaders?.Invoke(request, (int)response.StatusCode, headers);
+        var head = new StringBuilder();
+        head.Append($"HTTP/1.1 {(int)response.StatusCode} {response.ReasonPhrase}\r\n");
+        foreach (var (name, value) in headers) head.Append(name).Append(": ").Append(value).Append("\r\n");
+        if (!isHead && !noBody) head.Append($"Content-Length: {body.Length}\r\n");
         head.Append("\r\n");
         var headBytes = Encoding.ASCII.GetBytes(head.ToString());
         if (noBody) body = [];

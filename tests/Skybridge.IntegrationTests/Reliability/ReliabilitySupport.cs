@@ -225,6 +225,31 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
 
     public static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
+    /// <summary>The proofs that compare a copy with its source (<c>ProofNames</c>): anything else counts as unverified.</summary>
+    public static readonly string[] VerifiedProofs = ["md5-by-destination", "composite-etag", "md5", "multipart-etag", "service-md5"];
+
+    /// <summary>
+    /// Every copied row of a report ended verified, with its proof named ("verified by PROOF"), and
+    /// the summary's proofs (when given) are all verifying ones and count every copy. Returns the rows' proofs.
+    /// </summary>
+    public static Dictionary<string, int> AssertEveryCopyVerified(IEnumerable<JsonElement> rows, JsonElement? summary = null)
+    {
+        var proofs = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var row in rows.Where(e => Str(e, "outcome") == "copied"))
+        {
+            var reason = Str(row, "reason");
+            var proof = VerifiedProofs.FirstOrDefault(p => reason.Contains("verified by " + p, StringComparison.Ordinal));
+            Assert.True(proof is not null && !reason.Contains("unverified", StringComparison.Ordinal), $"{Str(row, "source_key")}: not verified: {reason}");
+            proofs[proof!] = proofs.GetValueOrDefault(proof!) + 1;
+        }
+        if (summary is { } s && s.TryGetProperty("proofs", out var named))
+        {
+            foreach (var p in named.EnumerateObject()) Assert.True(VerifiedProofs.Contains(p.Name), $"summary: {p.Value} copies proved by '{p.Name}'");
+            Assert.Equal(proofs.Values.Sum(), named.EnumerateObject().Sum(p => p.Value.GetInt32()));
+        }
+        return proofs;
+    }
+
     public static string TempPath(string suffix) => Path.Combine(Path.GetTempPath(), $"skybridge-rel-{Guid.NewGuid():N}{suffix}");
 
     /// <summary>Writes the figures of one test for RELIABILITY.md (see tests/reliability.sh).</summary>

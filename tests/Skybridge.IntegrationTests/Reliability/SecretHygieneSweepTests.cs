@@ -106,6 +106,13 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         var scans = new List<Scanned>();
         var ran = new List<string>();
 
+        // A run that must succeed: on failure, say which and show its output.
+        async Task Ok(string name, string[] args, IDictionary<string, string?>? more = null)
+        {
+            var r = await Run(name, args, more: more);
+            Assert.True(r.ExitCode == 0, $"{name}: exit {r.ExitCode}\n{r.Stdout}\n{r.Stderr[^Math.Min(r.Stderr.Length, 4000)..]}");
+        }
+
         async Task<CliResult> Run(string name, string[] args, bool scanStdout = true, IDictionary<string, string?>? more = null)
         {
             var e = new Dictionary<string, string?>(env);
@@ -190,19 +197,19 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         await Task.WhenAll(
             Task.Run(async () =>
             {
-                Assert.Equal(0, (await Run("sync", ["sync", src, dst, "--delete", "--report", reportCsv])).ExitCode);
-                Assert.Equal(0, (await Run("plan", ["plan", src, dst, "--delete", "--report", planReport, "--output", "json"])).ExitCode);
-                Assert.Equal(0, (await Run("verify --deep", ["verify", src, dst, "--deep", "--report", verifyReport])).ExitCode);
+                await Ok("sync", ["sync", src, dst, "--delete", "--report", reportCsv]);
+                await Ok("plan", ["plan", src, dst, "--delete", "--report", planReport, "--output", "json"]);
+                await Ok("verify --deep", ["verify", src, dst, "--deep", "--report", verifyReport]);
             }),
             Task.Run(async () =>
             {
                 // SAS given apart, SAS in the URL, a connection string.
-                Assert.Equal(0, (await Run("copy --dest-sas", ["copy", src, _kit.Dst(Sibling("sas"), blob.Url), "--dest-sas", sas, "--report", sasReport])).ExitCode);
-                Assert.Equal(0, (await Run("copy (SAS in URL)", ["copy", src, _kit.Dst(Sibling("sasurl"), blob.Url) + "?" + sas])).ExitCode);
-                Assert.Equal(0, (await Run("copy --dest-connection-string", ["copy", src, _kit.Dst(Sibling("cs"))], more: new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs })).ExitCode);
+                await Ok("copy --dest-sas", ["copy", src, _kit.Dst(Sibling("sas"), blob.Url), "--dest-sas", sas, "--report", sasReport]);
+                await Ok("copy (SAS in URL)", ["copy", src, _kit.Dst(Sibling("sasurl"), blob.Url) + "?" + sas]);
+                await Ok("copy --dest-connection-string", ["copy", src, _kit.Dst(Sibling("cs"))], new Dictionary<string, string?> { ["SKYBRIDGE_DEST_CONNECTION_STRING"] = cs });
                 // A saved plan of a SAS-in-URL destination stores no SAS; apply is given it again.
-                Assert.Equal(0, (await Run("plan --save (SAS in URL)", ["plan", src, _kit.Dst(Sibling("plansas"), blob.Url) + "?" + sas, "--save", savedPlan])).ExitCode);
-                Assert.Equal(0, (await Run("apply --dest-sas", ["apply", savedPlan, "--dest-sas", sas, "--report", applyReport])).ExitCode);
+                await Ok("plan --save (SAS in URL)", ["plan", src, _kit.Dst(Sibling("plansas"), blob.Url) + "?" + sas, "--save", savedPlan]);
+                await Ok("apply --dest-sas", ["apply", savedPlan, "--dest-sas", sas, "--report", applyReport]);
                 // Service-side: Azure (the sandbox's copy-from-URL shim) fetches presigned URLs through the S3 proxy.
                 var serviceDst = sandbox.Env["SANDBOX_SERVICE_DEST_URL"].TrimEnd('/') + "/" + prefix;
                 var service = await Run("copy --mode service", ["copy", src, serviceDst, "--mode", "service", "--block-size", "1MiB", "--report", serviceReport]);
@@ -210,9 +217,9 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
             }),
             Task.Run(async () =>
             {
-                Assert.Equal(0, (await Run("doctor", ["doctor", src, dst])).ExitCode);
-                Assert.Equal(0, (await Run("setup aws", ["setup", "aws", "--tenant-id", sandbox.TenantId, "--audience", sandbox.Audience, "--role-name", "r", "--bucket", sandbox.Bucket, "--allow-any-subject", "--format", "cli"])).ExitCode);
-                Assert.Equal(0, (await Run("setup azure", ["setup", "azure", "--app-name", "x", "--identifier-uri", sandbox.Audience])).ExitCode);
+                await Ok("doctor", ["doctor", src, dst]);
+                await Ok("setup aws", ["setup", "aws", "--tenant-id", sandbox.TenantId, "--audience", sandbox.Audience, "--role-name", "r", "--bucket", sandbox.Bucket, "--allow-any-subject", "--format", "cli"]);
+                await Ok("setup azure", ["setup", "azure", "--app-name", "x", "--identifier-uri", sandbox.Audience]);
             }));
 
         var jobs = await Run("jobs list", ["jobs", "list", "--output", "json"]);
@@ -220,7 +227,7 @@ public sealed partial class SecretHygieneSweepTests(SandboxFixture sandbox)
         var firstJob = Regex.Match(jobs.Stdout, @"\d{8}-\d{6}-[0-9a-f]{6}");
         if (firstJob.Success) await Run("jobs show", ["jobs", "show", firstJob.Value]);
         // After doctor, which tested the cached session (check 11).
-        Assert.Equal(0, (await Run("auth clear-cache", ["auth", "clear-cache"])).ExitCode);
+        await Ok("auth clear-cache", ["auth", "clear-cache"]);
 
         // ---- failures at trace level: their exception texts ----
         await sandbox.AdminS3().PutBucketAsync("rel-noaccess-badinput"); // a bucket the role may not list (kept, empty)

@@ -161,6 +161,34 @@ public abstract class DestinationContract : IAsyncLifetime
         Assert.Equal(names, (await ToListAsync(destination.ListAsync(None))).Select(b => b.Name));
     }
 
+    /// <summary>
+    /// A listing from a name on (Azure: List Blobs startFrom, which is inclusive and in UTF-16 order)
+    /// gives exactly the names after it in UTF-8 order, from every start: one of the names, one
+    /// between them, one where the two orders disagree (a name with a surrogate pair comes after
+    /// "k\uE000" in UTF-8 but before it in UTF-16), the prefix itself, one before the prefix, one past
+    /// the end, across pages. A planning page relies on it to list the destination from its own start.
+    /// </summary>
+    [Fact]
+    public async Task List_after_returns_exactly_the_blobs_after_the_start_name_in_utf8_order()
+    {
+        var destination = await WritableAsync("la/");
+        var listAfter = destination.Capabilities.ListAfter;
+        Assert.NotNull(listAfter); // both providers here offer it; one that does not would override this test
+        string[] tricky = ["k\uFF21", "k\U0001F600", "k\uE000", "k~", "k\U0001F600/\uFF21", "k\U0001F600/\U0001F601", "k\uFFFD"];
+        var paged = Enumerable.Range(0, Math.Min(2 * Provider.ListPageSize + 1, 20)).Select(i => $"p/{i:D5}");
+        var names = OrderingNames.Concat(tricky).Concat(paged).Select(n => "la/" + n).ToList();
+        foreach (var name in names) await destination.PutAsync(name, new byte[] { 1 }, Write([1]), None);
+        await destination.PutAsync("lb", new byte[] { 1 }, Write([1]), None); // outside the prefix: never listed
+
+        var starts = names.Concat(["la/", "la", "", "la/k", "la/k\uE000", "la/k\uFFFD", "la/k\uFF21x", "la/a/", "la/p/00007x", "la/\U0001F600", "la/zzz", "lz"]);
+        foreach (var start in starts)
+        {
+            var listed = (await ToListAsync(listAfter.ListAfterAsync(start, None))).Select(b => b.Name).ToList();
+            Assert.True(names.Where(n => Utf8Bytes.Compare(n, start) > 0).Order(Utf8Bytes).SequenceEqual(listed),
+                $"after '{start}': {string.Join(", ", listed)}");
+        }
+    }
+
     [Fact]
     public async Task Listing_is_scoped_to_the_prefix_and_a_missing_container_lists_nothing()
     {

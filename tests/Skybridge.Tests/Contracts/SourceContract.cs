@@ -203,6 +203,27 @@ public abstract class SourceContract : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_level_listing_gives_the_folders_and_objects_of_one_level_in_order_and_after_a_key()
+    {
+        var folders = Provider.Open().Capabilities.Folders;
+        Assert.NotNull(folders); // every provider here offers it; one that does not would override this test
+        await Provider.PutManyAsync(OrderingNames);
+        // The oracle: each key's entry at the level (its next '/'-segment; a folder ends in '/'),
+        // deduplicated, in UTF-8 order; after a key: the entries after it and the folder holding it.
+        static List<string> Oracle(string prefix, string? after) => OrderingNames.Where(k => k.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(k => k.IndexOf('/', prefix.Length) is var i and >= 0 ? k[..(i + 1)] : k).Distinct()
+            .Where(e => after is null || Utf8Bytes.Compare(e, after) > 0 || (e.EndsWith('/') && after.StartsWith(e, StringComparison.Ordinal)))
+            .Order(Utf8Bytes).ToList();
+        async Task<List<string>> Level(string prefix, string? after)
+            => (await ToListAsync(folders.ListLevelAsync(Full(prefix), after is null ? null : Full(after), None)))
+                .Select(e => { Assert.Equal(e.IsFolder, e.Name.EndsWith('/')); return e.Name[Provider.Root.Length..]; }).ToList();
+
+        foreach (var (prefix, after) in new (string, string?)[] { ("", null), ("", "a/b"), ("", "a0"), ("a/", null), ("a/", "a/b"), ("a/b/", null), ("", "\u00e9") })
+            Assert.Equal(Oracle(prefix, after), await Level(prefix, after));
+        Assert.Contains("a/", await Level("", "a/b")); // the folder holding the start key stays: it has keys after it
+    }
+
+    [Fact]
     public async Task Get_returns_the_object_as_listed_and_null_once_gone_or_when_only_longer_keys_exist()
     {
         var listAfter = Provider.Open().Capabilities.ListAfter;

@@ -4,6 +4,7 @@ using Skybridge.Cli;
 using Skybridge.Cli.Commands;
 using Skybridge.Distributed;
 using Skybridge.Transfer;
+using Skybridge.Transfer.Execution;
 using Skybridge.Transfer.Planning;
 
 namespace Skybridge.Tests.Distributed;
@@ -78,6 +79,53 @@ public class DistributedTests
     }
 
     [Fact]
+    public void A_migration_s_deletes_are_guarded_as_sync_s_on_the_whole_migration_s_totals()
+    {
+        var options = new TransferOptions { Delete = true, MaxDelete = 10 };
+        Assert.Null(TransferEngine.DeleteGuard(RunMode.Sync, options, failed: 0, count: 10, sourcesInScope: 500));
+        Assert.Contains("1 object(s) failed", TransferEngine.DeleteGuard(RunMode.Sync, options with { Force = true }, failed: 1, count: 1, sourcesInScope: 500)); // --force never overrides a failure
+        Assert.Contains("source listing is empty", TransferEngine.DeleteGuard(RunMode.Sync, options, 0, 3, sourcesInScope: 0));
+        Assert.Contains("more than --max-delete 10", TransferEngine.DeleteGuard(RunMode.Sync, options, 0, 11, 500));
+        Assert.Null(TransferEngine.DeleteGuard(RunMode.Sync, options with { Force = true }, 0, 11, 0));
+
+        // Deleted outcomes count as deletes, and extras and deletes add up across partitions.
+        var item = new TransferItem { Action = ItemAction.Delete, Reason = ItemReason.NotInSource, BlobName = "dst/gone" };
+        var deleted = PlanBatchActivity.Count(ItemOutcome.Settled(Outcome.Deleted, "deleted"), item);
+        Assert.Equal((1L, 0L, 0L), (deleted.Deleted, deleted.Skipped, deleted.Copied));
+        var sum = new BatchTotals { Extras = 2 } + new BatchTotals { Extras = 3, Deleted = 1 } + deleted;
+        Assert.Equal((5L, 2L), (sum.Extras, sum.Deleted));
+    }
+
+    private static MigrationStatus Status(string state, int partitions, int done, long copied, long skipped, long failed, double objectsPerSecond, long inDone = 0)
+        => new("m1", state, partitions, done, copied + skipped + failed, copied, copied * 10, skipped, failed, 0, 0, 0,
+            DateTime.UnixEpoch, DateTime.UnixEpoch, objectsPerSecond, 0, new Dictionary<string, long>(), null) { ObjectsInDonePartitions = inDone };
+
+    [Fact]
+    public void The_eta_comes_from_the_expected_total_or_from_the_finished_partitions_and_is_unknown_before_either()
+    {
+        // 2 of 10 partitions finished with 200 objects: the 8 others end at ~100 each; 300 are done in them already.
+        var running = Status("running", 10, 2, copied: 400, skipped: 90, failed: 10, objectsPerSecond: 5, inDone: 200);
+        Assert.Equal(new MigrationEstimate(1000, 100, "partitions"), MigrationForecast.Estimate(running));
+        Assert.Equal(new MigrationEstimate(5000, 900, "expected"), MigrationForecast.Estimate(running, expectedObjects: 5000));
+        Assert.Equal(new MigrationEstimate(500, 0, "expected"), MigrationForecast.Estimate(running, expectedObjects: 10)); // never below what is done
+        Assert.Equal(new MigrationEstimate(null, null, "unknown"), MigrationForecast.Estimate(Status("running", 10, 0, 50, 0, 0, 5)));
+        Assert.Equal(new MigrationEstimate(1000, null, "partitions"), MigrationForecast.Estimate(running with { ObjectsPerSecond = 0 })); // no rate yet
+        Assert.Equal(new MigrationEstimate(700, 0, "finished"), MigrationForecast.Estimate(Status("completed", 10, 10, 700, 0, 0, 7)));
+        // More finished than their share: the running ones have done more than the average, nothing negative is left.
+        Assert.Equal(600, MigrationForecast.Estimate(Status("running", 4, 3, 600, 0, 0, 1, inDone: 300)).TotalObjects);
+    }
+
+    [Fact]
+    public void The_rate_now_is_the_objects_finished_between_two_looks()
+    {
+        var before = Status("running", 4, 0, 100, 0, 0, 1);
+        var after = Status("running", 4, 1, 150, 40, 10, 1);
+        Assert.Equal(20, MigrationForecast.RateBetween(before, after, TimeSpan.FromSeconds(5)));
+        Assert.Equal(0, MigrationForecast.RateBetween(before, after, TimeSpan.Zero));
+        Assert.Equal(0, MigrationForecast.RateBetween(after, before, TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public void A_worker_heartbeat_round_trips_and_gives_its_throughput()
     {
         var started = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -129,6 +177,9 @@ public class DistributedTests
     [InlineData("migrate", "start", "s3://bucket/p", "https://acct.blob.core.windows.net/c", Hub, Storage, "--id=has space")]
     [InlineData("migrate", "start", "s3://bucket/p", "https://acct.blob.core.windows.net/c", Hub, Storage, "--compare=sometimes")]
     [InlineData("migrate", "start", "s3://bucket/p", "https://acct.blob.core.windows.net/c", Hub, Storage, "--hub-partitions=17")]
+    [InlineData("migrate", "start", "s3://bucket/p", "https://acct.blob.core.windows.net/c", Hub, Storage, "--delete", "--max-delete=-1")]
+    [InlineData("migrate", "start", "s3://bucket/p", "https://acct.blob.core.windows.net/c", Hub, Storage, "--split-after=-1")]
+    [InlineData("migrate", "status", "m1", Hub, Storage, "--expected-objects=-5")]
     [InlineData("migrate", "worker", Hub, Storage, "--concurrency=0")]
     [InlineData("migrate", "worker", Hub, Storage, "--max-memory=1KiB")]
     [InlineData("migrate", "report", "m1", Hub, Storage)] // no --report

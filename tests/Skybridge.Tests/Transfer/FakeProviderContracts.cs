@@ -12,7 +12,7 @@ public sealed class FakeSourceContract : SourceContract
 
     private sealed class Fake : ISourceUnderTest
     {
-        private readonly FakeSource _bucket = new("contract-bucket") { OffersListAfter = true };
+        private readonly FakeSource _bucket = new("contract-bucket") { OffersListAfter = true, OffersFolders = true };
         private readonly FakePresigner _presigner;
 
         public Fake()
@@ -80,7 +80,7 @@ public sealed class FakeDestinationContract : DestinationContract
     {
         private readonly FakeSource _source = new("contract-source");
         private readonly FakePresigner _presigner;
-        private readonly FakeDestination _root = new();
+        private readonly FakeDestination _root = new() { OffersListAfter = true };
 
         public Fake() => _presigner = new FakePresigner(_source);
 

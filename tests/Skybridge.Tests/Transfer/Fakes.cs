@@ -9,7 +9,7 @@ namespace Skybridge.Tests.Transfer;
 /// An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.
 /// Passes the source contract (Contracts/SourceContract.cs, run by FakeSourceContract).
 /// </summary>
-internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing
 {
     private readonly SortedDictionary<string, Entry> _objects = sameBucketAs?._objects ?? new(Utf8Ordinal.Instance);
     public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
@@ -23,9 +23,38 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     public bool OffersListAfter { get; set; }
     public SourceCapabilities Capabilities => new()
     {
-        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Folders = OffersFolders ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
         Streams = OffersStreams ? this : null,
     };
+
+    /// <summary>Set to list one level of folders at a time (<see cref="IFolderListing"/>), as S3 with delimiter '/' does.</summary>
+    public bool OffersFolders { get; set; }
+    /// <summary>Level listings served (each stands for at least one ListObjectsV2 request).</summary>
+    public int LevelListings;
+
+    /// <summary>Every key under the prefix, its first '/'-segment after the prefix a folder; after a key as S3 with StartAfter (a folder holding the key is kept).</summary>
+    public async IAsyncEnumerable<FolderEntry> ListLevelAsync(string levelPrefix, string? startAfter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        Interlocked.Increment(ref LevelListings);
+        List<string> keys;
+        lock (_objects) keys = _objects.Keys.Where(k => k.StartsWith(levelPrefix, StringComparison.Ordinal)).ToList();
+        string? lastFolder = null;
+        foreach (var key in keys)
+        {
+            await Task.Yield();
+            var slash = key.IndexOf('/', levelPrefix.Length);
+            if (slash < 0)
+            {
+                if (startAfter is null || Utf8Ordinal.Instance.Compare(key, startAfter) > 0) yield return new FolderEntry(key, false);
+                continue;
+            }
+            var folder = key[..(slash + 1)];
+            if (folder == lastFolder) continue;
+            lastFolder = folder;
+            if (startAfter is null || Utf8Ordinal.Instance.Compare(folder, startAfter) > 0 || startAfter.StartsWith(folder, StringComparison.Ordinal))
+                yield return new FolderEntry(folder, true);
+        }
+    }
 
     /// <summary>Set to hand out whole bodies as one stream (<see cref="IStreamingSource"/>), as S3 does.</summary>
     public bool OffersStreams { get; set; }
@@ -54,7 +83,7 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     }
 
     /// <summary>Another view of the same bucket, at another prefix (as a second S3ObjectSource would be).</summary>
-    public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, HidePartSizes = HidePartSizes };
+    public FakeSource At(string otherPrefix) => new(bucket, otherPrefix, this) { OffersListAfter = OffersListAfter, OffersFolders = OffersFolders, HidePartSizes = HidePartSizes };
     public int Reads;
     /// <summary>Called before each ranged read (to simulate an overwrite mid-copy).</summary>
     public Action<SourceObject, long>? BeforeRead;
@@ -141,8 +170,13 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
 /// An in-memory container that checks transactional MD5s like the service does. Passes the
 /// destination contract (Contracts/DestinationContract.cs, run by FakeDestinationContract).
 /// </summary>
-internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut
+internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination
 {
+    /// <summary>Set to list from a name on (<see cref="IResumableDestination"/>), as Azure's List Blobs startFrom does.</summary>
+    public bool OffersListAfter { get; set; }
+    /// <summary>Blobs the listings handed out (what a listing from the prefix's start costs, and one from a name on saves).</summary>
+    public int Listed;
+
     /// <summary>Set to take whole objects in one streamed request (<see cref="IStreamedPut"/>), as Azure's Put Blob does.</summary>
     public bool TakesStreamedPuts { get; set; }
     public int StreamedPuts;
@@ -167,7 +201,8 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public bool ChecksTransactionalMd5 { get; set; } = true;
     public DestinationCapabilities Capabilities => Skybridge.Providers.AzureBlob.AzureBlockBlob.Capabilities with
     {
-        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
+        CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListAfter = OffersListAfter ? this : null,
+        ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
         StreamedPut = TakesStreamedPuts ? this : null,
     };
 
@@ -179,7 +214,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     private readonly ConcurrentDictionary<(string, string), byte[]> _staged = sameContainerAs?._staged ?? new();
 
     /// <summary>Another view of the same container, at another prefix.</summary>
-    public FakeDestination At(string otherPrefix) => new(otherPrefix, this) { UrlLimit = UrlLimit };
+    public FakeDestination At(string otherPrefix) => new(otherPrefix, this) { UrlLimit = UrlLimit, OffersListAfter = OffersListAfter };
     public int Puts, Commits, StagedBlocks, StagedWithoutMd5, Deletes;
     public Func<string, Exception?>? FailWrite;
     public readonly List<List<string>> CommittedIds = [];
@@ -188,13 +223,18 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public string Prefix => prefix;
 
     /// <summary>Like Azure: the store orders names by UTF-16 code units, and the listing restores UTF-8 order as the Azure destination does.</summary>
-    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsStoredAsync(ct), b => b.Name, ct);
+    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsStoredAsync(null, ct), b => b.Name, ct);
 
-    private async IAsyncEnumerable<DestinationBlob> ListAsStoredAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>Like Azure's startFrom: the store's (UTF-16) order from a name on, inclusive, put back in UTF-8 order as the Azure destination does.</summary>
+    public IAsyncEnumerable<DestinationBlob> ListAfterAsync(string after, CancellationToken ct)
+        => Utf16ListingOrder.ListAfter(from => ListAsStoredAsync(from, ct), b => b.Name, after, ct);
+
+    private async IAsyncEnumerable<DestinationBlob> ListAsStoredAsync(string? startFrom, [EnumeratorCancellation] CancellationToken ct)
     {
         List<DestinationBlob> snapshot;
-        lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal)).Select(b => ToBlob(b.Key, b.Value)).ToList();
-        foreach (var b in snapshot) { await Task.Yield(); yield return b; }
+        lock (Blobs) snapshot = Blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal) && (startFrom is null || string.CompareOrdinal(b.Key, startFrom) >= 0))
+            .Select(b => ToBlob(b.Key, b.Value)).ToList();
+        foreach (var b in snapshot) { await Task.Yield(); Interlocked.Increment(ref Listed); yield return b; }
     }
 
     private static DestinationBlob ToBlob(string name, (byte[] Data, BlobWrite Write, DateTimeOffset Modified) b)

@@ -11,11 +11,11 @@ using Skybridge.Transfer;
 namespace Skybridge.Providers.AzureBlob;
 
 /// <summary>
-/// <see cref="IBlobDestination"/> over Azure.Storage.Blobs: flat listing with metadata, Put Blob
+/// <see cref="IBlobDestination"/> over Azure.Storage.Blobs: flat listing with metadata (from a name on, with startFrom), Put Blob
 /// and Put Block (with a transactional MD5 when asked), Put Block List with Content-MD5/properties/metadata/tags.
 /// The SDK's retry policy (exponential back-off) handles transient failures.
 /// </summary>
-public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut
+public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination
 {
     /// <inheritdoc/>
     public string Describe => location.ToString();
@@ -86,6 +86,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         CopyFromUrl = FromUrl,
         CopySourceUrlLimit = Transfer.ServiceSide.PresignPolicy.CopySourceLimit,
         StagedBlocks = this,
+        ListAfter = this,
         ListingCarriesMetadata = true,
         TransactionalMd5 = true,
         StreamedPut = this,
@@ -115,11 +116,26 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         => uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>Azure lists names in UTF-16 order; the contract (and S3) is UTF-8 order, which <see cref="Utf16ListingOrder"/> restores.</summary>
-    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsAzureOrdersAsync(ct), b => b.Name, ct);
+    public IAsyncEnumerable<DestinationBlob> ListAsync(CancellationToken ct) => Utf16ListingOrder.InUtf8Order(ListAsAzureOrdersAsync(null, ct), b => b.Name, ct);
 
-    private async IAsyncEnumerable<DestinationBlob> ListAsAzureOrdersAsync([EnumeratorCancellation] CancellationToken ct)
+    /// <summary>
+    /// List Blobs with <c>startFrom</c> (inclusive, in Azure's UTF-16 order), moved back where UTF-8
+    /// order needs it (<see cref="Utf16ListingOrder.ListAfter"/>): one planning page lists the
+    /// destination from its own start, not from the prefix's.
+    /// </summary>
+    public IAsyncEnumerable<DestinationBlob> ListAfterAsync(string after, CancellationToken ct)
+        => Utf16ListingOrder.ListAfter(from => ListAsAzureOrdersAsync(from, ct), b => b.Name, after, ct);
+
+    /// <summary>
+    /// The blobs under the prefix in Azure's order, from <paramref name="startFrom"/> on when it lies
+    /// inside the prefix (a start outside it is not sent: the whole prefix is listed and the caller
+    /// drops what it does not want).
+    /// </summary>
+    private async IAsyncEnumerable<DestinationBlob> ListAsAzureOrdersAsync(string? startFrom, [EnumeratorCancellation] CancellationToken ct)
     {
-        var pages = container.GetBlobsAsync(new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = Prefix }, ct).AsPages(pageSizeHint: 5000);
+        var options = new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = Prefix };
+        if (startFrom is not null && startFrom.Length > Prefix.Length && startFrom.StartsWith(Prefix, StringComparison.Ordinal)) options.StartFrom = startFrom;
+        var pages = container.GetBlobsAsync(options, ct).AsPages(pageSizeHint: 5000);
         await using var e = pages.GetAsyncEnumerator(ct);
         while (true)
         {

@@ -5,7 +5,20 @@ using Skybridge.Transfer;
 namespace Skybridge.Providers.S3;
 
 /// <summary>One page of ListObjectsV2: objects, common prefixes (with a delimiter) and the continuation.</summary>
-internal sealed record ListPage(IReadOnlyList<SourceObject> Objects, IReadOnlyList<string> CommonPrefixes, string? NextToken);
+internal sealed record ListPage(IReadOnlyList<SourceObject> Objects, IReadOnlyList<string> CommonPrefixes, string? NextToken)
+{
+    /// <summary>Objects and common prefixes of the page merged in key order (each list is sorted; S3 returns them apart).</summary>
+    public IEnumerable<(SourceObject? Object, string? Prefix)> InKeyOrder()
+    {
+        int i = 0, j = 0;
+        while (i < Objects.Count || j < CommonPrefixes.Count)
+        {
+            bool takeObject = j >= CommonPrefixes.Count
+                || (i < Objects.Count && Utf8Ordinal.Instance.Compare(Objects[i].Key, CommonPrefixes[j]) < 0);
+            yield return takeObject ? (Objects[i++], null) : (null, CommonPrefixes[j++]);
+        }
+    }
+}
 
 /// <summary>Fetches one page: (prefix, delimiter or null, continuation or null) -> page.</summary>
 internal delegate Task<ListPage> ListPageFunc(string prefix, string? delimiter, string? continuation, CancellationToken ct);
@@ -84,15 +97,7 @@ internal static class PrefixFanOut
 
     /// <summary>Objects and folders of one top-level page, in key order.</summary>
     private static IEnumerable<Entry> MergePage(ListPage page)
-    {
-        int i = 0, j = 0;
-        while (i < page.Objects.Count || j < page.CommonPrefixes.Count)
-        {
-            bool takeObject = j >= page.CommonPrefixes.Count
-                || (i < page.Objects.Count && Utf8Ordinal.Instance.Compare(page.Objects[i].Key, page.CommonPrefixes[j]) < 0);
-            yield return takeObject ? new Entry { Object = page.Objects[i++] } : new Entry { Prefix = page.CommonPrefixes[j++] };
-        }
-    }
+        => page.InKeyOrder().Select(e => new Entry { Object = e.Object, Prefix = e.Prefix });
 
     private static async Task Fill(ListPageFunc listPage, string prefix, ChannelWriter<SourceObject> writer, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Amazon.Runtime;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -12,15 +13,16 @@ namespace Skybridge.Providers.S3;
 /// policy handles throttling and transient HTTP failures; this class only retries a body that broke
 /// off mid-stream (which the SDK cannot replay).
 /// </summary>
-public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource, IStreamingSource
+public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing
 {
     /// <summary>Presigns URLs for service-side copies (null: this source is read by streaming only).</summary>
     public Transfer.ServiceSide.IPresigningSource? Presigner { get; init; }
 
-    /// <summary>S3: listing after a key, ETags that are MD5s or multipart ETags, objects up to 5 TiB; presigning when configured.</summary>
+    /// <summary>S3: listing after a key and by folder (delimiter '/'), ETags that are MD5s or multipart ETags, objects up to 5 TiB; presigning when configured.</summary>
     public SourceCapabilities Capabilities => _capabilities ??= new SourceCapabilities
     {
         ListAfter = this,
+        Folders = this,
         Presigner = Presigner,
         Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
         MaxObjectSize = 5L << 40,
@@ -50,6 +52,23 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
     /// <summary>A resumed job's listing: only keys after <paramref name="startAfter"/> are requested (StartAfter).</summary>
     public IAsyncEnumerable<SourceObject> ListAfterAsync(string startAfter, CancellationToken ct)
         => PrefixFanOut.ListAsync(StartAfterListing.Wrap(ListPageAsync, startAfter), location.Prefix, ListParallelism, bufferPerPrefix: 2000, ct);
+
+    /// <summary>
+    /// One level under <paramref name="prefix"/>: ListObjectsV2 with delimiter '/', objects and common
+    /// prefixes merged in key order; after a key as <see cref="StartAfterListing"/> does it (a folder
+    /// holding the key is kept, whatever the server does with StartAfter inside a folder).
+    /// </summary>
+    public async IAsyncEnumerable<FolderEntry> ListLevelAsync(string prefix, string? startAfter, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ListPageFunc listPage = startAfter is null ? (p, d, c, t) => ListPageAsync(p, d, c, null, t) : StartAfterListing.Wrap(ListPageAsync, startAfter);
+        string? continuation = null;
+        do
+        {
+            var page = await listPage(prefix, "/", continuation, ct).ConfigureAwait(false);
+            foreach (var (obj, folder) in page.InKeyOrder()) yield return obj is not null ? new FolderEntry(obj.Key, false) : new FolderEntry(folder!, true);
+            continuation = page.NextToken;
+        } while (continuation is not null);
+    }
 
     /// <summary>The object as a listing shows it now (ListObjectsV2 with the key as prefix: its first entry is the key itself).</summary>
     public async Task<SourceObject?> GetAsync(string key, CancellationToken ct)

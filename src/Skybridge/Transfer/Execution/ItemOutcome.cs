@@ -20,14 +20,22 @@ public enum ProofKind
     /// destination checked the bytes on arrival (a mismatch commits nothing); nothing hashed here.
     /// </summary>
     Md5ByDestination,
+    /// <summary>
+    /// A multipart source copied in blocks that are its parts: each part's MD5 was computed once, by
+    /// the worker that staged it (in parallel), and sent as that block's transactional MD5; the
+    /// multipart ETag rebuilt from those MD5s equals the source's, checked before the commit. No
+    /// whole-object MD5 exists (the blob records the proof instead of a Content-MD5).
+    /// </summary>
+    CompositeEtag,
 }
 
 /// <summary>The names the report, the summary and the JSON output give each <see cref="ProofKind"/>.</summary>
 public static class ProofNames
 {
-    /// <summary>"md5-by-destination", "md5", "multipart-etag", "service-md5", "block-md5-only", "service-unverified" or "unverified".</summary>
+    /// <summary>"md5-by-destination", "composite-etag", "md5", "multipart-etag", "service-md5", "block-md5-only", "service-unverified" or "unverified".</summary>
     public static string Of(ProofKind proof) => proof switch
     {
+        ProofKind.CompositeEtag => "composite-etag",
         ProofKind.Md5 => "md5",
         ProofKind.MultipartEtag => "multipart-etag",
         ProofKind.Md5ByDestination => "md5-by-destination",

@@ -170,10 +170,15 @@ public sealed class Planner(IObjectSource source, IBlobDestination destination, 
         return _range.Through is { } through ? Through(listed, o => o.Key, through, ct) : listed;
     }
 
-    /// <summary>The destination listing has no start-after here: names up to the watermark's blob name are dropped as they stream by.</summary>
+    /// <summary>
+    /// The blobs after <paramref name="after"/>'s blob name (List Blobs startFrom where the destination
+    /// has it: a range or page late in a big prefix does not relist everything before it), up to the range's end.
+    /// </summary>
     private IAsyncEnumerable<DestinationBlob> ListDestination(string? after, CancellationToken ct)
     {
-        var listed = after is null ? destination.ListAsync(ct) : After(destination.ListAsync(ct), d => d.Name, destination.Prefix + Relative(after), ct);
+        var from = after is null ? null : destination.Prefix + Relative(after);
+        var listed = from is null ? destination.ListAsync(ct)
+            : After(destination.Capabilities.ListAfter is { } r ? r.ListAfterAsync(from, ct) : destination.ListAsync(ct), d => d.Name, from, ct);
         return _range.Through is { } through ? Through(listed, d => d.Name, destination.Prefix + Relative(through), ct) : listed;
     }
 

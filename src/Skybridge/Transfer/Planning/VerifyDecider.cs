@@ -14,8 +14,10 @@ internal static class VerifyDecider
         if (dst is null) return (ItemAction.Missing, ItemReason.NotInDestination, null);
         if (dst.Size != src.Size) return (ItemAction.Mismatch, ItemReason.VerifySizeDiffers, $"source {src.Size}, destination {dst.Size}");
         if (deep) return (ItemAction.DeepVerify, ItemReason.BytesMatch, null);
-        // A multipart source copied service-side has no Content-MD5: no byte passed through this host to compute it.
-        var unhashed = dst.ContentMd5 is null && !src.ETagIsMd5 && dst.WroteServiceSide;
+        // A multipart source copied service-side has no Content-MD5: no byte passed through this host
+        // to compute it; nor has one copied part by part (it records its proof): its parts were hashed, never the whole.
+        var byParts = dst.RecordedProof;
+        var unhashed = dst.ContentMd5 is null && !src.ETagIsMd5 && (dst.WroteServiceSide || byParts is not null);
         if (dst.ContentMd5 is null && !unhashed) return (ItemAction.Mismatch, ItemReason.NoContentMd5, null);
         var recordedEtag = dst.RecordedSourceETag;
         if (src.ETagIsMd5 && (recordedEtag is null || recordedEtag == CompositeEtag.Normalize(src.ETag)))
@@ -29,6 +31,8 @@ internal static class VerifyDecider
         if (recordedEtag != CompositeEtag.Normalize(src.ETag))
             return (ItemAction.Mismatch, recordedEtag is null ? ItemReason.NoRecordedEtagUseDeep : ItemReason.RecordedEtagDiffers, null);
         return (ItemAction.Match, ItemReason.RecordedEtagEqual,
-            unhashed ? " (copied service-side: bytes not hashed, verify --hash reads both sides)" : "");
+            !unhashed ? ""
+            : byParts is not null ? $" (copied part by part, {byParts}: no whole-object MD5 was computed; verify --hash reads both sides)"
+            : " (copied service-side: bytes not hashed, verify --hash reads both sides)");
     }
 }

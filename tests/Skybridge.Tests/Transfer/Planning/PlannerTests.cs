@@ -47,6 +47,41 @@ public class PlannerTests
         Assert.Equal([prefix + "a0", prefix + "b/3", prefix + "zz"], parts.Where(i => i.Action == ItemAction.Extra).Select(i => i.BlobName!).Order(StringComparer.Ordinal));
     }
 
+    /// <summary>
+    /// A range late in a prefix (a distributed migration's later partitions and pages) lists the
+    /// destination from its own start where the destination can (List Blobs startFrom), not from the
+    /// prefix's start: the same items, a fraction of the blobs listed. Before, every page of a
+    /// partition re-listed the destination from the prefix's start (quadratic).
+    /// </summary>
+    [Theory]
+    [InlineData("")]
+    [InlineData("pre/")]
+    public async Task A_late_range_lists_the_destination_from_its_start_with_the_same_items(string prefix)
+    {
+        var src = new FakeSource(prefix: prefix);
+        var dst = new FakeDestination(prefix);
+        for (int i = 0; i < 200; i++)
+        {
+            var key = $"{prefix}k{i:D4}";
+            src.Put(key, Encoding.UTF8.GetBytes(key));
+            if (i % 10 != 3) dst.Blobs[key] = ([1], new BlobWrite { ContentMd5 = MD5.HashData(new byte[] { 1 }) }, DateTimeOffset.UtcNow);
+        }
+        dst.Blobs[prefix + "k0180x"] = ([1], new BlobWrite { ContentMd5 = MD5.HashData(new byte[] { 1 }) }, DateTimeOffset.UtcNow); // an extra inside the range
+        var range = new KeyRange(prefix + "k0179", prefix + "k0189");
+
+        var fromStart = await Plan(src, dst, range);
+        var listedFromStart = dst.Listed;
+        dst.OffersListAfter = true;
+        dst.Listed = 0;
+        var fromRange = await Plan(src, dst, range);
+
+        Assert.Equal(fromStart.Select(i => (i.Action, i.Name, i.Reason)), fromRange.Select(i => (i.Action, i.Name, i.Reason)));
+        Assert.Equal(10, fromRange.Count(i => i.Source is not null));
+        Assert.Contains(fromRange, i => i.Action == ItemAction.Extra && i.BlobName == prefix + "k0180x");
+        Assert.True(listedFromStart >= 150, $"without startFrom the listing began at the prefix: {listedFromStart} blobs");
+        Assert.True(dst.Listed <= 12, $"from the range's start the destination listed {dst.Listed} blobs (the range holds 10 + 1 extra, and the first one past it)");
+    }
+
     [Fact]
     public async Task Planning_reads_no_object_and_writes_nothing()
     {

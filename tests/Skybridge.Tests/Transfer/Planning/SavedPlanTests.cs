@@ -23,12 +23,7 @@ public sealed class SavedPlanTests : IDisposable
         Concurrency = 4,
     };
 
-    private static byte[] Bytes(int n, int seed)
-    {
-        var b = new byte[n];
-        new Random(seed).NextBytes(b);
-        return b;
-    }
+    private static byte[] Bytes(int n, int seed) => Skybridge.Contracts.ContractData.Bytes(n, seed);
 
     private static FakeSource Seed()
     {

@@ -146,7 +146,7 @@ public class TransferItemJsonTests
             Assert.Equal(blob.Write.Tags.OrderBy(m => m.Key), dst.Blobs[name].Write.Tags.OrderBy(m => m.Key));
         }
         Assert.Equal(referenceReport.Entries.OrderBy(e => e.SourceKey, StringComparer.Ordinal), report.OrderBy(e => e.SourceKey, StringComparer.Ordinal));
-        Assert.Contains(report, e => e.Outcome == Outcome.Copied && e.SourceKey == "multi.bin" && e.Reason!.Contains("verified by multipart-etag"));
+        Assert.Contains(report, e => e.Outcome == Outcome.Copied && e.SourceKey == "multi.bin" && e.Reason!.Contains("verified by composite-etag"));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public class TransferItemJsonTests
         var outcome = await executor.ExecuteAsync(item, CancellationToken.None);
         var back = TransferItemJson.ReadOutcome(TransferItemJson.Serialize(outcome));
 
-        Assert.Equal(ProofKind.MultipartEtag, back.Proof);
+        Assert.Equal(ProofKind.CompositeEtag, back.Proof); // its parts were its blocks
         Assert.Equal((Outcome.Copied, outcome.Reason, 4200L, 0L), (back.Status, back.Reason, back.BytesThroughHost, back.BytesServiceSide));
         Assert.Equal(outcome.Md5, back.Md5);
         Assert.Equal((outcome.Copy!.IntegrityCheck, outcome.Copy.Mode, outcome.Copy.IsUnverified), (back.Copy!.IntegrityCheck, back.Copy.Mode, back.Copy.IsUnverified));
