@@ -164,12 +164,9 @@ public sealed class TransferEngine
             },
             execute: (item, token) => ApplyOneAsync(item, executor, outcomes, token), ct).ConfigureAwait(false);
 
-        string? refused = _stats.Failed > 0 && deletes.Count > 0 ? FailuresBlockDeletes : null;
-        if (refused is not null)
-            foreach (var d in deletes) outcomes.Finished(d, ItemOutcome.Settled(Outcome.Skipped, ReasonText.Render(ItemReason.DeleteRefused, refused)));
-        else
-            await Parallel.ForEachAsync(deletes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = ct },
-                async (d, token) => await ApplyOneAsync(d, executor, outcomes, token).ConfigureAwait(false)).ConfigureAwait(false);
+        var refused = _stats.Failed > 0 && deletes.Count > 0 ? FailuresRefuseDeletes(_stats.Failed) : null;
+        if (refused is not null) ReportRefused(deletes, refused, outcomes);
+        else await InParallelAsync(deletes, (d, token) => ApplyOneAsync(d, executor, outcomes, token), ct).ConfigureAwait(false);
         return Result(mode, refused);
     }
 
@@ -306,8 +303,7 @@ public sealed class TransferEngine
         var refused = DeleteGuard(mode, _options, _stats.Failed, extras.Count, sourcesInScope);
         if (refused is not null)
         {
-            foreach (var d in extras)
-                outcomes.Finished(d, ItemOutcome.Settled(Outcome.Skipped, ReasonText.Render(ItemReason.DeleteRefused, refused)));
+            ReportRefused(extras, refused, outcomes);
             return refused;
         }
         var deletes = extras.Select(d => d with { Action = ItemAction.Delete }).ToList();
@@ -317,12 +313,20 @@ public sealed class TransferEngine
             foreach (var d in deletes) outcomes.Finished(d, ItemOutcome.Settled(Outcome.WouldDelete, d.Text));
             return null;
         }
-        await Parallel.ForEachAsync(deletes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = ct },
-            async (d, token) => outcomes.Finished(d, await executor.ExecuteAsync(d, token).ConfigureAwait(false))).ConfigureAwait(false);
+        await InParallelAsync(deletes, async (d, token) => outcomes.Finished(d, await executor.ExecuteAsync(d, token).ConfigureAwait(false)), ct).ConfigureAwait(false);
         return null;
     }
 
-    private string FailuresBlockDeletes => FailuresRefuseDeletes(_stats.Failed);
+    /// <summary>Deletes a guard refused: each reported as skipped, with the guard's reason.</summary>
+    private static void ReportRefused(List<TransferItem> deletes, string refused, OutcomeStream outcomes)
+    {
+        foreach (var d in deletes) outcomes.Finished(d, ItemOutcome.Settled(Outcome.Skipped, ReasonText.Render(ItemReason.DeleteRefused, refused)));
+    }
+
+    /// <summary>Runs <paramref name="delete"/> on each item, <see cref="TransferOptions.Concurrency"/> at once.</summary>
+    private Task InParallelAsync(List<TransferItem> deletes, Func<TransferItem, CancellationToken, Task> delete, CancellationToken ct)
+        => Parallel.ForEachAsync(deletes, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = ct },
+            async (d, token) => await delete(d, token).ConfigureAwait(false));
 
     private static string FailuresRefuseDeletes(long failed) => $"{failed} object(s) failed; deletes are skipped so a partial source view never removes data";
 
