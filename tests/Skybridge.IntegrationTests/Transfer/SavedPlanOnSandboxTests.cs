@@ -34,6 +34,7 @@ public sealed class SavedPlanOnSandboxTests(SandboxFixture sandbox)
     private async Task<SortedDictionary<string, string>> BlobsAsync(string prefix)
     {
         var container = Inspector();
+        await container.CreateIfNotExistsAsync(); // on a fresh sandbox this test may be the first to look
         var blobs = new SortedDictionary<string, string>(StringComparer.Ordinal);
         await foreach (var b in container.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix, Traits = BlobTraits.Metadata | BlobTraits.Tags }))
         {
