@@ -147,9 +147,11 @@ run_scaling() {
     [ "$copied" = 32 ] && [ "$failed" = 0 ] || log "scaling: $w worker(s) copied $copied, failed $failed (expected 32, 0)"
     [ -n "$t1" ] || t1=$secs
     rows+=("$($PY -c 'import sys; w,c,b,secs,t1=sys.argv[1:]; print(f"| {w} | {int(c)} | {int(b)/2**30:.2f} | {float(secs):.1f} | {int(b)/float(secs)/2**20:.1f} | {int(b)/float(secs)/2**20/int(w):.1f} | {float(t1)/float(secs):.2f}x |")' "$w" "$copied" "$bytes" "$secs" "$t1")")
-    $PY "$TOOLS" drop "$ACCOUNT_URL" "$AZ_SAS" "$container"   # Azurite keeps blobs in RAM
   done
   up_after=$(uptime)
+  # Dropped only now: Azurite keeps blobs in RAM, and after a big container was deleted it stopped answering
+  # for minutes in this session (2026-12-01, twice): not in the middle of the runs being compared.
+  for w in 1 2 4; do $PY "$TOOLS" drop "$ACCOUNT_URL" "$AZ_SAS" "bench-scale-$RUN_ID-w$w"; done
   [ "$KEEP" = 1 ] || $PY "$BENCH/seed.py" --delete scale2g >&2
   {
     echo "| workers | objects | GiB | seconds | MiB/s | MiB/s per worker | speed-up |"
