@@ -226,7 +226,7 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
     public static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
     /// <summary>The proofs that compare a copy with its source (<c>ProofNames</c>): anything else counts as unverified.</summary>
-    public static readonly string[] VerifiedProofs = ["md5-by-destination", "composite-etag", "md5", "multipart-etag", "service-md5"];
+    public static readonly string[] VerifiedProofs = ["md5-by-destination", "composite-etag", "crc64", "md5", "multipart-etag", "service-md5"];
 
     /// <summary>
     /// Every copied row of a report ended verified, with its proof named ("verified by PROOF"), and
