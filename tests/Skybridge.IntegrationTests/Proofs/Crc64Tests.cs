@@ -1,3 +1,7 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Security.Cryptography;
 using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
@@ -16,7 +20,7 @@ namespace Skybridge.IntegrationTests.Proofs;
 /// A byte flipped in a GET body, a Put Block body or a Put Blob body is refused and never committed.
 /// </summary>
 [Collection("sandbox")]
-public sealed class Crc64Tests(SandboxFixture sandbox)
+public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestOutputHelper output)
 {
     private readonly ReliabilityKit _kit = new(sandbox);
 
@@ -133,6 +137,100 @@ public sealed class Crc64Tests(SandboxFixture sandbox)
                 Assert.Equal(["mp.bin"], stored.Keys);
                 Assert.Contains("verified by crc64", Str(rows["mp.bin"], "reason"));
                 return;
+        }
+    }
+
+    /// <summary>
+    /// The CPU this host spends on one multipart copy to the benchmark's blackhole sink (verification
+    /// on: it checks every x-ms-content-crc64 / Content-MD5 as Azure does), the same object both ways:
+    /// behind the CRC64 stand-in with --dest-crc64 on (crc64: each 8 MiB block CRC'd once, in
+    /// parallel, and sent as its x-ms-content-crc64) and straight from RGW (multipart-etag: the whole
+    /// object MD5-hashed in order, as every such copy cost before; --upload-checksum none, as the
+    /// benchmark runs). /usr/bin/time -v of the CLI process; the figures (and the load) go to
+    /// .artifacts/reliability/crc64-cpu-{MiB}mib.json. 128 MiB by default, SKYBRIDGE_CRC64_MEASURE_MIB for another size.
+    /// </summary>
+    [Fact]
+    public async Task A_multipart_copy_by_crc64_hashes_no_whole_object_measured_against_the_whole_object_md5()
+    {
+        var prefix = NewPrefix("crc64cpu");
+        var mib = int.TryParse(Environment.GetEnvironmentVariable("SKYBRIDGE_CRC64_MEASURE_MIB"), out var m) && m >= 16 ? m : 128;
+        int[] layout = [.. Enumerable.Repeat(8 * MiB, mib / 8)];
+        using var sink = await StartBlackholeAsync();
+        try
+        {
+            var env = await _kit.IsolatedEnvAsync();
+            var data = RandomBytes(layout.Sum(), 54);
+            await sandbox.PutMultipartAsync(prefix + "mp.bin", data, layout);
+            await using var s3 = new FaultProxy(new Uri(sandbox.S3Endpoint), ProxyFlavor.S3);
+            var crcs = new Crc64StandIn(s3);
+            await crcs.AddAsync(sandbox.AdminS3(), sandbox.Bucket, prefix + "mp.bin");
+            var figures = new Dictionary<string, object> { ["uptime_before"] = File.ReadAllText("/proc/loadavg").Trim() };
+            foreach (var (name, endpoint, proof, extra) in new[]
+            {
+                ("crc64", s3.Url.ToString(), "crc64", new[] { "--dest-crc64", "on" }),
+                ("whole-object-md5", sandbox.S3Endpoint, "multipart-etag", new[] { "--upload-checksum", "none" }),
+            })
+            {
+                using (var create = new HttpRequestMessage(HttpMethod.Put, $"{sink.Url}devstoreaccount1/{name}?restype=container"))
+                    Assert.True((await sink.Http.SendAsync(create)).IsSuccessStatusCode);
+                var (rc, stdout, stderr) = await sandbox.RunProcessAsync("/usr/bin/time", ["-v", "dotnet", SandboxFixture.CliDll,
+                    "copy", _kit.Src(prefix), $"{sink.Url}devstoreaccount1/{name}/", "--dest-sas", "sv=2025-01-05&sig=blackhole-ignores-it",
+                    "--s3-endpoint", endpoint, "--sts-endpoint", sandbox.StsEndpoint, "--mode", "stream", "--output", "json", "--progress", "none", .. extra], env,
+                    TimeSpan.FromMinutes(6));
+                Assert.True(rc == 0, stdout + stderr);
+                Assert.Equal(1, Json(new CliResult(rc, stdout, stderr)).GetProperty("proofs").GetProperty(proof).GetInt32());
+                double Field(string label) => double.Parse(stderr.Split('\n').Single(l => l.Trim().StartsWith(label, StringComparison.Ordinal)).Split(':').Last().Trim(), CultureInfo.InvariantCulture);
+                var cpu = Field("User time (seconds)") + Field("System time (seconds)");
+                figures[name] = new { cpu_s = cpu, cpu_s_per_gb = cpu / (data.Length / 1e9), max_rss_mb = Field("Maximum resident set size (kbytes)") / 1024 };
+                output.WriteLine($"{name}: {cpu:F2} CPU s, {cpu / (data.Length / 1e9):F2} CPU-s/GB");
+            }
+            Assert.Equal(1, crcs.Answered); // only the crc64 run asked
+            // The sink checked CRC64s (the crc64 run's blocks) and refused none.
+            var stats = System.Text.Json.JsonDocument.Parse(await sink.Http.GetStringAsync($"{sink.Url}_blackhole/stats")).RootElement;
+            Assert.True(stats.GetProperty("crc64VerifiedBytes").GetInt64() >= data.Length, stats.ToString());
+            Assert.Equal(0, stats.GetProperty("crc64Mismatches").GetInt64());
+            figures["object"] = new { bytes = data.Length, parts = layout.Length, uptime_after = File.ReadAllText("/proc/loadavg").Trim() };
+            _kit.Figures($"crc64-cpu-{mib}mib", figures);
+        }
+        finally { await _kit.CleanupAsync(prefix); }
+    }
+
+    /// <summary>The benchmark's blackhole sink as a process of this test (verification on), on a free port; built first if needed.</summary>
+    private async Task<Blackhole> StartBlackholeAsync()
+    {
+        var project = Path.Combine(sandbox.RepoRoot, "bench", "Skybridge.Bench.Blackhole");
+        var dll = Path.Combine(project, "bin", "Release", "net10.0", "Skybridge.Bench.Blackhole.dll");
+        if (!File.Exists(dll))
+        {
+            var (rc, o, e) = await sandbox.RunProcessAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"], timeout: TimeSpan.FromMinutes(5));
+            Assert.True(rc == 0, o + e);
+        }
+        int port;
+        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
+        var process = Process.Start(new ProcessStartInfo("dotnet", [dll, "--port", port.ToString(CultureInfo.InvariantCulture)])
+            { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var sink = new Blackhole(process, new Uri($"http://127.0.0.1:{port}/"));
+        for (int i = 0; i < 100; i++)
+        {
+            try { if ((await sink.Http.GetAsync($"{sink.Url}healthz")).IsSuccessStatusCode) return sink; }
+            catch (HttpRequestException) { }
+            await Task.Delay(100);
+        }
+        sink.Dispose();
+        throw new InvalidOperationException("the blackhole sink did not start");
+    }
+
+    private sealed class Blackhole(Process process, Uri url) : IDisposable
+    {
+        public Uri Url => url;
+        public HttpClient Http { get; } = new();
+
+        public void Dispose()
+        {
+            Http.Dispose();
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit(5000);
+            process.Dispose();
         }
     }
 }
