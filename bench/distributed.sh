@@ -226,7 +226,7 @@ run_kill() {
     local rerun_batch="n/a"
     if [ -n "$batch" ]; then
       # Its outcomes came from a later attempt: every line re-decided ("an earlier attempt of ...")
-      rerun_batch=$(curl -fsS "$ACCOUNT_URL/$HUB_CONTAINER/$batch.outcomes.jsonl?$AZ_SAS" | $PY -c 'import sys; l=[x for x in sys.stdin if x.strip()]; print(f"{sum(1 for x in l if "an earlier attempt of" in x)}/{len(l)}")')
+      rerun_batch=$(curl -fsS "$ACCOUNT_URL/$HUB_CONTAINER/$batch.outcomes.jsonl?$AZ_SAS" | $PY -c 'import sys; l=[x for x in sys.stdin if x.strip()]; n=sum(1 for x in l if "an earlier attempt of" in x); print(f"{n}/{len(l)}")')
     fi
     kills+=("| $k | ${batch:+mid-batch }${batch:-random} | $($PY -c "print(f'{$t - $t0:.0f}')") | $done_at | $(cat "$OUT/kill-$k-committed.txt") | $(wc -l <"$OUT/kill-$k-inflight.txt") | $rerun_batch | $rec |")
     batch=""

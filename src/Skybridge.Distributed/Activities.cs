@@ -115,15 +115,19 @@ internal sealed class ExecuteBatchActivity(MigrationRuntime runtime) : AsyncTask
     {
         if (rerun)
         {
-            // The destination decides: a blob that records this source ETag was committed by the earlier attempt.
+            // The destination decides, as for a saved plan applied again (PlanRecheck): a blob that records
+            // this source version was committed by the earlier attempt (whatever --overwrite says); one
+            // written or removed by someone else since planning fails its item instead of being overwritten.
             var existing = await served.Destination.GetAsync(item.BlobName!, ct).ConfigureAwait(false);
-            if (served.Spec.Options.Decider.Decide(item.Source!, existing).Kind == DecisionKind.Skip)
+            var revised = PlanRecheck.Revise(item, existing);
+            if (revised.Reason == ItemReason.AppliedBefore)
                 return new OutcomeRecord(item, new ItemOutcome
                 {
                     Status = Outcome.Copied,
                     Reason = $"{item.Text}; committed by an earlier attempt of this batch (the blob records the source ETag)",
                     Md5 = existing?.ContentMd5,
                 });
+            if (revised.Action != ItemAction.Copy) return new OutcomeRecord(revised, TransferEngine.Settle(revised));
             var again = await served.Executor.ExecuteAsync(item, ct).ConfigureAwait(false);
             return new OutcomeRecord(item, again with { Reason = again.Reason + "; executed again: in flight when an earlier attempt of its batch stopped" }) { Rerun = true };
         }

@@ -22,7 +22,9 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
 {
     private MigrationProgress _progress = new(0, 0, new BatchTotals());
 
-    public static string PartitionId(string migrationId, int index) => $"{migrationId}:p{index:D5}";
+    public static string PartitionId(string migrationId, int index) => $"{PartitionIdPrefix(migrationId)}{index:D5}";
+    /// <summary>What every partition id of the migration starts with, and no other instance's (a migration id has no ':').</summary>
+    public static string PartitionIdPrefix(string migrationId) => migrationId + ":p";
 
     public override async Task<string> RunTask(OrchestrationContext context, string input)
     {

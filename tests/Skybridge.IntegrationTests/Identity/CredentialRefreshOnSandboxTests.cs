@@ -46,7 +46,10 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
                 catch (Exception e)
                 {
                     Interlocked.Increment(ref failures);
-                    errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name}: {e.Message} <- {e.InnerException?.GetType().Name}: {e.InnerException?.Message}");
+                    // An HTTP error without a body has an empty Message: the status and error code say what it was.
+                    var service = e as Amazon.Runtime.AmazonServiceException;
+                    errors.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {e.GetType().Name} (HTTP {(int?)service?.StatusCode}, {service?.ErrorCode}, {service?.ErrorType}, request {service?.RequestId}): "
+                        + $"{e.Message} <- {e.InnerException?.GetType().Name}: {e.InnerException?.Message}");
                 }
             }
         }));
