@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
@@ -61,9 +59,7 @@ public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestO
 
         int flipped = 0, blocksWithoutMd5 = 0;
         if (flip == Flip.GetBody)
-            s3.OnResponse = (r, status, body) => r.Method == "GET" && status is 200 or 206 && r.Path.Contains(prefix.TrimEnd('/'), StringComparison.Ordinal) && body.Length > 0
-                ? FlipExtensions.Flipped(body).Also(() => Interlocked.Increment(ref flipped))
-                : body;
+            s3.OnResponse = FlipExtensions.GetBodiesFlipped(prefix, () => Interlocked.Increment(ref flipped));
         blob.OnRequest = (r, _) =>
         {
             // The first block of mp.bin only; Put Blob: a PUT of a blob (no comp=, no restype=) with a body.
@@ -205,8 +201,7 @@ public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestO
             var (rc, o, e) = await sandbox.RunProcessAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"], timeout: TimeSpan.FromMinutes(5));
             Assert.True(rc == 0, o + e);
         }
-        int port;
-        using (var l = new TcpListener(IPAddress.Loopback, 0)) { l.Start(); port = ((IPEndPoint)l.LocalEndpoint).Port; }
+        var port = FreePort();
         var process = Process.Start(new ProcessStartInfo("dotnet", [dll, "--port", port.ToString(CultureInfo.InvariantCulture)])
             { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var sink = new Blackhole(process, new Uri($"http://127.0.0.1:{port}/"));

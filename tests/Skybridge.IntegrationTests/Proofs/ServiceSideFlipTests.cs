@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
@@ -54,9 +52,7 @@ public sealed class ServiceSideFlipTests(SandboxFixture sandbox)
         foreach (var name in Singles.Keys.Concat(Multiparts.Keys)) await crcs.AddAsync(sandbox.AdminS3(), sandbox.Bucket, prefix + name);
         int flipped = 0;
         if (flip)
-            s3.OnResponse = (r, status, body) => r.Method == "GET" && status is 200 or 206 && r.Path.Contains(prefix.TrimEnd('/'), StringComparison.Ordinal) && body.Length > 0
-                ? FlipExtensions.Flipped(body).Also(() => Interlocked.Increment(ref flipped))
-                : body;
+            s3.OnResponse = FlipExtensions.GetBodiesFlipped(prefix, () => Interlocked.Increment(ref flipped));
 
         var ca = Path.Combine(sandbox.RepoRoot, ".sandbox", "ca");
         var log = TempPath(".log");
@@ -103,12 +99,5 @@ public sealed class ServiceSideFlipTests(SandboxFixture sandbox)
         Assert.Contains("Md5Mismatch", Str(rows["plain.bin"], "reason"));
         foreach (var name in byCrc) Assert.Contains("CRC64 check failed", Str(rows[name], "reason"));
         Assert.Empty(stored); // nothing committed
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }

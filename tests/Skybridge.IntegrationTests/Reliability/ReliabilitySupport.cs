@@ -250,6 +250,14 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
         return proofs;
     }
 
+    /// <summary>A loopback port free now (for a server a test starts itself).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
     public static string TempPath(string suffix) => Path.Combine(Path.GetTempPath(), $"skybridge-rel-{Guid.NewGuid():N}{suffix}");
 
     /// <summary>Writes the figures of one test for RELIABILITY.md (see tests/reliability.sh).</summary>
