@@ -21,8 +21,10 @@
 //      answer from the source at all -> 409 without the source headers.
 //   4. x-ms-source-content-md5 checked against the fetched bytes (400 Md5Mismatch).
 //   5. Else the bytes go to Azurite as a plain Put Blob / Put Block with a transactional Content-MD5
-//      computed here (Azure computes and checks its own; x-ms-content-crc64 is not computed: Azure's
-//      CRC64 variant is not what Azurite checks either).
+//      computed here (Azure computes and checks its own). Azurite refuses x-ms-content-crc64, so it
+//      is not sent to it; instead a successful answer carries x-ms-content-crc64 of the bytes the
+//      shim fetched (CRC-64/NVME, least significant byte first), as Azure's Put Block From URL
+//      response reports the CRC64 it computed: Skybridge combines those into the object's CRC64.
 //
 // One log line per from-URL operation (blob, block, range, bytes fetched, source status, result) goes
 // to --log, with the source URL's scheme, host and path only — never its query (signature, session
@@ -30,6 +32,8 @@
 // Limits: bearer/SAS-authorised requests only for the from-URL operations (a Shared Key signature
 // covers headers the shim rewrites); bodies are buffered in memory (up to --max-fetch, 1 GiB).
 using System.Net;
+using System.Buffers.Binary;
+using System.IO.Hashing;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -85,7 +89,15 @@ public static class ShimHost
         ShimOptions options;
         try { options = ShimOptions.Parse(args); }
         catch (ArgumentException e) { Console.Error.WriteLine($"copy-shim: {e.Message}"); return 2; }
+        var app = Build(options);
+        app.Logger.LogInformation("copy-from-URL shim (TEST STAND-IN) https://{Host}:{Port} -> {Upstream}, log {Log}", options.Host, options.Port, options.Upstream, options.LogPath);
+        await app.RunAsync();
+        return 0;
+    }
 
+    /// <summary>The shim as a web application, not started (tests host a private one on a port of their own).</summary>
+    public static WebApplication Build(ShimOptions options)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(c => { c.SingleLine = true; c.TimestampFormat = "HH:mm:ss.fff "; });
@@ -103,9 +115,7 @@ public static class ShimHost
         var app = builder.Build();
         var shim = new CopyFromUrlShim(options);
         app.Run(shim.HandleAsync);
-        app.Logger.LogInformation("copy-from-URL shim (TEST STAND-IN) https://{Host}:{Port} -> {Upstream}, log {Log}", options.Host, options.Port, options.Upstream, options.LogPath);
-        await app.RunAsync();
-        return 0;
+        return app;
     }
 }
 
@@ -232,9 +242,13 @@ public sealed partial class CopyFromUrlShim(ShimOptions options)
                 return;
             }
 
-            // To Azurite as a plain Put Blob / Put Block, with a transactional Content-MD5.
+            // To Azurite as a plain Put Blob / Put Block, with a transactional Content-MD5; the answer
+            // says the CRC64 of what was fetched, as Azure's does.
+            var crc64 = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(crc64, Crc64.HashToUInt64(Crc64ParameterSet.Nvme, bytes));
             var result = await ForwardAsync(ctx, rawTarget, bytes,
                 extraHeaders: [("Content-MD5", Convert.ToBase64String(md5))],
+                responseHeaders: [("x-ms-content-crc64", Convert.ToBase64String(crc64))],
                 dropHeader: h => h.StartsWith("x-ms-copy-source", StringComparison.OrdinalIgnoreCase)
                     || h.StartsWith("x-ms-source-", StringComparison.OrdinalIgnoreCase)
                     || h.Equals("Content-MD5", StringComparison.OrdinalIgnoreCase)).ConfigureAwait(false);
@@ -243,7 +257,8 @@ public sealed partial class CopyFromUrlShim(ShimOptions options)
     }
 
     /// <summary>Sends the request (or <paramref name="body"/> instead of its body) to Azurite and relays the answer.</summary>
-    private async Task<int> ForwardAsync(HttpContext ctx, string rawTarget, byte[]? body, (string, string)[]? extraHeaders, Func<string, bool> dropHeader)
+    private async Task<int> ForwardAsync(HttpContext ctx, string rawTarget, byte[]? body, (string, string)[]? extraHeaders, Func<string, bool> dropHeader,
+        (string, string)[]? responseHeaders = null)
     {
         var req = ctx.Request;
         var target = new Uri(options.Upstream, rawTarget.StartsWith('/') ? rawTarget : "/" + rawTarget);
@@ -280,6 +295,8 @@ public sealed partial class CopyFromUrlShim(ShimOptions options)
             if (HopByHop.Contains(name)) continue;
             ctx.Response.Headers[name] = values.ToArray();
         }
+        if (response.IsSuccessStatusCode)
+            foreach (var (name, value) in responseHeaders ?? []) ctx.Response.Headers[name] = value;
         if (!HttpMethods.IsHead(req.Method))
             await response.Content.CopyToAsync(ctx.Response.Body, ctx.RequestAborted).ConfigureAwait(false);
         return (int)response.StatusCode;

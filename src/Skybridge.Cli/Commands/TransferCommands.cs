@@ -56,6 +56,9 @@ internal static class TransferCommands
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
         "auto (default: md5 over http, none over https, where TLS protects the bytes) | md5 | none: a transactional MD5 on every Put Block / Put Blob. " +
         "Every copy is still proved against the source ETag by its whole-object MD5.");
+    private static readonly Option<string?> DestCrc64Option = S("--dest-crc64",
+        "auto (default: on for Azure Storage's endpoints, *.blob.core.windows.net and the other clouds', off elsewhere, e.g. Azurite, which refuses it) | on | off: " +
+        "Put Block carries the block's CRC64 for the destination to check, instead of an MD5, in crc64-proved copies.");
     internal static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
 
     // Output.
@@ -128,7 +131,7 @@ internal static class TransferCommands
         cmd.Arguments.Add(Destination);
         foreach (var o in new Option[] { Compare, Overwrite, Include, Exclude, ModifiedAfter, ModifiedBefore, MinSize, MaxSize, NamePolicyOption }) cmd.Options.Add(o);
         if (mode is RunMode.Copy or RunMode.Sync or RunMode.Plan) // plan: a saved plan is applied with them
-            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, UploadChecksumOption }) cmd.Options.Add(o);
+            foreach (var o in new Option[] { Mode, AccessTier, NoTags, BlockConcurrency, BlockSize, PutBlobMax, UploadChecksumOption, DestCrc64Option }) cmd.Options.Add(o);
     }
 
     /// <summary>A connection string's key or SAS is masked in everything printed or logged from now on.</summary>
@@ -147,7 +150,8 @@ internal static class TransferCommands
         TransferOptions options, string? sas = null, string? connectionString = null)
     {
         var keyless = sas is null && connectionString is null && target.Sas is null;
-        var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString);
+        var destination = AzureBlobDestination.Create(target, keyless ? ctx.AzureCredential() : null, sas, connectionString,
+            checksCrc64: AzureCrc64.Resolve(ctx.Settings.Get("dest-crc64"), target.ContainerUri));
         var s3 = ctx.S3Endpoint().CreateClient(ctx.AwsCredentials(), maxConnections: Math.Max(64, options.Concurrency * options.Copy.BlocksPerObject));
         // Service-side copies (auto/service) need presigned URLs: the engine uses them where Azure can fetch them.
         var objectSource = new S3ObjectSource(s3, source)

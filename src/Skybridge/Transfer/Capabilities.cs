@@ -12,6 +12,11 @@ public enum SourceChecksums
     EtagMd5 = 1,
     /// <summary>A multipart object's ETag is md5(concat(part MD5s))-N.</summary>
     MultipartEtag = 2,
+    /// <summary>
+    /// Objects may carry a full-object CRC-64/NVME (<see cref="SourceProperties.Crc64Nvme"/>, read by
+    /// <see cref="SourceCapabilities.Head"/>): AWS S3 keeps one for objects uploaded since early 2025.
+    /// </summary>
+    Crc64Nvme = 4,
 }
 
 /// <summary>
@@ -33,6 +38,18 @@ public sealed record SourceCapabilities
     public long MaxObjectSize { get; init; } = long.MaxValue;
     /// <summary>An object's whole body as one stream (one GET): what a one-request write reads from.</summary>
     public IStreamingSource? Streams { get; init; }
+    /// <summary>An object's properties without its bytes (one HEAD), checksums included: where a full-object CRC64 comes from.</summary>
+    public IObjectHead? Head { get; init; }
+}
+
+/// <summary>Reads an object's properties, pinned to its listed ETag, without its body (<see cref="SourceCapabilities.Head"/>).</summary>
+public interface IObjectHead
+{
+    /// <summary>
+    /// The object's properties with the full-object checksums the source keeps
+    /// (<see cref="SourceProperties.Crc64Nvme"/>); <see cref="SourceChangedException"/> when the ETag no longer matches.
+    /// </summary>
+    Task<SourceProperties> HeadAsync(SourceObject obj, CancellationToken ct);
 }
 
 /// <summary>Opens an object's whole body, pinned to its listed ETag, as one forward-only stream (<see cref="SourceCapabilities.Streams"/>).</summary>
@@ -119,4 +136,16 @@ public sealed record DestinationCapabilities
     public bool TransactionalMd5 { get; init; }
     /// <summary>Whole objects can be written in one request from a stream (no buffering, no blocks).</summary>
     public IStreamedPut? StreamedPut { get; init; }
+    /// <summary>
+    /// Put Block can carry a transactional CRC-64/NVME the service checks on arrival (Azure:
+    /// x-ms-content-crc64); null where it cannot (Azurite refuses it): then blocks carry an MD5.
+    /// </summary>
+    public ICrc64Staging? TransactionalCrc64 { get; init; }
+}
+
+/// <summary>Put Block with a transactional CRC64 (<see cref="DestinationCapabilities.TransactionalCrc64"/>).</summary>
+public interface ICrc64Staging
+{
+    /// <summary>Stages the block; the service refuses it (nothing staged) unless its bytes have <paramref name="crc"/>.</summary>
+    Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, Crc64 crc, CancellationToken ct);
 }

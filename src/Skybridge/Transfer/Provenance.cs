@@ -25,7 +25,7 @@ public static class ProvenanceKeys
     public const string CopyMode = "skybridge_copy_mode";
     /// <summary>
     /// The proof of a copy made part by part, which left no whole-object Content-MD5 (its name:
-    /// "composite-etag", or "block-md5-only" for an SSE-KMS/SSE-C source whose ETag proves nothing),
+    /// "composite-etag", "crc64", or "block-md5-only" for an SSE-KMS/SSE-C source whose ETag proves nothing),
     /// so verify tells such a blob from one whose Content-MD5 was removed.
     /// </summary>
     public const string Proof = "skybridge_proof";

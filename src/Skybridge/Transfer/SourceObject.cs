@@ -46,4 +46,9 @@ public sealed record SourceProperties
     public string? VersionId { get; init; }
     /// <summary>SSE-KMS / SSE-C objects: their ETag is not an MD5 of the bytes, so it cannot prove integrity.</summary>
     public bool EtagIsNotDigest { get; init; }
+    /// <summary>
+    /// The object's full-object CRC-64/NVME, when the response carried one (S3: x-amz-checksum-crc64nvme
+    /// of type FULL_OBJECT; a COMPOSITE one, a CRC of part CRCs, is not the bytes' CRC and stays null).
+    /// </summary>
+    public Crc64? Crc64Nvme { get; init; }
 }

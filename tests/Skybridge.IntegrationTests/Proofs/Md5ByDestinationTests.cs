@@ -44,9 +44,7 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
         await using var blob = new FaultProxy(new Uri(sandbox.BlobEndpoint), ProxyFlavor.Blob, certificate: FaultProxy.SandboxCertificate(sandbox.RepoRoot));
         int flipped = 0;
         if (flip == Flip.GetBody)
-            s3.OnResponse = (r, status, body) => r.Method == "GET" && status is 200 or 206 && r.Path.Contains(prefix.TrimEnd('/'), StringComparison.Ordinal) && body.Length > 0
-                ? FlipExtensions.Flipped(body).Also(() => Interlocked.Increment(ref flipped))
-                : body;
+            s3.OnResponse = FlipExtensions.GetBodiesFlipped(prefix, () => Interlocked.Increment(ref flipped));
         if (flip == Flip.PutBlobBody)
             blob.OnRequest = (r, _) =>
             {
@@ -100,6 +98,12 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
 
 internal static class FlipExtensions
 {
+    /// <summary>An S3 proxy's <see cref="FaultProxy.OnResponse"/> that flips a bit in every GET body of an object under <paramref name="prefix"/>, calling <paramref name="flipped"/> each time.</summary>
+    public static Func<ProxyRequest, int, byte[], byte[]> GetBodiesFlipped(string prefix, Action flipped)
+        => (r, status, body) => r.Method == "GET" && status is 200 or 206 && r.Path.Contains(prefix.TrimEnd('/'), StringComparison.Ordinal) && body.Length > 0
+            ? Flipped(body).Also(flipped)
+            : body;
+
     /// <summary>A copy of <paramref name="body"/> with one bit of its middle byte flipped.</summary>
     public static byte[] Flipped(byte[] body)
     {

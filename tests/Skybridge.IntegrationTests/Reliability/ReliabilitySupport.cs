@@ -226,7 +226,7 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
     public static string Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : "";
 
     /// <summary>The proofs that compare a copy with its source (<c>ProofNames</c>): anything else counts as unverified.</summary>
-    public static readonly string[] VerifiedProofs = ["md5-by-destination", "composite-etag", "md5", "multipart-etag", "service-md5"];
+    public static readonly string[] VerifiedProofs = ["md5-by-destination", "composite-etag", "crc64", "md5", "multipart-etag", "service-md5"];
 
     /// <summary>
     /// Every copied row of a report ended verified, with its proof named ("verified by PROOF"), and
@@ -248,6 +248,14 @@ public sealed class ReliabilityKit(SandboxFixture sandbox)
             Assert.Equal(proofs.Values.Sum(), named.EnumerateObject().Sum(p => p.Value.GetInt32()));
         }
         return proofs;
+    }
+
+    /// <summary>A loopback port free now (for a server a test starts itself).</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public static string TempPath(string suffix) => Path.Combine(Path.GetTempPath(), $"skybridge-rel-{Guid.NewGuid():N}{suffix}");

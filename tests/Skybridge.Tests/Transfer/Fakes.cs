@@ -9,7 +9,7 @@ namespace Skybridge.Tests.Transfer;
 /// An in-memory S3 bucket: sorted listing, ranged reads pinned to ETags, real multipart ETags.
 /// Passes the source contract (Contracts/SourceContract.cs, run by FakeSourceContract).
 /// </summary>
-internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing
+internal sealed class FakeSource(string bucket = "bucket", string prefix = "", FakeSource? sameBucketAs = null) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing, IObjectHead
 {
     private readonly SortedDictionary<string, Entry> _objects = sameBucketAs?._objects ?? new(Utf8Ordinal.Instance);
     public sealed record Entry(SourceObject Object, byte[] Data, long[]? Parts, SourceProperties Props, Dictionary<string, string> Tags);
@@ -23,9 +23,24 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
     public bool OffersListAfter { get; set; }
     public SourceCapabilities Capabilities => new()
     {
-        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Folders = OffersFolders ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
-        Streams = OffersStreams ? this : null,
+        Presigner = Presigner, ListAfter = OffersListAfter ? this : null, Folders = OffersFolders ? this : null, Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag | (OffersCrc64 ? SourceChecksums.Crc64Nvme : 0),
+        Streams = OffersStreams ? this : null, Head = OffersCrc64 ? this : null,
     };
+
+    /// <summary>Set to keep a full-object CRC64 of every object, reported by HEAD (<see cref="IObjectHead"/>), as AWS S3 does.</summary>
+    public bool OffersCrc64 { get; set; }
+    public int Heads;
+
+    /// <summary>Like S3's HEAD with ChecksumMode ENABLED: the properties with the CRC64 of the stored bytes.</summary>
+    public Task<SourceProperties> HeadAsync(SourceObject obj, CancellationToken ct)
+    {
+        Interlocked.Increment(ref Heads);
+        lock (_objects)
+        {
+            if (!_objects.TryGetValue(obj.Key, out var e) || e.Object.ETag != obj.ETag) throw new SourceChangedException(obj.Key);
+            return Task.FromResult(e.Props with { Crc64Nvme = e.Props.Crc64Nvme ?? Crc64.Of(e.Data) });
+        }
+    }
 
     /// <summary>Set to list one level of folders at a time (<see cref="IFolderListing"/>), as S3 with delimiter '/' does.</summary>
     public bool OffersFolders { get; set; }
@@ -170,8 +185,21 @@ internal sealed class FakeSource(string bucket = "bucket", string prefix = "", F
 /// An in-memory container that checks transactional MD5s like the service does. Passes the
 /// destination contract (Contracts/DestinationContract.cs, run by FakeDestinationContract).
 /// </summary>
-internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination
+internal sealed class FakeDestination(string prefix = "", FakeDestination? sameContainerAs = null) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination, ICrc64Staging
 {
+    /// <summary>Set to check a transactional CRC64 on Put Block (<see cref="ICrc64Staging"/>), as Azure does and Azurite does not.</summary>
+    public bool ChecksCrc64 { get; set; }
+    public int StagedWithCrc64;
+
+    /// <summary>Like Azure: refuses a block whose bytes do not have the CRC64 sent with them (400 Crc64Mismatch).</summary>
+    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, Crc64 crc, CancellationToken ct)
+    {
+        if (Crc64.Of(content.Span) != crc) throw new InvalidOperationException("Crc64Mismatch");
+        await StageBlockAsync(name, blockId, content, (byte[]?)null, ct);
+        Interlocked.Decrement(ref StagedWithoutMd5);
+        Interlocked.Increment(ref StagedWithCrc64);
+    }
+
     /// <summary>Set to list from a name on (<see cref="IResumableDestination"/>), as Azure's List Blobs startFrom does.</summary>
     public bool OffersListAfter { get; set; }
     /// <summary>Blobs the listings handed out (what a listing from the prefix's start costs, and one from a name on saves).</summary>
@@ -203,7 +231,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     {
         CopyFromUrl = FromUrl, CopySourceUrlLimit = UrlLimit, StagedBlocks = this, ListAfter = OffersListAfter ? this : null,
         ListingCarriesMetadata = true, TransactionalMd5 = ChecksTransactionalMd5,
-        StreamedPut = TakesStreamedPuts ? this : null,
+        StreamedPut = TakesStreamedPuts ? this : null, TransactionalCrc64 = ChecksCrc64 ? this : null,
     };
 
     /// <summary>

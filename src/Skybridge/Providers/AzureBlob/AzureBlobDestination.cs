@@ -15,7 +15,7 @@ namespace Skybridge.Providers.AzureBlob;
 /// and Put Block (with a transactional MD5 when asked), Put Block List with Content-MD5/properties/metadata/tags.
 /// The SDK's retry policy (exponential back-off) handles transient failures.
 /// </summary>
-public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination
+public sealed class AzureBlobDestination(BlobContainerClient container, BlobLocation location) : IBlobDestination, IStagedBlockListing, IStreamedPut, IResumableDestination, ICrc64Staging
 {
     /// <inheritdoc/>
     public string Describe => location.ToString();
@@ -28,9 +28,10 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     /// Keyless by default (TokenCredential); a SAS (in the URL or given apart) or a connection string when supplied.
     /// The from-URL calls get their own client with short retries: in auto mode a failing from-URL call
     /// falls back to streaming (which has the full retry policy) instead of backing off for ~30 s.
+    /// With checksCrc64, Put Block may carry a CRC64 for the service to check (<see cref="ChecksCrc64"/>).
     /// </summary>
     public static AzureBlobDestination Create(BlobLocation location, TokenCredential? credential, string? sas = null, string? connectionString = null,
-        Action<BlobClientOptions>? configure = null)
+        Action<BlobClientOptions>? configure = null, bool checksCrc64 = false)
     {
         RefuseBearerOverPlainHttp(location, credential, sas, connectionString);
         if (!string.IsNullOrEmpty(connectionString) && (!string.IsNullOrEmpty(sas) || location.Sas is not null))
@@ -57,6 +58,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         return new AzureBlobDestination(client, location)
         {
             StallTimeout = networkTimeout,
+            ChecksCrc64 = checksCrc64,
             FromUrl = new AzureCopyFromUrlDestination(Client(o =>
             {
                 o.Retry.MaxRetries = 2;
@@ -80,6 +82,12 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     /// <summary>Put Blob / Put Block From URL for service-side copies (null: this destination is written by streaming only).</summary>
     public AzureCopyFromUrlDestination? FromUrl { get; init; }
 
+    /// <summary>
+    /// The service checks a transactional CRC64 on Put Block (x-ms-content-crc64): Azure does;
+    /// Azurite refuses the header. Set from --dest-crc64 (<see cref="AzureCrc64.Resolve"/>).
+    /// </summary>
+    public bool ChecksCrc64 { get; init; }
+
     /// <summary>Azure block blobs' published limits; from-URL copies and staged-block listing where configured.</summary>
     public DestinationCapabilities Capabilities => _capabilities ??= AzureBlockBlob.Capabilities with
     {
@@ -90,6 +98,7 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
         ListingCarriesMetadata = true,
         TransactionalMd5 = true,
         StreamedPut = this,
+        TransactionalCrc64 = ChecksCrc64 ? this : null,
     };
     private DestinationCapabilities? _capabilities;
 
@@ -226,16 +235,18 @@ public sealed class AzureBlobDestination(BlobContainerClient container, BlobLoca
     }
 
     /// <inheritdoc/>
-    public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
-    {
-        var options = new BlockBlobStageBlockOptions
-        {
-            TransferValidation = blockMd5 is null
-                ? new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None }
-                : new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = blockMd5 },
-        };
-        await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(), options, ct)).ConfigureAwait(false);
-    }
+    public Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
+        => Stage(name, blockId, content, blockMd5 is null
+            ? new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.None }
+            : new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5, PrecalculatedChecksum = blockMd5 }, ct);
+
+    /// <summary>Put Block carrying <paramref name="crc"/> as x-ms-content-crc64 (in Azure's byte order): Azure refuses a block whose bytes differ (400 Crc64Mismatch).</summary>
+    public Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, Crc64 crc, CancellationToken ct)
+        => Stage(name, blockId, content, new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.StorageCrc64, PrecalculatedChecksum = AzureCrc64.Bytes(crc) }, ct);
+
+    private async Task Stage(string name, string blockId, ReadOnlyMemory<byte> content, UploadTransferValidationOptions validation, CancellationToken ct)
+        => await AzureErrors.Call(() => container.GetBlockBlobClient(name).StageBlockAsync(blockId, BinaryData.FromBytes(content).ToStream(),
+            new BlockBlobStageBlockOptions { TransferValidation = validation }, ct)).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct) => Commit(container, name, blockIds, write, ct);

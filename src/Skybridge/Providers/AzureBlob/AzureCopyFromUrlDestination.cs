@@ -37,14 +37,18 @@ public sealed class AzureCopyFromUrlDestination(BlobContainerClient container) :
     }
 
     /// <inheritdoc/>
-    public async Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct)
+    public async Task<Crc64?> StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct)
     {
         var options = new StageBlockFromUriOptions
         {
             SourceRange = new HttpRange(offset, length),
             SourceConditions = new RequestConditions { IfMatch = new ETag(Quote(sourceEtag)) },
         };
-        await AzureCopySourceErrors.Call(() => container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct)).ConfigureAwait(false);
+        BlockInfo? block = null;
+        await AzureCopySourceErrors.Call(async () => block = (await container.GetBlockBlobClient(name).StageBlockFromUriAsync(source.Url, blockId, options, ct).ConfigureAwait(false)).Value)
+            .ConfigureAwait(false);
+        // The CRC64 the service computed from what it fetched (x-ms-content-crc64, Azure's byte order).
+        return block?.ContentCrc64 is { } crc ? AzureCrc64.FromBytes(crc) : null;
     }
 
     /// <inheritdoc/>

@@ -8,14 +8,16 @@ namespace Skybridge.Providers.S3;
 internal static class S3ObjectProperties
 {
     public static SourceProperties From(GetObjectResponse r)
-        => From(r.Headers, r.Metadata, r.ContentLanguage, r.VersionId, r.ServerSideEncryptionMethod, r.ServerSideEncryptionCustomerMethod, r.TagCount ?? 0);
+        => From(r.Headers, r.Metadata, r.ContentLanguage, r.VersionId, r.ServerSideEncryptionMethod, r.ServerSideEncryptionCustomerMethod, r.TagCount ?? 0,
+            S3Checksums.FullObjectCrc64(r.ChecksumCRC64NVME, r.ChecksumType));
 
     /// <summary>A HEAD: TagCount -1 when not reported (RGW omits x-amz-tagging-count on HEAD): the tags are then looked up.</summary>
     public static SourceProperties From(GetObjectMetadataResponse r)
-        => From(r.Headers, r.Metadata, r.ContentLanguage, r.VersionId, r.ServerSideEncryptionMethod, r.ServerSideEncryptionCustomerMethod, r.TagsCount ?? -1);
+        => From(r.Headers, r.Metadata, r.ContentLanguage, r.VersionId, r.ServerSideEncryptionMethod, r.ServerSideEncryptionCustomerMethod, r.TagsCount ?? -1,
+            S3Checksums.FullObjectCrc64(r.ChecksumCRC64NVME, r.ChecksumType));
 
     private static SourceProperties From(HeadersCollection headers, MetadataCollection metadata, string? contentLanguage, string? versionId,
-        ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? sseCustomer, int tagCount)
+        ServerSideEncryptionMethod? sse, ServerSideEncryptionCustomerMethod? sseCustomer, int tagCount, Crc64? crc64)
     {
         var meta = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var key in metadata.Keys)
@@ -36,6 +38,7 @@ internal static class S3ObjectProperties
             // SSE-KMS and SSE-C ETags are not the MD5 of the content.
             EtagIsNotDigest = sse?.Value is "aws:kms" or "aws:kms:dsse"
                 || (sseCustomer?.Value is { Length: > 0 } c && c != "None"),
+            Crc64Nvme = crc64,
         };
     }
 

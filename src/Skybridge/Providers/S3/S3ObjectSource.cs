@@ -13,20 +13,21 @@ namespace Skybridge.Providers.S3;
 /// policy handles throttling and transient HTTP failures; this class only retries a body that broke
 /// off mid-stream (which the SDK cannot replay).
 /// </summary>
-public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing
+public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectSource, IResumableSource, IStreamingSource, IFolderListing, IObjectHead
 {
     /// <summary>Presigns URLs for service-side copies (null: this source is read by streaming only).</summary>
     public Transfer.ServiceSide.IPresigningSource? Presigner { get; init; }
 
-    /// <summary>S3: listing after a key and by folder (delimiter '/'), ETags that are MD5s or multipart ETags, objects up to 5 TiB; presigning when configured.</summary>
+    /// <summary>S3: listing after a key and by folder (delimiter '/'), ETags that are MD5s or multipart ETags, full-object CRC64s on HEAD, objects up to 5 TiB; presigning when configured.</summary>
     public SourceCapabilities Capabilities => _capabilities ??= new SourceCapabilities
     {
         ListAfter = this,
         Folders = this,
         Presigner = Presigner,
-        Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag,
+        Checksums = SourceChecksums.EtagMd5 | SourceChecksums.MultipartEtag | SourceChecksums.Crc64Nvme,
         MaxObjectSize = 5L << 40,
         Streams = this,
+        Head = this,
     };
     private SourceCapabilities? _capabilities;
 
@@ -187,13 +188,24 @@ public sealed class S3ObjectSource(IAmazonS3 s3, S3Location location) : IObjectS
         return sizes;
     }
 
-    private async Task<GetObjectMetadataResponse> HeadPartAsync(SourceObject obj, int part, CancellationToken ct)
+    /// <summary>
+    /// HEAD with ChecksumMode ENABLED, pinned to the listed ETag: S3 then reports the object's
+    /// checksums (x-amz-checksum-crc64nvme for every object uploaded to AWS since early 2025). A
+    /// ranged GET never carries them, and a whole-object GET would have the SDK hash every byte.
+    /// </summary>
+    public async Task<SourceProperties> HeadAsync(SourceObject obj, CancellationToken ct)
+        => S3ObjectProperties.From(await HeadAsync(obj, null, ct).ConfigureAwait(false));
+
+    private Task<GetObjectMetadataResponse> HeadPartAsync(SourceObject obj, int part, CancellationToken ct) => HeadAsync(obj, part, ct);
+
+    private async Task<GetObjectMetadataResponse> HeadAsync(SourceObject obj, int? part, CancellationToken ct)
     {
         try
         {
             return await s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
             {
                 BucketName = location.Bucket, Key = obj.Key, PartNumber = part, EtagToMatch = Quote(obj.ETag),
+                ChecksumMode = part is null ? ChecksumMode.ENABLED : null,
             }, ct).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)

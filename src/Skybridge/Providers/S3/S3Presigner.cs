@@ -83,6 +83,8 @@ public sealed class S3Presigner : IPresigningSource
             r = await _s3.GetObjectMetadataAsync(new GetObjectMetadataRequest
             {
                 BucketName = _location.Bucket, Key = obj.Key, VersionId = obj.VersionId, EtagToMatch = "\"" + CompositeEtag.Normalize(obj.ETag) + "\"",
+                // The full-object CRC64, when the source keeps one: it proves a copy in blocks Azure fetched.
+                ChecksumMode = ChecksumMode.ENABLED,
             }, ct).ConfigureAwait(false);
         }
         catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.NotFound)

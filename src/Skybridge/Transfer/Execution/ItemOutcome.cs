@@ -27,15 +27,23 @@ public enum ProofKind
     /// whole-object MD5 exists (the blob records the proof instead of a Content-MD5).
     /// </summary>
     CompositeEtag,
+    /// <summary>
+    /// Streamed in blocks, each block's CRC-64/NVME computed once by the worker that staged it (in
+    /// parallel) and sent as its transactional CRC64 where the destination checks one (else the
+    /// block carries an MD5); the blocks' CRCs combined equal the source's full-object CRC64
+    /// (S3 x-amz-checksum-crc64nvme, FULL_OBJECT), checked before the commit.
+    /// </summary>
+    Crc64,
 }
 
 /// <summary>The names the report, the summary and the JSON output give each <see cref="ProofKind"/>.</summary>
 public static class ProofNames
 {
-    /// <summary>"md5-by-destination", "composite-etag", "md5", "multipart-etag", "service-md5", "block-md5-only", "service-unverified" or "unverified".</summary>
+    /// <summary>"md5-by-destination", "composite-etag", "crc64", "md5", "multipart-etag", "service-md5", "block-md5-only", "service-unverified" or "unverified".</summary>
     public static string Of(ProofKind proof) => proof switch
     {
         ProofKind.CompositeEtag => "composite-etag",
+        ProofKind.Crc64 => "crc64",
         ProofKind.Md5 => "md5",
         ProofKind.MultipartEtag => "multipart-etag",
         ProofKind.Md5ByDestination => "md5-by-destination",

@@ -26,8 +26,12 @@ public interface ICopyFromUrlDestination
     /// </summary>
     Task PutFromUrlAsync(string name, PresignedUrl source, string sourceEtag, byte[]? sourceMd5, BlobWrite write, CancellationToken ct);
 
-    /// <summary>Put Block From URL: bytes [offset, offset+length) of the source, only if its ETag is still <paramref name="sourceEtag"/>.</summary>
-    Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct);
+    /// <summary>
+    /// Put Block From URL: bytes [offset, offset+length) of the source, only if its ETag is still
+    /// <paramref name="sourceEtag"/>. Returns the block's CRC64 as the service computed it from the
+    /// bytes it fetched (Azure: x-ms-content-crc64 of the response), or null when it did not say.
+    /// </summary>
+    Task<Crc64?> StageBlockFromUrlAsync(string name, string blockId, PresignedUrl source, string sourceEtag, long offset, long length, CancellationToken ct);
 
     /// <summary>Put Block List with headers, metadata, tags, and Content-MD5 unless it is unknown (empty: a multipart source).</summary>
     Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct);

@@ -21,6 +21,9 @@ public sealed class ServiceSideCopier : IObjectTransfer
     /// <summary>Report reason of a multi-block service-side copy: nothing here saw the bytes.</summary>
     public const string UnverifiedBlocks =
         "unverified: copied service-side in blocks, no byte passed through this host and Azure does not hash block lists (source MD5 recorded as Content-MD5); verify --hash reads both sides";
+    /// <summary>Report reason of a service-side copy in blocks whose CRC64s, as Azure computed them from what it fetched, combine into the source's.</summary>
+    public const string Crc64ByDestination =
+        "crc64 (Azure computed each block's CRC64 from the bytes it fetched; combined, they equal the source's full-object checksum)";
     /// <summary>Report reason of a multipart source copied service-side in one piece: its ETag cannot be rebuilt.</summary>
     public const string UnverifiedMultipart =
         "unverified: multipart source copied service-side, no byte passed through this host to rebuild its ETag; verify --hash reads both sides";
@@ -152,7 +155,12 @@ public sealed class ServiceSideCopier : IObjectTransfer
 
         string check;
         Execution.ProofKind proof;
-        if (plan.SingleShot)
+        // The source's full-object CRC64 proves a copy in blocks when Azure reports each block's
+        // CRC64 (computed from what it fetched): then even a one-block object goes as one Put Block
+        // From URL (checked before its commit) rather than a Put Blob From URL nothing here can
+        // check; a single-PUT object in one block stays service-md5 (Azure checks it itself).
+        var crc = props.Crc64Nvme is { } c && !(plan.SingleShot && md5 is not null) ? c : (Crc64?)null;
+        if (plan.SingleShot && crc is null)
         {
             // Azure compares x-ms-source-content-md5 with the bytes it fetched: a real check.
             await WithRepresignAsync(obj, first, u => _destination.PutFromUrlAsync(blobName, u, obj.ETag, md5, write, ct), ct).ConfigureAwait(false);
@@ -163,17 +171,26 @@ public sealed class ServiceSideCopier : IObjectTransfer
         }
         else
         {
-            await StageBlocksAsync(obj, blobName, plan, first, ct).ConfigureAwait(false);
+            var blockCrcs = await StageBlocksAsync(obj, blobName, plan, first, ct).ConfigureAwait(false);
+            (check, proof) = crc is { } expected && blockCrcs.All(b => b is not null)
+                ? (ProveCrc64(obj, expected, Crc64.Concatenate([.. blockCrcs.Select(b => b!.Value)], i => plan.LengthOf(i))), Execution.ProofKind.Crc64)
+                : (md5 is not null ? UnverifiedBlocks : obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest, Execution.ProofKind.ServiceUnverified);
+            if (crc is not null && proof != Execution.ProofKind.Crc64) notes.Add("the destination reported no CRC64 for some blocks it fetched: the source's CRC64 could not be compared");
             await _destination.CommitAsync(blobName, Enumerable.Range(0, plan.BlockCount).Select(i => _capabilities.BlockIds.IdOf(i, obj.ETag, plan.BlockSize)).ToList(),
                 write, ct).ConfigureAwait(false);
-            check = md5 is not null ? UnverifiedBlocks : obj.MultipartCount is not null ? UnverifiedMultipart : UnverifiedNotDigest;
-            proof = Execution.ProofKind.ServiceUnverified;
         }
         return new CopyResult(md5, props.VersionId, check, notes) { Mode = TransferModes.Service, Proof = proof };
     }
 
-    private async Task StageBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, PresignedUrl first, CancellationToken ct)
+    /// <summary>Nothing committed when they differ: the blocks Azure fetched are not the source's bytes.</summary>
+    private static string ProveCrc64(SourceObject obj, Crc64 expected, Crc64 fetched)
+        => fetched == expected ? Crc64ByDestination
+            : throw new IntegrityException($"CRC64 check failed for '{obj.Key}': the blocks Azure fetched give CRC-64/NVME {fetched}, the source's full-object checksum is {expected}; nothing was committed");
+
+    /// <summary>Put Block From URL per block, in parallel; each block's CRC64 as Azure reported it (null where it did not).</summary>
+    private async Task<Crc64?[]> StageBlocksAsync(SourceObject obj, string blobName, BlockPlan plan, PresignedUrl first, CancellationToken ct)
     {
+        var crcs = new Crc64?[plan.BlockCount];
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(ct);
         using var window = new SemaphoreSlim(Math.Max(1, _copy.BlocksPerObject));
         var tasks = new List<Task>(plan.BlockCount);
@@ -191,7 +208,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
                         var url = index == 0 ? first : await _presigner.PresignAsync(obj, failed.Token).ConfigureAwait(false);
                         if (PresignPolicy.TooLong(url, UrlLimit) is { } tooLong) throw new CopySourceException(tooLong, tooLong);
                         var id = _capabilities.BlockIds.IdOf(index, obj.ETag, plan.BlockSize);
-                        await WithRepresignAsync(obj, url, u => _destination.StageBlockFromUrlAsync(blobName, id, u, obj.ETag, plan.OffsetOf(index), plan.LengthOf(index), failed.Token),
+                        await WithRepresignAsync(obj, url, async u => crcs[index] = await _destination.StageBlockFromUrlAsync(blobName, id, u, obj.ETag, plan.OffsetOf(index), plan.LengthOf(index), failed.Token).ConfigureAwait(false),
                             failed.Token).ConfigureAwait(false);
                         _stats.OnServiceSideBytes(plan.LengthOf(index)); // progress: Azure has these bytes now
                     }
@@ -212,6 +229,7 @@ public sealed class ServiceSideCopier : IObjectTransfer
             // A block failed and cancelled the loop: its exception is reported below.
         }
         await BlockTasks.WhenAllAsync(tasks, ct).ConfigureAwait(false);
+        return crcs;
     }
 
     /// <summary>Runs a from-URL call; when the source refuses the URL, presigns a fresh one and tries once more.</summary>

@@ -67,7 +67,7 @@ internal sealed class FakePresigner(FakeSource source, Uri? endpoint = null) : I
     }
 
     public async Task<SourceProperties> HeadAsync(SourceObject obj, CancellationToken ct)
-        => await source.ReadAsync(obj, 0, Memory<byte>.Empty, ct);
+        => source.OffersCrc64 ? await source.HeadAsync(obj, ct) : await source.ReadAsync(obj, 0, Memory<byte>.Empty, ct);
 }
 
 /// <summary>
@@ -112,8 +112,20 @@ internal sealed class FakeFromUrl(FakePresigner presigner, FakeSource source, Fa
         lock (blobs.Blobs) blobs.Blobs[name] = (data, write, DateTimeOffset.UtcNow);
     }
 
-    public Task StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
-        => Skybridge.Providers.AzureBlob.AzureCopySourceErrors.Call(async () => blobs.StageRaw(name, blockId, await FetchAsync(src, sourceEtag, offset, length)));
+    /// <summary>Like Azure: each staged block's CRC64, computed from what was fetched, is in the answer (unless <see cref="ReportsCrc64"/> is off).</summary>
+    public bool ReportsCrc64 { get; set; } = true;
+
+    public async Task<Crc64?> StageBlockFromUrlAsync(string name, string blockId, PresignedUrl src, string sourceEtag, long offset, long length, CancellationToken ct)
+    {
+        Crc64? crc = null;
+        await Skybridge.Providers.AzureBlob.AzureCopySourceErrors.Call(async () =>
+        {
+            var data = await FetchAsync(src, sourceEtag, offset, length);
+            blobs.StageRaw(name, blockId, data);
+            if (ReportsCrc64) crc = Crc64.Of(data);
+        });
+        return crc;
+    }
 
     public Task CommitAsync(string name, IReadOnlyList<string> blockIds, BlobWrite write, CancellationToken ct)
     {
