@@ -5,6 +5,9 @@ read over its REST API with an account SAS from tools.py; these are bench probes
   distributed_tools.py inflight ACCOUNT_URL SAS CONTAINER ID        batches started and not finished, newest first:
                                                                     "BATCH WORKER" per line
   distributed_tools.py finished ACCOUNT_URL SAS CONTAINER BATCH     exit 0 when the batch's outcomes blob exists
+  distributed_tools.py written ACCOUNT_URL SAS CONTAINER BATCH      when its outcomes blob was written (epoch seconds,
+                                                                    the blob's Last-Modified: the server's clock, so a
+                                                                    slow probe does not lengthen a measured recovery)
   distributed_tools.py snapshot ACCOUNT_URL SAS CONTAINER PREFIX OUT  every blob's name, ETag, last-modified -> OUT (JSON)
   distributed_tools.py rewritten BEFORE_JSON AFTER_JSON            blobs of BEFORE whose ETag or last-modified changed
   distributed_tools.py drop ACCOUNT_URL SAS CONTAINER               deletes a container (Azurite frees its blobs' RAM)
@@ -72,6 +75,14 @@ def finished(account_url, sas, container, batch):
         return 1 if e.code == 404 else 2
 
 
+def written(account_url, sas, container, batch):
+    req = urllib.request.Request(f"{account_url}/{container}/{urllib.parse.quote(batch)}.outcomes.jsonl?{sas}", method="HEAD",
+                                 headers={"x-ms-version": "2021-08-06"})
+    with urllib.request.urlopen(req, context=CTX, timeout=60) as r:
+        from email.utils import parsedate_to_datetime
+        print(f'{parsedate_to_datetime(r.headers["Last-Modified"]).timestamp():.0f}')
+
+
 def snapshot(account_url, sas, container, prefix, out):
     snap = {name: [etag, modified] for name, etag, modified, _ in blobs(account_url, sas, container, prefix)}
     with open(out, "w") as f:
@@ -128,6 +139,8 @@ if __name__ == "__main__":
         inflight(*args)
     elif cmd == "finished":
         sys.exit(finished(*args))
+    elif cmd == "written":
+        written(*args)
     elif cmd == "snapshot":
         snapshot(*args)
     elif cmd == "rewritten":
