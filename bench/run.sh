@@ -77,8 +77,15 @@ else
   fi
 fi
 log "building Skybridge ($COMMIT) and the blackhole sink"
-# Published ReadyToRun, as ./skybridge runs it (older revisions without it still build this way).
-dotnet publish "$SRC/src/Skybridge.Cli/Skybridge.Cli.csproj" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
+# Published ReadyToRun, as ./skybridge runs it (older revisions without it still build this way);
+# SKYBRIDGE_BUILD=composite as in ./skybridge: self-contained, one composite image with the framework.
+SKY_BUILD=${SKYBRIDGE_BUILD:-readytorun}
+case $SKY_BUILD in
+  readytorun) SKY_PUBLISH=(--self-contained false -p:PublishReadyToRun=true) ;;
+  composite) SKY_PUBLISH=(--self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
+  *) die "SKYBRIDGE_BUILD='$SKY_BUILD' is unknown: unset it (readytorun) or set SKYBRIDGE_BUILD=composite" ;;
+esac
+dotnet publish "$SRC/src/Skybridge.Cli/Skybridge.Cli.csproj" -c Release -r linux-x64 "${SKY_PUBLISH[@]}" \
   --artifacts-path "$ART/sky" -o "$ART/sky/publish" -nologo -v q \
   >"$OUT/logs/build-skybridge.log" 2>&1 || { tail -20 "$OUT/logs/build-skybridge.log" >&2; die "Skybridge build failed"; }
 dotnet build "$BENCH/Skybridge.Bench.Blackhole/Skybridge.Bench.Blackhole.csproj" -c Release --artifacts-path "$ART/bh" -nologo -v q \
@@ -287,9 +294,9 @@ order_for() { [ $(($1 % 2)) = 1 ] && echo "skybridge rclone" || echo "rclone sky
 
 # ------------------------------------------------------------------ meta
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')
-printf '{"kind":"meta","date":"%s","machine":"%s cores, %s","cpu":"%s","memory":"%s","os":"%s","dotnet":"%s","skybridge_commit":"%s","rclone":"%s","rgw":"%s","azurite":"%s","concurrency":%s,"reps":%s,"load_at_start":"%s"}\n' \
+printf '{"kind":"meta","date":"%s","machine":"%s cores, %s","cpu":"%s","memory":"%s","os":"%s","dotnet":"%s","skybridge_commit":"%s","skybridge_build":"%s","rclone":"%s","rgw":"%s","azurite":"%s","concurrency":%s,"reps":%s,"load_at_start":"%s"}\n' \
   "$(date -u +%Y-%m-%dT%H:%MZ)" "$(nproc)" "$(uname -m)" "$cpu_model" "$(free -g | awk '/Mem:/{print $2" GiB"}')" \
-  "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(dotnet --version)" "$COMMIT" "$(rclone version 2>/dev/null | head -1)" \
+  "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(dotnet --version)" "$COMMIT" "$SKY_BUILD" "$(rclone version 2>/dev/null | head -1)" \
   "$(radosgw --version 2>/dev/null | awk '{print $3, $5}')" "$(node -p 'require(process.argv[1]).version' "$REPO/sandbox/node_modules/azurite/package.json" 2>/dev/null)" \
   "$CONC" "$REPS" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$OUT/meta.json"
 

@@ -187,7 +187,7 @@ def report(runs_path, out_md, out_json):
     L.append("")
     L.append("## Machine and setup")
     L.append("")
-    for k in ("machine", "cpu", "memory", "os", "dotnet", "skybridge_commit", "rclone", "rgw", "azurite", "concurrency", "reps", "note"):
+    for k in ("machine", "cpu", "memory", "os", "dotnet", "skybridge_commit", "skybridge_build", "rclone", "rgw", "azurite", "concurrency", "reps", "note"):
         if meta.get(k):
             L.append(f"- **{k}**: {meta[k]}")
     L.append("")

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
@@ -339,13 +338,11 @@ internal static class TransferCommands
             : throw SkybridgeException.Usage($"--{name} '{text}' is not a date.", "Use ISO 8601, e.g. 2024-06-01 or 2024-06-01T12:00:00Z.");
     }
 
-    private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true };
-
     private static void WriteSummary(CliContext ctx, RunResult r)
     {
         if (ctx.Json)
         {
-            ctx.Out.WriteLine(SecretRedactor.Redact(JsonSerializer.Serialize(r.ToJson(), JsonOut)));
+            ctx.Out.WriteLine(SecretRedactor.Redact(r.ToJson()));
             return;
         }
         var st = r.Stats;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Skybridge.Diagnostics;
@@ -291,7 +292,7 @@ public sealed partial class JobJournal
         cmd.Parameters.AddWithValue("$mode", mode);
         cmd.Parameters.AddWithValue("$source", Clean(source));
         cmd.Parameters.AddWithValue("$destination", Clean(destination));
-        cmd.Parameters.AddWithValue("$args", JsonSerializer.Serialize(args.Select(Clean).ToArray()));
+        cmd.Parameters.AddWithValue("$args", JsonSerializer.Serialize(args.Select(Clean).ToArray(), JournalJson.Default.StringArray));
         cmd.Parameters.AddWithValue("$status", Interrupted); // until a run starts
         cmd.Parameters.AddWithValue("$notes", (object?)Clean(notes) ?? DBNull.Value);
         cmd.Parameters.AddWithValue("$now", Time(now));
@@ -450,7 +451,7 @@ public sealed partial class JobJournal
         {
             list.Add(new JobInfo(
                 r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
-                JsonSerializer.Deserialize<string[]>(r.GetString(4)) ?? [], r.GetString(5), NullableString(r, 6),
+                JsonSerializer.Deserialize(r.GetString(4), JournalJson.Default.StringArray) ?? [], r.GetString(5), NullableString(r, 6),
                 ParseTime(r.GetString(7)), ParseTime(r.GetString(8)), r.IsDBNull(9) ? null : ParseTime(r.GetString(9)),
                 r.GetInt32(10), r.IsDBNull(11) ? null : r.GetInt32(11), NullableString(r, 12), NullableString(r, 13), r.GetInt32(14) != 0,
                 NullableString(r, 15))
@@ -495,3 +496,7 @@ public sealed partial class JobJournal
     [GeneratedRegex(@"(https?://[^\s?#""'<>]+)\?[^\s""'<>]*", RegexOptions.IgnoreCase)]
     private static partial Regex UrlQuery();
 }
+
+/// <summary>Source-generated JSON of the journal's stored command line (no reflection metadata to JIT per run).</summary>
+[JsonSerializable(typeof(string[]))]
+internal sealed partial class JournalJson : JsonSerializerContext;

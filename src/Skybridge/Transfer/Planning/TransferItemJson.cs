@@ -18,7 +18,12 @@ public static class TransferItemJson
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OnlySettableProperties } },
+        // Source-generated metadata for the job spec, written by every run, so a run does not JIT the
+        // reflection serializer's metadata for it (bench/findings.md, issue 14). Every other type stays
+        // with the reflection resolver: with source-generated metadata a bad enum value in an item's
+        // JSON names the item's type instead of the enum's, a worse error for a damaged manifest.
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(WireJsonContext.Default, new DefaultJsonTypeInfoResolver())
+            .WithAddedModifier(OnlySettableProperties),
     };
 
     /// <summary>One item as a single-line JSON object.</summary>
@@ -51,3 +56,12 @@ public static class TransferItemJson
             if (type.Properties[i] is { Set: null, AssociatedParameter: null }) type.Properties.RemoveAt(i);
     }
 }
+
+/// <summary>
+/// Source-generated metadata of the job spec's wire form; <see cref="TransferItemJson.Options"/> supplies
+/// the naming, null handling and enum converter at run time (the same settings are declared here).
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(Jobs.JobSpec))]
+internal sealed partial class WireJsonContext : JsonSerializerContext;
