@@ -38,12 +38,26 @@ internal sealed class MigrationRuntime(MigrationStore store, IMigrationProviders
 
     private long _objects, _bytes, _batches;
 
-    /// <summary>One executed batch, for this worker's heartbeat.</summary>
+    private readonly SemaphoreSlim _batchExecuted = new(0, 1);
+
+    /// <summary>One executed batch, for this worker's heartbeat (which it brings forward).</summary>
     public void Executed(BatchTotals batch)
     {
         Interlocked.Add(ref _objects, batch.Copied + batch.Skipped + batch.Failed);
         Interlocked.Add(ref _bytes, batch.BytesCopied);
         Interlocked.Increment(ref _batches);
+        try { _batchExecuted.Release(); } catch (SemaphoreFullException) { } // a heartbeat is already due
+    }
+
+    /// <summary>
+    /// Until the next heartbeat is due: <paramref name="interval"/> after the last, or as soon as a batch
+    /// was executed (at most one a second), so that a short migration's status names what each worker
+    /// did, not the 0 objects of its first heartbeat.
+    /// </summary>
+    public async Task NextHeartbeatAsync(TimeSpan interval, CancellationToken ct)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+        await _batchExecuted.WaitAsync(interval - TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
     }
 
     public WorkerHeartbeat Heartbeat(string worker, DateTime startedUtc)

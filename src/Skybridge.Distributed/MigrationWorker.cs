@@ -29,12 +29,12 @@ public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders p
         runtime.Log.LogServing(name, hub.Name);
         try
         {
-            // A heartbeat every 10 s: 'migrate status' shows each worker's throughput and when it was last seen.
+            // A heartbeat every 10 s, and after each executed batch: 'migrate status' shows each worker's throughput and when it was last seen.
             while (true)
             {
                 try { await store.WriteTextAsync(MigrationStore.WorkerBlob(name), Payload.Write(runtime.Heartbeat(name, started)), ct).ConfigureAwait(false); }
                 catch (Exception e) when (e is not OperationCanceledException) { runtime.Log.LogHeartbeatFailed(e.Message); }
-                await Task.Delay(HeartbeatInterval, ct).ConfigureAwait(false);
+                await runtime.NextHeartbeatAsync(HeartbeatInterval, ct).ConfigureAwait(false);
             }
         }
         finally

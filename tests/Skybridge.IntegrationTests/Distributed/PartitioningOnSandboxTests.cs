@@ -68,7 +68,7 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
             Assert.Equal(0, status.GetProperty("deleted").GetInt64());
             var workers = status.GetProperty("workers").EnumerateArray().ToList();
             Assert.True(workers.Count >= 2, status.ToString());
-            Assert.True(workers.Sum(w => w.GetProperty("objects").GetInt64()) >= 1, status.ToString()); // heartbeats every 10 s: the last may lag
+            Assert.True(workers.Sum(w => w.GetProperty("objects").GetInt64()) >= 1, status.ToString()); // a heartbeat follows each batch (within 1 s) and every 10 s: the last may lag
             Assert.All(workers, w => Assert.False(string.IsNullOrEmpty(w.GetProperty("worker").GetString())));
             Assert.All(workers, w => Assert.True(w.GetProperty("objects_per_second").GetDouble() >= 0));
             await _kit.AssertEqualAsync(dst, objects, src);
