@@ -23,6 +23,9 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
     private readonly ILogger _logger;
     private int _refreshCount;
 
+    // Every SDK client built from now on signs each request with one credential set (see the type).
+    static FederatedAwsCredentials() => OneCredentialSetPerRequest.Register();
+
     /// <summary>Credentials for <paramref name="options"/> (validated here), with Entra tokens from <paramref name="azureCredential"/> traded at <paramref name="exchange"/>. No call is made until the first request needs credentials.</summary>
     /// <param name="options">Role, audience, duration, region; see <see cref="FederationOptions.Validate"/>.</param>
     /// <param name="azureCredential">Any Azure.Identity credential (see <see cref="AzureCredentialFactory"/>).</param>

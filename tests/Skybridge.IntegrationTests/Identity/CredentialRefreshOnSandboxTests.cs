@@ -31,6 +31,7 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
         var reads = 0;
         var errors = new System.Collections.Concurrent.ConcurrentQueue<string>();
         var accessKeys = new System.Collections.Concurrent.ConcurrentDictionary<string, byte>();
+        var rgwLog = new RgwLogWindow(sandbox.RepoRoot);
         var until = DateTime.UtcNow.AddMinutes(2);
         await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
         {
@@ -56,7 +57,11 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
 
         // A background refresh may still be running when the readers stop: let it land before counting.
         for (var wait = 0; sts.InFlight > 0 && wait < 100; wait++) await Task.Delay(100);
-        Assert.True(failures == 0, $"{failures} read(s) failed:\n" + string.Join("\n", errors.Take(5)));
+        // RGW answers AccessDenied for several unrelated reasons (token expired, access key not the token's,
+        // role not readable): its own log says which, and the refresh times say whether one was under way.
+        Assert.True(failures == 0, $"{failures} read(s) failed:\n" + string.Join("\n", errors.Take(5))
+            + $"\nSTS exchanges (start-end): {string.Join(", ", sts.Exchanges.Select(x => $"{x.Start:HH:mm:ss.fff}-{x.End:HH:mm:ss.fff}"))}"
+            + $"\nRGW errors while the readers ran:\n{rgwLog.ErrorsSinceStart()}");
         Assert.True(sts.Failures.IsEmpty, "STS calls failed:\n" + string.Join("\n", sts.Failures.Take(5)));
         Assert.True(reads > 500, $"only {reads} reads");
         // 120 s / 4 s => ~30 refreshes; each refresh is exactly one STS call, whatever the concurrency.
@@ -71,15 +76,40 @@ public sealed class CredentialRefreshOnSandboxTests(SandboxFixture sandbox)
         public int Calls => Volatile.Read(ref _calls);
         public int InFlight => Volatile.Read(ref _inFlight);
         public readonly System.Collections.Concurrent.ConcurrentQueue<string> Failures = new();
+        public readonly System.Collections.Concurrent.ConcurrentQueue<(DateTime Start, DateTime End)> Exchanges = new();
 
         public async Task<FederatedSession> ExchangeAsync(string token, string roleArn, string sessionName, TimeSpan duration, CancellationToken ct)
         {
             Interlocked.Increment(ref _calls);
             Interlocked.Increment(ref _inFlight);
+            var start = DateTime.UtcNow;
             try { return await inner.ExchangeAsync(token, roleArn, sessionName, duration, ct); }
             catch (Exception e) { Failures.Enqueue($"{e.GetType().Name}: {e.Message}"); throw; }
-            finally { Interlocked.Decrement(ref _inFlight); }
+            finally { Exchanges.Enqueue((start, DateTime.UtcNow)); Interlocked.Decrement(ref _inFlight); }
         }
+    }
+}
+
+/// <summary>The lines RGW logged at its error levels (0 and -1) after this window opened: they name why a request was refused.</summary>
+internal sealed class RgwLogWindow
+{
+    private readonly string _path;
+    private readonly long _start;
+
+    public RgwLogWindow(string repoRoot)
+    {
+        _path = Path.Combine(repoRoot, ".sandbox", "log", "client.rgw.a.log");
+        _start = File.Exists(_path) ? new FileInfo(_path).Length : 0;
+    }
+
+    public string ErrorsSinceStart(int max = 20)
+    {
+        if (!File.Exists(_path)) return $"(no RGW log at {_path})";
+        using var stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(_start, stream.Length), SeekOrigin.Begin);
+        var lines = new StreamReader(stream).ReadToEnd().Split('\n')
+            .Where(l => l.Split(' ', 4, StringSplitOptions.RemoveEmptyEntries) is [_, _, "0" or "-1", _]).Take(max).ToList();
+        return lines.Count == 0 ? "(none)" : string.Join("\n", lines);
     }
 }
 

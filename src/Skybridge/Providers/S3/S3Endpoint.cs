@@ -16,6 +16,7 @@ public sealed record S3Endpoint
     /// <summary>Creates an S3 client that works with both AWS and S3-compatible servers.</summary>
     public IAmazonS3 CreateClient(AWSCredentials credentials, int maxConnections = 64)
     {
+        Identity.OneCredentialSetPerRequest.Register(); // whatever refreshing credentials sign for it
         var config = new AmazonS3Config
         {
             // v4's default trailing checksums make S3-compatible servers (RGW) refuse uploads,
