@@ -240,7 +240,10 @@ copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
   if [ "$tool" = skybridge ]; then
     # The same account SAS as rclone's sas_url (a connection string would make Skybridge sign
     # every request with the account key, a cost rclone does not pay).
-    CMD=(env "SKYBRIDGE_DEST_SAS=$AZ_SAS" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
+    # BENCH_SKY_WRAP: a command put in front of Skybridge's, e.g. "dotnet-trace collect -o sky.nettrace --" to profile it.
+    # shellcheck disable=SC2206
+    local wrap=(${BENCH_SKY_WRAP:-})
+    CMD=(env "SKYBRIDGE_DEST_SAS=$AZ_SAS" "${wrap[@]}" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
          --concurrency "$CONC" --progress none --output json "${SKY_MODE[@]}" "${FILTER[@]}")
   else
     # Fair tuning: same concurrency for transfers and checkers; one recursive listing each side;
