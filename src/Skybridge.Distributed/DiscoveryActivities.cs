@@ -31,3 +31,17 @@ internal sealed class SplitRangeActivity(MigrationRuntime runtime) : AsyncTaskAc
         return Payload.Write(new PartitionPlan(pieces));
     }
 }
+
+/// <summary>
+/// How many partitions the migration runs at once now (<see cref="PartitionsAtOnce.Auto"/>): the live
+/// workers' batch slots, from their heartbeats. Reads only; any answer is a valid one, so a re-run is harmless.
+/// </summary>
+internal sealed class PartitionsAtOnceActivity(MigrationRuntime runtime) : AsyncTaskActivity<string, string>
+{
+    protected override async Task<string> ExecuteAsync(TaskContext context, string input)
+    {
+        Payload.Read<WidthRequest>(input);
+        var workers = await runtime.Store.WorkersAsync(CancellationToken.None, liveWithin: PartitionsAtOnce.Live).ConfigureAwait(false);
+        return Payload.Write(PartitionsAtOnce.Auto(workers, runtime.Limits.BatchesAtOnce));
+    }
+}

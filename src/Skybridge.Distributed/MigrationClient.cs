@@ -8,11 +8,12 @@ namespace Skybridge.Distributed;
 
 /// <summary>
 /// How a migration is cut: partitions wanted at the start, objects per batch, pages per orchestration
-/// execution, most keys sampled for one key-range cut, and the pages after which a partition not
-/// done splits the rest of its range again (0: never).
+/// execution, most keys sampled for one key-range cut, the pages after which a partition not
+/// done splits the rest of its range again (0: never), and the partitions run at once (0: twice the
+/// live workers' batch slots, re-read as partitions finish).
 /// </summary>
 public sealed record MigrationShape(int Partitions = 16, int BatchSize = 1000, int PagesPerExecution = 10, int SampleLimit = MigrationShape.DefaultSampleLimit,
-    int SplitAfterPages = MigrationShape.DefaultSplitAfterPages)
+    int SplitAfterPages = MigrationShape.DefaultSplitAfterPages, int PartitionsAtOnce = 0)
 {
     public const int DefaultSampleLimit = 100_000;
     public const int DefaultSplitAfterPages = 20;
@@ -28,6 +29,11 @@ public sealed record MigrationStatus(
 {
     /// <summary>The task hub's workers (of any migration), with their throughput since they started.</summary>
     public IReadOnlyList<WorkerHeartbeat> Workers { get; init; } = [];
+
+    /// <summary>Partitions known but not started: they wait for a running one to finish (counted in <see cref="Partitions"/>).</summary>
+    public int PartitionsWaiting { get; init; }
+    /// <summary>Partitions the migration runs at once now (0: every one at once, a migration started by an older build).</summary>
+    public int PartitionsAtOnce { get; init; }
 
     /// <summary>--delete: destination-only blobs found, and deleted once every partition had finished.</summary>
     public long Extras { get; init; }
@@ -64,7 +70,7 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
         await store.EnsureAsync(ct).ConfigureAwait(false);
         await store.WriteSpecAsync(id, spec, ct).ConfigureAwait(false);
         await Client.CreateOrchestrationInstanceAsync(typeof(MigrationOrchestration), id,
-            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit) { SplitAfterPages = shape.SplitAfterPages })).ConfigureAwait(false);
+            Payload.Write(new MigrationInput(id, shape.Partitions, shape.BatchSize, shape.PagesPerExecution, shape.SampleLimit) { SplitAfterPages = shape.SplitAfterPages, PartitionsAtOnce = shape.PartitionsAtOnce })).ConfigureAwait(false);
     }
 
     /// <summary>The migration's state, totals and workers; <paramref name="expectedObjects"/> (if the operator knows the source's size) makes the ETA exact-er.</summary>
@@ -91,12 +97,14 @@ public sealed class MigrationClient(TaskHubConnection hub, ILoggerFactory logger
             }
         }
         var elapsed = ((done ? state.LastUpdatedTime : DateTime.UtcNow) - state.CreatedTime).TotalSeconds;
-        var status = new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
+        var status = new MigrationStatus(id, Name(state.OrchestrationStatus), progress.Partitions + progress.Waiting, partitionsDone, totals.Planned, totals.Copied, totals.BytesCopied,
             totals.Skipped, totals.Failed, totals.Rerun, totals.Batches, totals.Pages, state.CreatedTime, state.LastUpdatedTime,
             elapsed > 0 ? (totals.Copied + totals.Skipped + totals.Failed) / elapsed : 0, elapsed > 0 ? totals.BytesCopied / elapsed : 0,
             totals.FailReasons, state.OrchestrationStatus == OrchestrationStatus.Failed ? Diagnostics.SecretRedactor.Redact(state.Output ?? "") : null)
         {
             Workers = await hub.Store().WorkersAsync(ct).ConfigureAwait(false),
+            PartitionsWaiting = progress.Waiting,
+            PartitionsAtOnce = progress.AtOnce,
             Extras = totals.Extras,
             Deleted = progress.Totals.Deleted, // the delete phase runs in the migration itself, after every partition
             DeleteRefused = progress.DeleteRefused,

@@ -61,7 +61,10 @@ internal sealed class MigrationRuntime(MigrationStore store, IMigrationProviders
     }
 
     public WorkerHeartbeat Heartbeat(string worker, DateTime startedUtc)
-        => new(worker, startedUtc, DateTime.UtcNow, Interlocked.Read(ref _objects), Interlocked.Read(ref _bytes), Interlocked.Read(ref _batches), limits.Concurrency);
+        => new(worker, startedUtc, DateTime.UtcNow, Interlocked.Read(ref _objects), Interlocked.Read(ref _bytes), Interlocked.Read(ref _batches), limits.Concurrency)
+        {
+            BatchesAtOnce = limits.BatchesAtOnce,
+        };
 
     internal sealed record Served(JobSpec Spec, IObjectSource Source, IBlobDestination Destination, ItemExecutor Executor);
 

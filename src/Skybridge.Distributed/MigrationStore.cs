@@ -34,11 +34,22 @@ internal sealed class MigrationStore(BlobContainerClient container)
     public static string SpecBlob(string id) => $"{id}/spec.json";
     public static string WorkerBlob(string worker) => $"_workers/{worker}.json";
 
-    /// <summary>Every worker's last heartbeat (workers of every migration of the hub).</summary>
-    public async Task<List<WorkerHeartbeat>> WorkersAsync(CancellationToken ct)
+    /// <summary>
+    /// Every worker's last heartbeat (workers of every migration of the hub); with <paramref name="liveWithin"/>,
+    /// only those written within that time of the newest one (by the blobs' Last-Modified, the server's clock), so
+    /// the heartbeats of long-gone worker processes are listed but not read.
+    /// </summary>
+    public async Task<List<WorkerHeartbeat>> WorkersAsync(CancellationToken ct, TimeSpan? liveWithin = null)
     {
+        var blobs = new List<BlobItem>();
+        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "_workers/" }, ct).ConfigureAwait(false)) blobs.Add(blob);
+        if (liveWithin is { } within && blobs.Count > 0)
+        {
+            var newest = blobs.Max(b => b.Properties.LastModified ?? DateTimeOffset.MinValue);
+            blobs.RemoveAll(b => newest - (b.Properties.LastModified ?? DateTimeOffset.MinValue) > within);
+        }
         var beats = new List<WorkerHeartbeat>();
-        await foreach (var blob in container.GetBlobsAsync(new GetBlobsOptions { Prefix = "_workers/" }, ct).ConfigureAwait(false))
+        foreach (var blob in blobs)
             if (await ReadTextAsync(blob.Name, ct).ConfigureAwait(false) is { } json) beats.Add(Payload.Read<WorkerHeartbeat>(json));
         return beats;
     }

@@ -22,7 +22,7 @@ public sealed class MigrationWorker(TaskHubConnection hub, IMigrationProviders p
         var worker = new TaskHubWorker(service, loggers);
         worker.AddTaskOrchestrations(typeof(MigrationOrchestration), typeof(PartitionOrchestration));
         worker.AddTaskActivities(new DiscoverPartitionsActivity(runtime), new SplitRangeActivity(runtime), new PlanBatchActivity(runtime), new ExecuteBatchActivity(runtime),
-            new DeleteExtrasActivity(runtime));
+            new DeleteExtrasActivity(runtime), new PartitionsAtOnceActivity(runtime));
         await worker.StartAsync().ConfigureAwait(false);
         var name = MigrationRuntime.WorkerName;
         var started = DateTime.UtcNow;

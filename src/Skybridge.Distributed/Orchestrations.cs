@@ -11,8 +11,8 @@ internal static class Retries
 
 /// <summary>
 /// One migration: discover the partitions, then one sub-orchestration per partition (history grows
-/// per activity, so width lives in sub-orchestrations), all at once; DTFx spreads them over the task
-/// hub's partitions and the workers. A partition that hands the rest of its range on (re-split after
+/// per activity, so width lives in sub-orchestrations), a bounded number at once (the rest wait their
+/// turn, see <see cref="AtOnceAsync"/>); DTFx spreads them over the task hub's partitions and the workers. A partition that hands the rest of its range on (re-split after
 /// N pages) gets a sub-orchestration per piece, numbered on. With --delete, once every partition has
 /// finished, the destination-only blobs they found are deleted (<see cref="DeleteExtrasActivity"/>). Its custom status and output are a
 /// <see cref="MigrationProgress"/>. The code must stay deterministic (it is replayed): no clock, no
@@ -32,6 +32,7 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
         var plan = Payload.Read<PartitionPlan>(await context.ScheduleWithRetry<string>(typeof(DiscoverPartitionsActivity), Retries.Activity,
             Payload.Write(new DiscoverRequest(m.MigrationId, m.Partitions, m.SampleLimit) { BatchSize = m.BatchSize })));
         var running = new List<Task<string>>();
+        var waiting = new Queue<KeyRange>();
         void Start(KeyRange range)
         {
             running.Add(context.CreateSubOrchestrationInstance<string>(typeof(PartitionOrchestration), PartitionId(m.MigrationId, _progress.Partitions),
@@ -39,7 +40,14 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
                     { SplitEvery = m.SplitAfterPages, SampleLimit = m.SampleLimit })));
             _progress = _progress with { Partitions = _progress.Partitions + 1 };
         }
-        foreach (var range in plan.Ranges) Start(range);
+        async Task StartWhatFitsAsync()
+        {
+            if (waiting.Count > 0) _progress = _progress with { AtOnce = await AtOnceAsync(context, m, _progress.AtOnce) };
+            while (waiting.Count > 0 && (_progress.AtOnce == 0 || running.Count < _progress.AtOnce)) Start(waiting.Dequeue());
+            _progress = _progress with { Waiting = waiting.Count };
+        }
+        foreach (var range in plan.Ranges) waiting.Enqueue(range);
+        await StartWhatFitsAsync();
         var withExtras = new List<int>(); // partitions that found destination-only blobs (--delete)
         Exception? failed = null;
         while (running.Count > 0)
@@ -51,12 +59,13 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
                 var state = Payload.Read<PartitionState>(await finished);
                 _progress = _progress with { PartitionsDone = _progress.PartitionsDone + 1, Totals = _progress.Totals + state.Totals };
                 if (state.Totals.Extras > 0) withExtras.Add(state.Index);
-                foreach (var range in state.Handoff) Start(range);
+                foreach (var range in state.Handoff) waiting.Enqueue(range);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 failed ??= e; // the other partitions run to their end first, as one failed object does not stop a copy
             }
+            await StartWhatFitsAsync();
         }
         if (failed is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failed); // a partition that failed: no deletes
         if (withExtras.Count > 0)
@@ -72,6 +81,26 @@ internal sealed class MigrationOrchestration : TaskOrchestration<string, string,
             }
         }
         return Payload.Write(_progress);
+    }
+
+    /// <summary>
+    /// Partitions to run at once now: --partitions-at-once when given, else twice the live workers' batch slots
+    /// (<see cref="PartitionsAtOnce.Auto"/>), asked again whenever a partition could start, so workers that join widen
+    /// the migration and workers that leave narrow it. A migration started by a version-2 build runs every partition
+    /// at once (0), as its history was written. A failed read keeps the last width: it must never fail the migration.
+    /// </summary>
+    private static async Task<int> AtOnceAsync(OrchestrationContext context, MigrationInput m, int last)
+    {
+        if (m.Version < Payload.PartitionsAtOnceSince) return 0;
+        if (m.PartitionsAtOnce > 0) return m.PartitionsAtOnce;
+        try
+        {
+            return Payload.Read<PartitionsAtOnce>(await context.ScheduleTask<string>(typeof(PartitionsAtOnceActivity), Payload.Write(new WidthRequest(m.MigrationId)))).Count;
+        }
+        catch (DurableTask.Core.Exceptions.TaskFailedException)
+        {
+            return last > 0 ? last : PartitionsAtOnce.PerSlot;
+        }
     }
 
     public override string OnGetStatus() => Payload.Write(_progress);

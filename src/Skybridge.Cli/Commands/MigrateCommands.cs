@@ -39,6 +39,11 @@ internal static class MigrateCommands
     private static readonly Argument<string> Id = new("id") { Description = "Migration id, as 'migrate start' printed it." };
     private static readonly Option<string?> NewId = new("--id") { Description = "Id for the new migration (default: generated)." };
     private static readonly Option<string?> Partitions = new("--partitions") { Description = "Key ranges to cut the source into at the start (default 16): at its folders (delimiter '/', big ones split again by theirs), else even key-range cuts." };
+    private static readonly Option<string?> PartitionsAtOnce = new("--partitions-at-once")
+    {
+        Description = "Partitions running at once, the rest waiting their turn (default: twice the live workers' batch slots, re-read as partitions finish; "
+            + "a batch whose worker died waits behind about one queued batch per slot, not one per partition).",
+    };
     private static readonly Option<string?> SplitAfter = new("--split-after") { Description = "Pages (batches) after which a partition not done cuts the rest of its range into 4 new partitions (default 20; 0: never)." };
     private static readonly Option<string?> BatchSize = new("--batch-size") { Description = "Objects listed per batch (one activity; default 1000)." };
     private static readonly Option<string?> Sample = new("--sample") { Description = "Most keys listed for one key-range cut where a range has no folders (default 100000): keys past it fall in its last range, which splits again after --split-after pages." };
@@ -57,7 +62,7 @@ internal static class MigrateCommands
 
         var start = new Command("start", "Start a migration SRC -> DST with copy's options (and sync's --delete); prints its id and returns (workers do the copying).");
         TransferCommands.AddSourceDestinationAndDecisions(start, RunMode.Copy);
-        foreach (var o in new Option[] { NewId, Partitions, BatchSize, Sample, SplitAfter }.Concat(TransferCommands.DeleteOptions)) start.Options.Add(o);
+        foreach (var o in new Option[] { NewId, Partitions, PartitionsAtOnce, BatchSize, Sample, SplitAfter }.Concat(TransferCommands.DeleteOptions)) start.Options.Add(o);
         start.SetAction(StartAsync);
 
         var worker = new Command("worker", "Serve the task hub's migrations until stopped (Ctrl-C / SIGTERM), with this host's identity and limits.");
@@ -110,7 +115,8 @@ internal static class MigrateCommands
             Partitions: TransferCommands.Positive(s.GetInt("partitions"), "partitions") ?? 16,
             BatchSize: TransferCommands.Positive(s.GetInt("batch-size"), "batch-size") ?? 1000,
             SampleLimit: TransferCommands.Positive(s.GetInt("sample"), "sample") ?? MigrationShape.DefaultSampleLimit,
-            SplitAfterPages: NonNegative(s.GetInt("split-after"), "split-after") ?? MigrationShape.DefaultSplitAfterPages);
+            SplitAfterPages: NonNegative(s.GetInt("split-after"), "split-after") ?? MigrationShape.DefaultSplitAfterPages,
+            PartitionsAtOnce: TransferCommands.Positive(s.GetInt("partitions-at-once"), "partitions-at-once") ?? 0);
         var id = s.Get("id") ?? MigrationClient.NewId();
         if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             throw SkybridgeException.Usage($"--id '{DisplayName.Escape(id)}' is not a valid migration id.", "Use up to 64 letters, digits and '-'.");
@@ -206,6 +212,8 @@ internal static class MigrateCommands
     private static void WriteStatus(TextWriter o, MigrationStatus st)
     {
         o.WriteLine($"migration {st.Id}: {st.State}, partitions {st.PartitionsDone:N0}/{st.Partitions:N0} done, {st.Pages:N0} pages planned, {st.Batches:N0} batches executed");
+        if (!st.Finished && st.PartitionsAtOnce > 0)
+            o.WriteLine($"  at once {st.PartitionsAtOnce:N0} partitions (twice the workers' batch slots, or --partitions-at-once), {st.PartitionsWaiting:N0} waiting their turn");
         o.WriteLine($"  listed  {st.Planned:N0}; copied {st.Copied:N0} ({Format.Bytes(st.BytesCopied)}), skipped {st.Skipped:N0}, failed {st.Failed:N0}, re-run {st.Rerun:N0}");
         o.WriteLine($"  rate    {st.ObjectsPerSecond:N1} objects/s, {Format.Bytes((long)st.BytesPerSecond)}/s since {st.CreatedUtc:u}");
         if (!st.Finished) o.WriteLine("  eta     " + Eta(st.Estimate));

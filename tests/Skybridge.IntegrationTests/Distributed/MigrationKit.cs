@@ -33,9 +33,9 @@ public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : I
         return _env;
     }
 
-    public async Task<CliProcess> StartWorkerAsync(string logLevel = "information")
+    public async Task<CliProcess> StartWorkerAsync(string logLevel = "information", params string[] extra)
     {
-        var worker = new CliProcess(["migrate", "worker", "--log-level", logLevel, "--concurrency", "8"], await EnvAsync());
+        var worker = new CliProcess(["migrate", "worker", "--log-level", logLevel, "--concurrency", "8", .. extra], await EnvAsync());
         _workers.Add(worker);
         return worker;
     }
@@ -156,6 +156,22 @@ public sealed class MigrationKit(SandboxFixture sandbox, ReliabilityKit kit) : I
                 texts.Add(($"table {t.Name} {row.PartitionKey}/{row.RowKey}", string.Join("\n", row.Select(kv => kv.Value?.ToString()))));
         }
         return texts;
+    }
+
+    /// <summary>Every partition orchestration of the migration as the task hub's instances table holds it (created, last updated, status).</summary>
+    public async Task<List<DurableTask.Core.OrchestrationState>> PartitionStatesAsync(string id)
+    {
+        var service = new TaskHubConnection { Name = Hub, ConnectionString = HubConnectionString }.Service(NullLoggerFactory.Instance);
+        var condition = new DurableTask.AzureStorage.Tracking.OrchestrationInstanceStatusQueryCondition { InstanceIdPrefix = id + ":p" };
+        var states = new List<DurableTask.Core.OrchestrationState>();
+        string? next = null;
+        do
+        {
+            var page = await service.GetOrchestrationStateAsync(condition, 1000, next, CancellationToken.None);
+            states.AddRange(page.OrchestrationState);
+            next = page.ContinuationToken;
+        } while (!string.IsNullOrEmpty(next));
+        return states;
     }
 
     /// <summary>The shared-key connection string of the sandbox account, with its queue and table endpoints (Azurite: the next two ports).</summary>

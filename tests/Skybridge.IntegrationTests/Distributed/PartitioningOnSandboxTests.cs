@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Skybridge.Distributed;
 using Skybridge.IntegrationTests.Contracts;
 using Skybridge.IntegrationTests.Reliability;
@@ -75,6 +76,60 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
             var report = await mig.ReportAsync(id);
             Assert.Equal(objects.Count, report.Count);
             Assert.Equal(objects.Count, report.Select(l => Str(l, "source_key")).Distinct().Count());
+        }
+        finally
+        {
+            await _kit.CleanupAsync(src);
+            await _kit.CleanupAsync(dst);
+        }
+    }
+
+    [Fact]
+    public async Task A_migration_runs_twice_its_workers_batch_slots_of_partitions_at_once_and_the_rest_wait_their_turn()
+    {
+        var src = NewPrefix("mig-width-src");
+        var dst = NewPrefix("mig-width-dst");
+        await using var mig = new MigrationKit(sandbox, _kit);
+        try
+        {
+            // 8 folders of 12 objects: 8 partitions of two 10-object pages each, for one worker with one batch slot.
+            var rng = new Random(9);
+            var objects = Enumerable.Range(0, 96).ToDictionary(i => $"f{i / 12}/obj-{i:D3}.bin", i => RandomBytes(rng.Next(1, 4096), 60_000 + i), StringComparer.Ordinal);
+            await _kit.PutAsync(src, objects);
+            await mig.StartWorkerAsync("information", "--batches", "1");
+            var id = await mig.StartAsync(src, dst, "--partitions", "8", "--batch-size", "10", "--mode", "stream");
+
+            // While it runs, status says how many run at once and how many wait.
+            var seenWaiting = false;
+            JsonElement status;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (true)
+            {
+                status = await mig.StatusAsync(id);
+                if (status.GetProperty("finished").GetBoolean()) break;
+                if (status.GetProperty("partitions_waiting").GetInt32() > 0)
+                {
+                    Assert.Equal(2, status.GetProperty("partitions_at_once").GetInt32()); // 2 x one slot
+                    seenWaiting = true;
+                }
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(6), $"not finished after 6 minutes: {status}");
+                await Task.Delay(500);
+            }
+            Assert.True(seenWaiting, $"no status showed partitions waiting their turn: {status}");
+            Assert.Equal("completed", status.GetProperty("state").GetString());
+            Assert.Equal(8, status.GetProperty("partitions").GetInt32());
+            Assert.Equal(8, status.GetProperty("partitions_done").GetInt32());
+            Assert.Equal(0, status.GetProperty("partitions_waiting").GetInt32());
+            Assert.Equal(objects.Count, status.GetProperty("copied").GetInt64());
+
+            // From the task hub's own records: never more than 2 partitions alive at the same moment
+            // (each from its creation to its completion); without the bound all 8 start together.
+            var partitions = await mig.PartitionStatesAsync(id);
+            Assert.Equal(8, partitions.Count);
+            Assert.All(partitions, p => Assert.Equal(DurableTask.Core.OrchestrationStatus.Completed, p.OrchestrationStatus));
+            var mostAtOnce = partitions.Max(p => partitions.Count(q => q.CreatedTime <= p.CreatedTime && q.CompletedTime > p.CreatedTime));
+            Assert.True(mostAtOnce <= 2, string.Join("\n", partitions.Select(p => $"{p.OrchestrationInstance.InstanceId} {p.CreatedTime:O} -> {p.CompletedTime:O}")));
+            await _kit.AssertEqualAsync(dst, objects, src);
         }
         finally
         {

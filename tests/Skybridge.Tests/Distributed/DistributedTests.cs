@@ -129,11 +129,44 @@ public class DistributedTests
     public void A_worker_heartbeat_round_trips_and_gives_its_throughput()
     {
         var started = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var beat = new WorkerHeartbeat("host-1", started, started.AddSeconds(50), Objects: 1000, BytesCopied: 4096, Batches: 10, Concurrency: 16);
+        var beat = new WorkerHeartbeat("host-1", started, started.AddSeconds(50), Objects: 1000, BytesCopied: 4096, Batches: 10, Concurrency: 16) { BatchesAtOnce = 4 };
         var back = Payload.Read<WorkerHeartbeat>(Payload.Write(beat));
         Assert.Equal(beat, back);
         Assert.Equal(20, back.ObjectsPerSecond);
         Assert.Equal(0, (beat with { LastSeenUtc = started }).ObjectsPerSecond);
+    }
+
+    [Fact]
+    public void Partitions_at_once_are_twice_the_live_workers_batch_slots()
+    {
+        var now = new DateTime(2026, 1, 1, 12, 0, 0, DateTimeKind.Utc);
+        WorkerHeartbeat Beat(string name, double secondsAgo, int slots)
+            => new(name, now.AddHours(-1), now.AddSeconds(-secondsAgo), 0, 0, 0, 16) { BatchesAtOnce = slots };
+
+        // Three live workers of 2, 2 and 4 slots; one gone 31 s before the newest heartbeat is not counted.
+        var workers = new[] { Beat("a", 0, 2), Beat("b", 9, 2), Beat("c", 29, 4), Beat("dead", 31, 8) };
+        Assert.Equal(new PartitionsAtOnce(16, 8), PartitionsAtOnce.Auto(workers, ownSlots: 2));
+        // "Gone" is measured from the newest heartbeat, not this host's clock: all stale by the clock still count.
+        var old = workers.Select(w => w with { LastSeenUtc = w.LastSeenUtc.AddDays(-3) }).ToList();
+        Assert.Equal(16, PartitionsAtOnce.Auto(old, ownSlots: 2).Count);
+        // The asking worker is alive even before its first heartbeat; a version-2 heartbeat (no slots) counts one.
+        Assert.Equal(new PartitionsAtOnce(6, 3), PartitionsAtOnce.Auto([], ownSlots: 3));
+        Assert.Equal(new PartitionsAtOnce(4, 2), PartitionsAtOnce.Auto([Beat("v2", 0, 0), Beat("v2b", 1, 0)], ownSlots: 1));
+        Assert.Equal(2, PartitionsAtOnce.Auto([], ownSlots: 0).Count);
+    }
+
+    [Fact]
+    public void A_migration_started_by_a_version_2_build_reads_as_one_without_a_bound()
+    {
+        // What a version-2 build wrote: no PartitionsAtOnce; the orchestration replays it with every partition at once.
+        var v2 = """{"migration_id":"m1","partitions":64,"batch_size":500,"pages_per_execution":10,"sample_limit":100000,"version":2,"split_after_pages":20}""";
+        var input = Payload.Read<MigrationInput>(v2);
+        Assert.Equal(2, input.Version);
+        Assert.True(input.Version < Payload.PartitionsAtOnceSince);
+        Assert.Equal(0, input.PartitionsAtOnce);
+        var v3 = Payload.Read<MigrationInput>(Payload.Write(new MigrationInput("m2", 64, 500, 10, 100_000) { PartitionsAtOnce = 12 }));
+        Assert.Equal((Payload.CurrentVersion, 12), (v3.Version, v3.PartitionsAtOnce));
+        Assert.True(v3.Version >= Payload.PartitionsAtOnceSince);
     }
 
     [Fact]
