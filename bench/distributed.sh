@@ -167,7 +167,8 @@ run_scaling() {
 }
 
 # ------------------------------------------------------------------ kill
-progress() { ./skybridge migrate status "$1" --output json 2>/dev/null | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["copied"]+s["skipped"]+s["failed"])' 2>/dev/null || echo 0; }
+# (status exits 1 once an object has failed: its JSON still counts; under pipefail the exit must not add a second "0")
+progress() { local j; j=$(./skybridge migrate status "$1" --output json 2>/dev/null) || true; echo "$j" | $PY -c 'import json,sys; s=json.load(sys.stdin); print(s["copied"]+s["skipped"]+s["failed"])' 2>/dev/null || echo 0; }
 inflight() { $PY "$TOOLS" inflight "$ACCOUNT_URL" "$AZ_SAS" "$HUB_CONTAINER" "$1"; }
 worker_of_pid() { echo "$(hostname)-$1"; }
 # Waits until every batch listed in FILE has its outcomes; prints the seconds from START (epoch seconds, float) to the

@@ -12,8 +12,9 @@ internal static class Retries
 /// <summary>
 /// One migration: discover the partitions, then one sub-orchestration per partition (history grows
 /// per activity, so width lives in sub-orchestrations), a bounded number at once (the rest wait their
-/// turn, see <see cref="AtOnceAsync"/>); DTFx spreads them over the task hub's partitions and the workers. A partition that hands the rest of its range on (re-split after
-/// N pages) gets a sub-orchestration per piece, numbered on. With --delete, once every partition has
+/// turn, see <see cref="AtOnceAsync"/>); DTFx spreads them over the task hub's partitions and the
+/// workers. A partition that hands the rest of its range on (re-split after N pages) gets a
+/// sub-orchestration per piece, numbered on. With --delete, once every partition has
 /// finished, the destination-only blobs they found are deleted (<see cref="DeleteExtrasActivity"/>). Its custom status and output are a
 /// <see cref="MigrationProgress"/>. The code must stay deterministic (it is replayed): no clock, no
 /// I/O, only the context (completions replay in their history order, so the numbering is stable).
