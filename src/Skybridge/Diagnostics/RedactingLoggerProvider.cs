@@ -16,10 +16,36 @@ public sealed class RedactingLoggerProvider(TextWriter writer) : ILoggerProvider
     private void Write(LogLevel level, string category, string message, Exception? exception)
     {
         // Messages and exception texts quote names from the source: escaped, one log line per event.
-        var line = $"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {DisplayName.Escape(SecretRedactor.Redact(message))}";
-        if (exception is not null) line += Environment.NewLine + "  " + exception.GetType().Name + ": " + DisplayName.Escape(SecretRedactor.Redact(exception.Message));
+        var line = new System.Text.StringBuilder($"{DateTime.UtcNow:HH:mm:ss.fff} {Short(level)} {category}: {Safe(message)}");
+        AppendException(line, exception, "  ");
         lock (_gate) writer.WriteLine(line);
     }
+
+    /// <summary>
+    /// The exception, its stack and its inner exceptions, indented under the line: without the stack a
+    /// failure nobody mapped ("Specified argument was out of the range of valid values.") cannot be
+    /// placed. Frames are method names, but they pass through the redactor like everything else.
+    /// </summary>
+    private static void AppendException(System.Text.StringBuilder line, Exception? e, string indent)
+    {
+        for (var depth = 0; e is not null && depth < MaxInnerDepth; depth++)
+        {
+            line.AppendLine().Append(indent).Append(e.GetType().Name).Append(": ").Append(Safe(e.Message));
+            foreach (var frame in (e.StackTrace ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                line.AppendLine().Append(indent).Append("  ").Append(Safe(frame));
+            if (e is AggregateException { InnerExceptions.Count: > 1 } many)
+            {
+                foreach (var inner in many.InnerExceptions) AppendException(line, inner, indent + "  ");
+                return;
+            }
+            e = e.InnerException;
+            indent += "  ";
+        }
+    }
+
+    private const int MaxInnerDepth = 8;
+
+    private static string Safe(string text) => DisplayName.Escape(SecretRedactor.Redact(text));
 
     private static string Short(LogLevel level) => level switch
     {

@@ -96,7 +96,9 @@ public sealed class PartitioningOnSandboxTests(SandboxFixture sandbox)
             var rng = new Random(9);
             var objects = Enumerable.Range(0, 96).ToDictionary(i => $"f{i / 12}/obj-{i:D3}.bin", i => RandomBytes(rng.Next(1, 4096), 60_000 + i), StringComparer.Ordinal);
             await _kit.PutAsync(src, objects);
-            await mig.StartWorkerAsync("information", "--batches", "1");
+            // 16 KiB/s for ~200 KB: ~12 s of copying, so status is seen while partitions wait (on an
+            // idle machine the whole migration took 6 s and a poll could miss every waiting moment).
+            await mig.StartWorkerAsync("information", "--batches", "1", "--max-bandwidth", "16KiB");
             var id = await mig.StartAsync(src, dst, "--partitions", "8", "--batch-size", "10", "--mode", "stream");
 
             // While it runs, status says how many run at once and how many wait.

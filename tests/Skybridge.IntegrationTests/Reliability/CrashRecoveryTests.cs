@@ -69,7 +69,10 @@ public sealed class CrashRecoveryTests(SandboxFixture sandbox)
             "--block-size", "256KiB", "--block-concurrency", "2", "--concurrency", "4", "--mode", "stream", "--progress", "none"];
 
         // ---- run 1, killed at the point ----
-        var run = new CliProcess([.. copy, "--max-bandwidth", "3MiB"], _kit.Env(env));
+        // 1 MiB/s for the ~7.6 MB set: ~7 s of copying, so every kill point (the random ones up to
+        // 2.8 s into the job) lands mid-job; at 3 MiB/s a fast machine finished the job by 2.15 s,
+        // the kill found nothing to resume and the resume started a second job.
+        var run = new CliProcess([.. copy, "--max-bandwidth", "1MiB"], _kit.Env(env));
         var crashed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var killedAfter = TimeSpan.Zero;
         void Kill(string where)

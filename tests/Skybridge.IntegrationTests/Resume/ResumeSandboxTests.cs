@@ -176,7 +176,9 @@ public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IAsyncLifetime
         Assert.Equal(41, plan.BlockCount);
 
         // Run 1: one object at a time, 4 MiB/s, so the listing stalls behind the big object and the kill lands mid-object.
-        using (var cli = StartCli("copy", Src(s), Dst(s), "--journal", journalPath, "--block-size", "1MiB", "--max-bandwidth", "4MiB",
+        // 2 MiB/s: ~12 s for the big object, so the SIGINT after its third block lands mid-run even when
+        // the test host is slow to see the journal (in a full CI run at 4 MiB/s the copy once ended first).
+        using (var cli = StartCli("copy", Src(s), Dst(s), "--journal", journalPath, "--block-size", "1MiB", "--max-bandwidth", "2MiB",
                    "--concurrency", "1", "--block-concurrency", "2", "--mode", "stream", "--progress", "none"))
         {
             await WaitForStagedBlocksAsync(journalPath, s, blocks: 8, cli);
@@ -256,7 +258,9 @@ public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IAsyncLifetime
 
         CliResult interrupted;
         string jobId;
-        using (var cli = StartCli("copy", Src(s), Dst(s), "--journal", journalPath, "--block-size", "1MiB", "--max-bandwidth", "4MiB",
+        // 2 MiB/s: ~12 s for the big object, so the SIGINT after its third block lands mid-run even when
+        // the test host is slow to see the journal (in a full CI run at 4 MiB/s the copy once ended first).
+        using (var cli = StartCli("copy", Src(s), Dst(s), "--journal", journalPath, "--block-size", "1MiB", "--max-bandwidth", "2MiB",
                    "--concurrency", "2", "--mode", "stream", "--progress", "none"))
         {
             var (_, job) = await WaitForStagedBlocksAsync(journalPath, s, blocks: 3, cli);

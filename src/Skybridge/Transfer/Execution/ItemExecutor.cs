@@ -38,8 +38,11 @@ public sealed class ItemExecutor(
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
         catch (Exception e) when (!TransferErrors.IsFatal(e))
         {
-            // The redacting logger provider masks secrets; the full exception helps diagnose.
-            _log.LogDebug(e, "{Key} failed", item.Name);
+            // The redacting logger provider masks secrets; the full exception helps diagnose. A
+            // failure no provider mapped is one nobody anticipated (a bug, or a new SDK failure
+            // mode): its stack is logged where an operator sees it, not only at debug.
+            if (e is SkybridgeException) _log.LogDebug(e, "{Key} failed", item.Name);
+            else _log.LogWarning(e, "{Key} failed with an unexpected {Type}", item.Name, e.GetType().Name);
             var reason = TransferErrors.Describe(e);
             return ItemOutcome.Failed(item.Action == ItemAction.Delete ? "delete failed: " + reason : reason);
         }
