@@ -7,9 +7,9 @@ namespace Skybridge.Distributed;
 /// <summary>
 /// Where a migration's task hub lives: a DTFx Azure Storage task hub (queues, tables, blobs) in one
 /// storage account, reached keylessly with a <see cref="TokenCredential"/>, or with a connection
-/// string. Recovery settings from the spike on this machine: a 15 s lease (DTFx's blob leases refuse
-/// less) and a 20 s control-queue visibility recover a worker killed with kill -9 in ~30 s, where
-/// the defaults (30 s, 5 min) took 304 s.
+/// string. Recovery settings: a 15 s lease (DTFx's blob leases refuse less), a 60 s control-queue
+/// visibility and a 15 s work-item visibility; the defaults (30 s, 5 min, 5 min) took 304 s to
+/// recover from a kill -9 in the spike on this machine.
 /// </summary>
 public sealed record TaskHubConnection
 {
@@ -21,7 +21,17 @@ public sealed record TaskHubConnection
     public int PartitionCount { get; init; } = 4;
 
     public static readonly TimeSpan LeaseInterval = TimeSpan.FromSeconds(15);
-    public static readonly TimeSpan ControlQueueVisibility = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// How long an orchestration message a worker fetched stays hidden from the others. DTFx renews it
+    /// only while an episode runs, not while it waits in the worker's buffer for its history to load
+    /// and a dispatcher slot, so it must outlast that wait under load: at 20 s (the spike's choice) a
+    /// 2-worker no-op of 200,000 objects on 2 cores livelocked, messages fetched again and again (up
+    /// to 33 times) and every delete refused for a stale pop receipt. A dead worker's fetched
+    /// messages come back after it, so it bounds how long a kill stalls that worker's orchestrations
+    /// (not its batches: those follow <see cref="WorkItemVisibility"/>); 60 s is the top of the range
+    /// the spike found to work.
+    /// </summary>
+    public static readonly TimeSpan ControlQueueVisibility = TimeSpan.FromSeconds(60);
     /// <summary>
     /// How long a dead worker's activity (a batch) stays invisible before another worker takes it (default 5 min).
     /// A live worker renews it every 5 s while the batch runs (DTFx's dispatcher renews 30 s before it lapses,
