@@ -19,6 +19,16 @@ public sealed class ItemExecutor(
 {
     private readonly ILogger _log = logger ?? NullLogger.Instance;
 
+    /// <summary>
+    /// How many times an item is run when it fails with an exception no provider mapped. Such a
+    /// failure is one nobody anticipated, and the ones seen are transient: .NET's HTTP stack threw
+    /// "Specified argument was out of the range of valid values." from parsing a status line (3 of
+    /// 50,000 GETs in a distributed run whose workers were frozen with SIGSTOP and thawed), which the
+    /// AWS SDK does not retry. An item is safe to run again: nothing is committed unless proven, and
+    /// the destination decides what a copy already committed.
+    /// </summary>
+    internal const int UnmappedFailureAttempts = 3;
+
     /// <summary>Executes <paramref name="item"/> (a copy, deep verify or delete) and returns its outcome; a failure of this object is a failed outcome, not an exception.</summary>
     /// <exception cref="SkybridgeException">A fatal failure (<see cref="TransferErrors.IsFatal"/>) that must stop the run.</exception>
     /// <exception cref="ArgumentException">An item of another action: those are settled when planned.</exception>
@@ -26,25 +36,41 @@ public sealed class ItemExecutor(
     {
         if (item.Action is not (ItemAction.Copy or ItemAction.DeepVerify or ItemAction.Delete))
             throw new ArgumentException($"{item.Action} items are settled when planned, not executed", nameof(item));
-        try
+        string? unexpected = null;
+        for (int attempt = 1; ; attempt++)
         {
-            return item.Action switch
+            try
             {
-                ItemAction.Copy => await CopyAsync(item, ct).ConfigureAwait(false),
-                ItemAction.DeepVerify => await DeepVerifyAsync(item, ct).ConfigureAwait(false),
-                _ => await DeleteAsync(item, ct).ConfigureAwait(false),
-            };
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
-        catch (Exception e) when (!TransferErrors.IsFatal(e))
-        {
-            // The redacting logger provider masks secrets; the full exception helps diagnose. A
-            // failure no provider mapped is one nobody anticipated (a bug, or a new SDK failure
-            // mode): its stack is logged where an operator sees it, not only at debug.
-            if (e is SkybridgeException) _log.LogDebug(e, "{Key} failed", item.Name);
-            else _log.LogWarning(e, "{Key} failed with an unexpected {Type}", item.Name, e.GetType().Name);
-            var reason = TransferErrors.Describe(e);
-            return ItemOutcome.Failed(item.Action == ItemAction.Delete ? "delete failed: " + reason : reason);
+                var outcome = item.Action switch
+                {
+                    ItemAction.Copy => await CopyAsync(item, ct).ConfigureAwait(false),
+                    ItemAction.DeepVerify => await DeepVerifyAsync(item, ct).ConfigureAwait(false),
+                    _ => await DeleteAsync(item, ct).ConfigureAwait(false),
+                };
+                return unexpected is null ? outcome : outcome with { Reason = $"{outcome.Reason}; run again after {unexpected}" };
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested) { throw; }
+            catch (Exception e) when (!TransferErrors.IsFatal(e))
+            {
+                // The redacting logger provider masks secrets; the full exception helps diagnose. A
+                // failure no provider mapped is logged with its stack where an operator sees it.
+                if (e is SkybridgeException)
+                {
+                    _log.LogDebug(e, "{Key} failed", item.Name);
+                }
+                else
+                {
+                    _log.LogWarning(e, "{Key} failed with an unexpected {Type} (attempt {Attempt} of {Attempts})", item.Name, e.GetType().Name, attempt, UnmappedFailureAttempts);
+                    if (attempt < UnmappedFailureAttempts)
+                    {
+                        unexpected = "an unexpected " + TransferErrors.Describe(e);
+                        await Task.Delay(TimeSpan.FromMilliseconds(250 * attempt), ct).ConfigureAwait(false);
+                        continue;
+                    }
+                }
+                var reason = TransferErrors.Describe(e);
+                return ItemOutcome.Failed(item.Action == ItemAction.Delete ? "delete failed: " + reason : reason);
+            }
         }
     }
 
