@@ -149,9 +149,7 @@ run_scaling() {
     rows+=("$($PY -c 'import sys; w,c,b,secs,t1=sys.argv[1:]; print(f"| {w} | {int(c)} | {int(b)/2**30:.2f} | {float(secs):.1f} | {int(b)/float(secs)/2**20:.1f} | {int(b)/float(secs)/2**20/int(w):.1f} | {float(t1)/float(secs):.2f}x |")' "$w" "$copied" "$bytes" "$secs" "$t1")")
   done
   up_after=$(uptime)
-  # Dropped only now: Azurite keeps blobs in RAM, and after a big container was deleted it stopped answering
-  # for minutes in this session (2026-12-01, twice): not in the middle of the runs being compared.
-  for w in 1 2 4; do $PY "$TOOLS" drop "$ACCOUNT_URL" "$AZ_SAS" "bench-scale-$RUN_ID-w$w"; done
+  for w in 1 2 4; do DROPS+=("bench-scale-$RUN_ID-w$w"); done
   [ "$KEEP" = 1 ] || $PY "$BENCH/seed.py" --delete scale2g >&2
   {
     echo "| workers | objects | GiB | seconds | MiB/s | MiB/s per worker | speed-up |"
@@ -249,7 +247,7 @@ run_kill() {
   local rew1 rew2
   rew1=$($PY "$TOOLS" rewritten "$OUT/kill-1-before.json" "$OUT/kill-after.json"); rew2=$($PY "$TOOLS" rewritten "$OUT/kill-2-before.json" "$OUT/kill-after.json")
   up_after=$(uptime)
-  $PY "$TOOLS" drop "$ACCOUNT_URL" "$AZ_SAS" "$container"
+  DROPS+=("$container")
   [ "$KEEP" = 1 ] || $PY "$BENCH/seed.py" --delete dist50k >&2
   {
     echo "| kill | victim | seconds into the run | objects done at the kill | blobs committed before it | batches in flight | victim's batch re-decided by a later attempt | recovery (s) |"
@@ -275,5 +273,10 @@ PY
   section kill "$frag"
 }
 
+# Destination containers are dropped after the last run, not after their own: Azurite keeps blobs in
+# RAM, and after a big container is deleted it stops answering for minutes (2026-12-01 twice; on
+# 2026-12-02 the 1.9 GiB kill container stalled the noop run after it for 20 minutes and more).
+DROPS=()
 for r in "${RUNS[@]}"; do "run_$r"; done
+for c in ${DROPS[@]+"${DROPS[@]}"}; do $PY "$TOOLS" drop "$ACCOUNT_URL" "$AZ_SAS" "$c"; done
 log "done: SCALE.md sections ${RUNS[*]} rewritten; logs in $OUT"
