@@ -7,7 +7,7 @@ namespace Skybridge.IntegrationTests.Proofs;
 
 /// <summary>
 /// md5-by-destination against the real servers: RGW -> Skybridge -> Azurite (https, keyless), a
-/// <see cref="FaultProxy"/> on each side. A one-block object (Put Blob from memory) and a 12 MiB one
+/// <see cref="FaultProxy"/> on each side. A small object (one GET with no Range), a one-block object (Put Blob from memory) and a 12 MiB one
 /// (one Put Blob streamed from one GET) carry the source ETag's MD5 as their transactional
 /// Content-MD5, so Azurite proves them; a byte flipped in the GET body or in the Put Blob body is
 /// refused (Md5Mismatch, an integrity failure, exit 1) and nothing is written.
@@ -19,6 +19,7 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
 
     private static readonly Dictionary<string, byte[]> Objects = new()
     {
+        ["small.bin"] = RandomBytes(20_000, 40), // read whole, without a Range (under WholeGetMax): the SDK checks its MD5 too
         ["one-block.bin"] = RandomBytes(300_000, 41),
         ["streamed.bin"] = RandomBytes(12 * MiB + 3, 42), // over one 8 MiB block, under --put-blob-max (1GiB)
     };
@@ -42,7 +43,12 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
         await _kit.PutAsync(prefix, Objects);
         await using var s3 = new FaultProxy(new Uri(sandbox.S3Endpoint), ProxyFlavor.S3);
         await using var blob = new FaultProxy(new Uri(sandbox.BlobEndpoint), ProxyFlavor.Blob, certificate: FaultProxy.SandboxCertificate(sandbox.RepoRoot));
-        int flipped = 0;
+        int flipped = 0, wholeGets = 0;
+        s3.OnRequest = (r, _) =>
+        {
+            if (r.Method == "GET" && r.Path.EndsWith("small.bin", StringComparison.Ordinal) && r.Header("Range") is null) Interlocked.Increment(ref wholeGets);
+            return Task.CompletedTask;
+        };
         if (flip == Flip.GetBody)
             s3.OnResponse = FlipExtensions.GetBodiesFlipped(prefix, () => Interlocked.Increment(ref flipped));
         if (flip == Flip.PutBlobBody)
@@ -69,7 +75,7 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
         if (flip == Flip.None)
         {
             Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
-            Assert.Equal(2, summary.GetProperty("proofs").GetProperty("md5-by-destination").GetInt32());
+            Assert.Equal(3, summary.GetProperty("proofs").GetProperty("md5-by-destination").GetInt32());
             foreach (var (name, data) in Objects)
             {
                 Assert.StartsWith("copied", Str(rows[name], "outcome"));
@@ -78,18 +84,20 @@ public sealed class Md5ByDestinationTests(SandboxFixture sandbox)
                 Assert.Equal(data.Length, stored[name].Size);
             }
             await _kit.AssertEqualAsync(prefix, Objects);
-            // One GET per object: the streamed one is not read in ranges.
-            Assert.Equal(2, s3.Stats.RequestsByOperation.GetValueOrDefault("GET"));
+            // One GET per object: the streamed one is not read in ranges; only the small one asks for no range.
+            Assert.Equal(3, s3.Stats.RequestsByOperation.GetValueOrDefault("GET"));
+            Assert.Equal(1, wholeGets);
             return;
         }
 
-        Assert.True(flipped >= 2, $"{flipped} bodies flipped");
+        Assert.True(flipped >= 3, $"{flipped} bodies flipped");
         Assert.True(copy.ExitCode == 1, $"exit {copy.ExitCode}\n{copy.Stdout}\n{copy.Stderr}");
-        Assert.Equal(2, summary.GetProperty("failed").GetInt64());
+        Assert.Equal(3, summary.GetProperty("failed").GetInt64());
         foreach (var name in Objects.Keys)
         {
             Assert.Equal("failed", Str(rows[name], "outcome"));
-            Assert.Contains("Md5Mismatch", Str(rows[name], "reason"));
+            // A whole-object GET is checked by the S3 SDK before anything is sent; the rest by Azurite.
+            Assert.Contains(flip == Flip.GetBody && name == "small.bin" ? "MD5 check failed" : "Md5Mismatch", Str(rows[name], "reason"));
         }
         Assert.Empty(stored);
         Assert.Empty(await _kit.UncommittedOnlyAsync(prefix));
