@@ -403,45 +403,23 @@ internal sealed class OneShotBody(Stream inner, long length, Action? onProgress 
     }
 
     /// <summary>
-    /// The SDK's HTTP content copies a request body with an 80 KiB buffer, one read then one write:
-    /// while it writes, nothing is read, and a socket read returns what has arrived (often less).
-    /// Here the next 256 KiB chunk is read from the source while the last one is written, so both
-    /// connections stay busy, in fewer and larger writes.
+    /// The SDK's HTTP content copies a request body with an 80 KiB buffer, and a socket read returns
+    /// what has arrived (often less): a 1 GiB Put Blob was tens of thousands of small writes. Writing
+    /// full 256 KiB chunks cut the sink's CPU for 1 GiB from 1.6-1.8 s to 1.2-1.55 s (bench/findings.md).
     /// </summary>
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken ct)
     {
-        var pool = System.Buffers.ArrayPool<byte>.Shared;
-        byte[] current = pool.Rent(CopyChunk), next = pool.Rent(CopyChunk);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyChunk);
         try
         {
-            var read = ReadAtLeastAsync(current.AsMemory(0, CopyChunk), CopyChunk, throwOnEndOfStream: false, ct);
             int n;
-            while ((n = await read.ConfigureAwait(false)) > 0)
-            {
-                read = ReadAtLeastAsync(next.AsMemory(0, CopyChunk), CopyChunk, throwOnEndOfStream: false, ct);
-                try
-                {
-                    await destination.WriteAsync(current.AsMemory(0, n), ct).ConfigureAwait(false);
-                }
-                catch
-                {
-                    await ObserveAsync(read).ConfigureAwait(false); // never leave a read running on a buffer returned to the pool
-                    throw;
-                }
-                (current, next) = (next, current);
-            }
+            while ((n = await ReadAtLeastAsync(buffer.AsMemory(0, CopyChunk), CopyChunk, throwOnEndOfStream: false, ct).ConfigureAwait(false)) > 0)
+                await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
         }
         finally
         {
-            pool.Return(current);
-            pool.Return(next);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    private static async Task ObserveAsync(ValueTask<int> read)
-    {
-        try { await read.ConfigureAwait(false); }
-        catch (Exception) { /* the write's failure is the one reported */ }
     }
 
     private const int CopyChunk = 256 * 1024;
