@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Skybridge.Distributed;
 using Skybridge.IntegrationTests.Reliability;
 using Skybridge.IntegrationTests.Sandbox;
 using static Skybridge.IntegrationTests.Reliability.ReliabilityKit;
@@ -104,9 +105,13 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
             await mig.StartWorkerAsync(); // restarted
 
             // Recovered: every batch in flight at the kill (the killed worker's among them) has finished.
+            // The killed worker's control-queue messages come back only after their visibility
+            // timeout, so that timeout plus a batch's re-run bounds the recovery (a fixed 60 s did
+            // not: recovery took 65 s once the visibility became 60 s).
+            var recoveryBound = TaskHubConnection.ControlQueueVisibility + TimeSpan.FromSeconds(30);
             while ((await mig.InFlightBatchesAsync(id)).Overlaps(inFlight))
             {
-                Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(90), $"batches in flight at the kill not finished after {killedAt.Elapsed}");
+                Assert.True(killedAt.Elapsed < recoveryBound, $"batches in flight at the kill not finished after {killedAt.Elapsed} (bound {recoveryBound})");
                 await Task.Delay(500);
             }
             var recovery = killedAt.Elapsed;
@@ -136,7 +141,6 @@ public sealed class MigrationOnSandboxTests(SandboxFixture sandbox)
             var reruns = report.Where(l => Str(l, "reason").Contains("executed again", StringComparison.Ordinal)).Select(l => Str(l, "source_key")[src.Length..]).ToList();
             Assert.DoesNotContain(reruns, before.ContainsKey);
             Assert.Equal(reruns.Count, status.GetProperty("rerun").GetInt64());
-            Assert.True(recovery < TimeSpan.FromSeconds(60), $"recovery took {recovery}");
 
             _kit.Figures("distributed-kill-9", new
             {
