@@ -176,6 +176,8 @@ public abstract class SourceContract : IAsyncLifetime
         var e = await Assert.ThrowsAsync<SourceChangedException>(() => source.ReadAsync(obj, 100, new byte[10], None));
         Assert.Contains(obj.Key, e.Message);
         await Assert.ThrowsAsync<SourceChangedException>(() => source.ReadAsync(obj, 0, Memory<byte>.Empty, None));
+        // The whole object in one read (a small object's GET, which S3ObjectSource sends without a Range).
+        await Assert.ThrowsAsync<SourceChangedException>(() => source.ReadAsync(obj, 0, new byte[5000], None));
     }
 
     [Fact]
