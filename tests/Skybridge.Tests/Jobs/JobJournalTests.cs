@@ -186,9 +186,47 @@ public sealed class JobJournalTests : IDisposable
         Assert.Single(counts);
         Assert.Equal(2 * workers * perWorker, journal.Blocks(job.Id).Count);
         Assert.All(journal.Objects(job.Id), o => Assert.Equal(1, o.Attempts));
-        var (transactions, operations) = run.WriteCounts;
+        var (transactions, operations, _) = run.WriteCounts;
         Assert.Equal(workers * perWorker * 5L + 1, operations); // 5 per object, and the watermark
         Assert.True(transactions < operations / 10, $"{transactions} transactions for {operations} operations");
+    }
+
+    [Fact]
+    public async Task State_updates_queued_together_are_written_once_and_leave_the_rows_as_one_by_one_would()
+    {
+        var journal = Open();
+        var job = journal.CreateJob("copy", "s3://b/", "https://a.blob.core.windows.net/c/", []);
+        await using var run = journal.StartRun(job.Id, resume: false);
+        foreach (var k in new[] { "a", "b", "c" }) run.Planned(Obj(k), k, "new");
+        await run.FlushAsync();
+        var before = run.WriteCounts;
+        var md5 = Enumerable.Range(0, 16).Select(i => (byte)(i * 3)).ToArray();
+        using (var holder = new SqliteConnection($"Data Source={Path.Combine(_dir, "journal.db")}"))
+        {
+            // Another connection holds the write lock: everything below queues up and goes in one batch.
+            holder.Open();
+            using var hold = holder.BeginTransaction();
+            run.Copying(Obj("a"), "a");
+            run.Committed(Obj("a"), "a", Copied(md5));
+            run.Copying(Obj("b"), "b");
+            run.Failed(Obj("b"), "b", "Azure 500 InternalError: boom"); // an upsert of the row: nothing merges across it
+            run.Copying(Obj("b"), "b");
+            run.Committed(Obj("b"), "b", Copied());
+            run.Copying(Obj("c"), "c");
+            await Task.Delay(300);
+            hold.Rollback();
+        }
+        await run.FlushAsync();
+        var after = run.WriteCounts;
+
+        Assert.Equal(1, after.Transactions - before.Transactions);
+        Assert.Equal(8, after.Operations - before.Operations); // 7 and the flush
+        Assert.Equal(6, after.Statements - before.Statements); // a 1, b 3, c 1, and the heartbeat
+        var rows = journal.Objects(job.Id).ToDictionary(o => o.Key);
+        Assert.Equal((JobJournal.Committed, 1, Convert.ToHexStringLower(md5)), (rows["a"].State, rows["a"].Attempts, rows["a"].Md5));
+        Assert.Equal("verified by md5", rows["a"].Reason);
+        Assert.Equal((JobJournal.Committed, 2, "verified by md5"), (rows["b"].State, rows["b"].Attempts, rows["b"].Reason));
+        Assert.Equal((JobJournal.Copying, 1, "new"), (rows["c"].State, rows["c"].Attempts, rows["c"].Reason));
     }
 
     [Fact]
