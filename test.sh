@@ -5,6 +5,8 @@
 #   ./test.sh                 everything
 #   ./test.sh unit            unit tests only (no sandbox)
 #   ./test.sh integration     integration tests only
+#   ./test.sh aot             the Native AOT executable (SKYBRIDGE_BUILD=aot) through the integration
+#                             tests that start the CLI (part of "all": it is what the benchmark runs)
 #   FILTER='FullyQualifiedName~Identity' ./test.sh   pass a dotnet test filter to both projects
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,11 +28,28 @@ run_tests() { # project trx-name [filter]
 if [ "$what" = all ] || [ "$what" = unit ]; then
   run_tests Skybridge.Tests Skybridge.Tests
 fi
-if [ "$what" = all ] || [ "$what" = integration ]; then
+# The integration tests that start the CLI as a process, run again against the Native AOT build; the
+# rest (and the two long in-process ones named last) test the library in-process, the same code
+# either way. Distributed migrations are refused by that build (DurableTask is not AOT
+# compatible): the NativeAot category checks the refusal instead.
+aot_filter='Category=NativeAot|(Category!=Lifecycle&FullyQualifiedName!~.Distributed.&FullyQualifiedName!~.Contracts.&FullyQualifiedName!~.StandIns.&FullyQualifiedName!~.Broker.&FullyQualifiedName!~.CredentialRefreshOnSandboxTests.&FullyQualifiedName!~.PackageInstallTests.)'
+run_aot_tests() {
+  command -v clang >/dev/null || { echo "== installing clang (Native AOT links with it)" >&2; apt-get install -y -qq clang >/dev/null; }
+  echo "== building the Native AOT CLI" >&2
+  if SKYBRIDGE_BUILD=aot ./skybridge --version >/dev/null; then
+    SKYBRIDGE_TEST_CLI="$root/.artifacts/cli-aot/Skybridge.Cli" run_tests Skybridge.IntegrationTests NativeAot.IntegrationTests "$aot_filter"
+  else
+    echo "test.sh: the Native AOT build failed" >&2
+    status=1
+  fi
+}
+
+if [ "$what" = all ] || [ "$what" = integration ] || [ "$what" = aot ]; then
   if ./sandbox.sh status >/dev/null 2>&1 || ./sandbox.sh up; then
-    run_tests Skybridge.IntegrationTests Skybridge.IntegrationTests 'Category!=Lifecycle'
+    [ "$what" = aot ] || run_tests Skybridge.IntegrationTests Skybridge.IntegrationTests 'Category!=Lifecycle&Category!=NativeAot'
+    [ "$what" = integration ] || run_aot_tests
     # Last, because it stops and restarts the shared sandbox: up twice is harmless, down leaves nothing running.
-    SKYBRIDGE_SANDBOX_LIFECYCLE=1 run_tests Skybridge.IntegrationTests Sandbox.Lifecycle 'Category=Lifecycle'
+    [ "$what" = aot ] || SKYBRIDGE_SANDBOX_LIFECYCLE=1 run_tests Skybridge.IntegrationTests Sandbox.Lifecycle 'Category=Lifecycle'
   else
     echo "test.sh: the sandbox did not start; integration tests cannot run" >&2
     status=1
@@ -55,6 +74,7 @@ count=${summary##* }; line=${summary% *}
 expected=0
 { [ "$what" = all ] || [ "$what" = unit ]; } && expected=$((expected + 1))
 { [ "$what" = all ] || [ "$what" = integration ]; } && expected=$((expected + 2))
+{ [ "$what" = all ] || [ "$what" = aot ]; } && expected=$((expected + 1))
 if [ "$count" -lt "$expected" ]; then
   echo "test.sh: expected $expected TRX result files, found $count (a test project did not build or run)" >&2
   status=1

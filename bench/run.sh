@@ -86,16 +86,21 @@ SKY_BUILD=${SKYBRIDGE_BUILD:-readytorun}
 case $SKY_BUILD in
   readytorun) SKY_PUBLISH=(--self-contained false -p:PublishReadyToRun=true) ;;
   composite) SKY_PUBLISH=(--self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
-  *) die "SKYBRIDGE_BUILD='$SKY_BUILD' is unknown: unset it (readytorun) or set SKYBRIDGE_BUILD=composite" ;;
+  # SKYBRIDGE_BUILD=aot as in ./skybridge: one Native AOT executable (links with clang).
+  aot) command -v clang >/dev/null || { log "installing clang (Native AOT links with it)"; apt-get install -y -qq clang >/dev/null; }
+       SKY_PUBLISH=(-p:PublishAot=true) ;;
+  *) die "SKYBRIDGE_BUILD='$SKY_BUILD' is unknown: unset it (readytorun) or set SKYBRIDGE_BUILD=composite or aot" ;;
 esac
 dotnet publish "$SRC/src/Skybridge.Cli/Skybridge.Cli.csproj" -c Release -r linux-x64 "${SKY_PUBLISH[@]}" \
   --artifacts-path "$ART/sky" -o "$ART/sky/publish" -nologo -v q \
   >"$OUT/logs/build-skybridge.log" 2>&1 || { tail -20 "$OUT/logs/build-skybridge.log" >&2; die "Skybridge build failed"; }
 dotnet build "$BENCH/Skybridge.Bench.Blackhole/Skybridge.Bench.Blackhole.csproj" -c Release --artifacts-path "$ART/bh" -nologo -v q \
   >"$OUT/logs/build-blackhole.log" 2>&1 || { tail -20 "$OUT/logs/build-blackhole.log" >&2; die "blackhole build failed"; }
-SKY_DLL=$ART/sky/publish/Skybridge.Cli.dll
+# The command that starts the CLI: the executable itself for Native AOT, else dotnet and the dll.
+SKY_RUN=(dotnet "$ART/sky/publish/Skybridge.Cli.dll")
+[ "$SKY_BUILD" = aot ] && SKY_RUN=("$ART/sky/publish/Skybridge.Cli")
 BH_DLL=$ART/bh/bin/Skybridge.Bench.Blackhole/release/Skybridge.Bench.Blackhole.dll
-sky() { dotnet "$SKY_DLL" "$@"; }
+sky() { "${SKY_RUN[@]}" "$@"; }
 # Streamed copies only (this benchmark measures the bytes flowing through the tool's host): newer
 # builds also offer service-side copies (--mode auto|service|stream), which the local sinks cannot serve.
 SKY_MODE=(); case "$(sky copy --help 2>/dev/null)" in *--mode*) SKY_MODE=(--mode stream);; esac
@@ -247,7 +252,7 @@ copy_cmd() { # tool sink bucket container -> prints nothing; sets CMD array
     # BENCH_SKY_WRAP: a command put in front of Skybridge's, e.g. "dotnet-trace collect -o sky.nettrace --" to profile it.
     # shellcheck disable=SC2206
     local wrap=(${BENCH_SKY_WRAP:-})
-    CMD=(env "SKYBRIDGE_DEST_SAS=$AZ_SAS" "${wrap[@]}" dotnet "$SKY_DLL" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
+    CMD=(env "SKYBRIDGE_DEST_SAS=$AZ_SAS" "${wrap[@]}" "${SKY_RUN[@]}" copy "s3://$bucket" "${DEST_URL[$sink]}/$container"
          --concurrency "$CONC" --progress none --output json "${SKY_MODE[@]}" "${FILTER[@]}")
   else
     # Fair tuning: same concurrency for transfers and checkers; one recursive listing each side;

@@ -46,6 +46,8 @@ internal static class CommandRunner
     internal static (int Code, string Message, string? Fix) Describe(Exception e) => e switch
     {
         SkybridgeException s => (ExitCodes.For(s.Kind), s.Message, s.Fix),
+        // A failing static constructor or reflective call says nothing itself: its cause does.
+        TypeInitializationException or System.Reflection.TargetInvocationException when e.InnerException is { } cause => Describe(cause),
         CredentialUnavailableException c => (ExitCodes.Auth, "No Azure credential is available: " + FirstLine(c.Message),
             "Run on a host with a managed identity, set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_FEDERATED_TOKEN_FILE for workload identity, or 'az login'; choose one with --azure-credential."),
         AuthenticationFailedException a => (ExitCodes.Auth, "Azure authentication failed: " + Skybridge.Identity.AzureCredentialDiagnosis.Reason(a), "Check the identity and --audience; 'skybridge doctor' tests every link."),

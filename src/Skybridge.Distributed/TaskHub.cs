@@ -47,6 +47,18 @@ public sealed record TaskHubConnection
     /// </summary>
     public static readonly TimeSpan MaxQueuePolling = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Refuses to go on in a Native AOT process: the Durable Task Framework is not AOT compatible
+    /// (DurableTask.Core and DurableTask.AzureStorage fail the AOT analysis, and the first migrate
+    /// against SKYBRIDGE_BUILD=aot died in a type initializer), so it is refused before anything is created.
+    /// </summary>
+    public static void EnsureSupported()
+    {
+        if (!System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported)
+            throw SkybridgeException.Usage("Distributed migrations cannot run in this Native AOT build of skybridge: the Durable Task Framework they run on is not AOT compatible.",
+                "Run 'skybridge migrate' from the default build (unset SKYBRIDGE_BUILD, or the dotnet tool); every other command works in this one.");
+    }
+
     /// <summary>A valid DTFx task hub name: 3..45 letters and digits, starting with a letter.</summary>
     public static string ValidName(string? name)
     {

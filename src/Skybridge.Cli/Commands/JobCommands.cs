@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Skybridge.Providers.AzureBlob;
 using Skybridge.Cli.Rendering;
 using Skybridge.Diagnostics;
@@ -52,7 +54,13 @@ internal static class JobCommands
     private static readonly Option<string?> Report = new("--report") { Description = "Per-object manifest of this run (JSON Lines, or CSV)." };
     private static readonly Option<string?> Progress = new("--progress") { Description = "auto | plain | none." };
 
-    private static readonly JsonSerializerOptions JsonOut = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    // The anonymous shapes below go through reflection; the per-state counts' dictionary type comes
+    // from generated metadata, which the Native AOT build has no reflection code for.
+    private static readonly JsonSerializerOptions JsonOut = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        TypeInfoResolver = JsonTypeInfoResolver.Combine(JobsJson.Default, new DefaultJsonTypeInfoResolver()),
+    };
 
     public static Command Create()
     {
@@ -361,3 +369,6 @@ internal sealed class JobSession : IAsyncDisposable
 
     public ValueTask DisposeAsync() => Run.DisposeAsync();
 }
+
+[JsonSerializable(typeof(Dictionary<string, long>))]
+internal sealed partial class JobsJson : JsonSerializerContext;

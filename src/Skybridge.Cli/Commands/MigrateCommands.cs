@@ -84,6 +84,7 @@ internal static class MigrateCommands
 
     private static TaskHubConnection Connection(CliContext ctx)
     {
+        TaskHubConnection.EnsureSupported();
         var s = ctx.Settings;
         var connectionString = s.Get("hub-connection-string");
         TransferCommands.RegisterSecretsOf(connectionString);

@@ -53,11 +53,14 @@ public interface IReportSink
 /// </summary>
 public sealed class ReportWriter : IReportSink, IDisposable
 {
+    // Source-generated metadata and the generic enum converter: the Native AOT build has no
+    // reflection metadata for an enum-typed property (it failed every --report there).
     private static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter<Outcome>(JsonNamingPolicy.SnakeCaseLower) },
+        TypeInfoResolver = ReportJson.Default,
     };
 
     /// <summary>The CSV header, in column order (snake_case names of the JSON fields).</summary>
@@ -119,3 +122,6 @@ public sealed class NullReport : IReportSink
     /// <summary>Does nothing.</summary>
     public void Write(ReportEntry entry) { }
 }
+
+[JsonSerializable(typeof(ReportEntry))]
+internal sealed partial class ReportJson : JsonSerializerContext;

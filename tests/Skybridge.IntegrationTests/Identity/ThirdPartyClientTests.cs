@@ -40,7 +40,7 @@ public sealed class ThirdPartyClientTests(SandboxFixture sandbox) : IAsyncLifeti
     private Dictionary<string, string?> CredentialProcessEnv()
     {
         var config = Path.Combine(_temp, "aws-config");
-        File.WriteAllText(config, $"[profile skybridge]\ncredential_process = dotnet {SandboxFixture.CliDll} auth aws-credentials\nregion = us-east-1\n");
+        File.WriteAllText(config, $"[profile skybridge]\ncredential_process = {CliCommand.Current.ShellLine} auth aws-credentials\nregion = us-east-1\n");
         var env = CleanAwsEnv();
         env["AWS_CONFIG_FILE"] = config;
         env["AWS_PROFILE"] = "skybridge";
@@ -206,9 +206,9 @@ public sealed class ThirdPartyClientTests(SandboxFixture sandbox) : IAsyncLifeti
 
     private Process StartCli(string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(SandboxFixture.CliDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = CliCommand.Current.StartInfo(args);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
         foreach (var (k, v) in sandbox.Env) psi.Environment[k] = v;
         psi.Environment["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = null;
         return Process.Start(psi)!;

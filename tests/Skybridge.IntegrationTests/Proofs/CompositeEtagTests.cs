@@ -126,8 +126,8 @@ public sealed class CompositeEtagTests(SandboxFixture sandbox, ITestOutputHelper
             {
                 var target = _kit.Dst(prefix + name + "/");
                 // bash's time (TIMEFORMAT: user and system CPU seconds of the CLI process and its children).
-                var (rc, stdout, stderr) = await sandbox.RunProcessAsync("bash", ["-c", "TIMEFORMAT='cpu %U %S'; time \"$@\"", "bash", "dotnet", SandboxFixture.CliDll,
-                    "copy", _kit.Src(prefix), target, "--s3-endpoint", endpoint, "--sts-endpoint", sandbox.StsEndpoint, "--mode", "stream", "--output", "json", "--progress", "none"], env,
+                var (rc, stdout, stderr) = await sandbox.RunProcessAsync("bash", ["-c", "TIMEFORMAT='cpu %U %S'; time \"$@\"", "bash", CliCommand.Current.Program, .. CliCommand.Current.Arguments([
+                    "copy", _kit.Src(prefix), target, "--s3-endpoint", endpoint, "--sts-endpoint", sandbox.StsEndpoint, "--mode", "stream", "--output", "json", "--progress", "none"])], env,
                     TimeSpan.FromMinutes(4));
                 Assert.True(rc == 0, stdout + stderr);
                 Assert.Equal(1, Json(new CliResult(rc, stdout, stderr)).GetProperty("proofs").GetProperty(proof).GetInt32());

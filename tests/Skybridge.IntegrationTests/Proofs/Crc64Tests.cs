@@ -169,9 +169,9 @@ public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestO
             {
                 using (var create = new HttpRequestMessage(HttpMethod.Put, $"{sink.Url}devstoreaccount1/{name}?restype=container"))
                     Assert.True((await sink.Http.SendAsync(create)).IsSuccessStatusCode);
-                var (rc, stdout, stderr) = await sandbox.RunProcessAsync("/usr/bin/time", ["-v", "dotnet", SandboxFixture.CliDll,
+                var (rc, stdout, stderr) = await sandbox.RunProcessAsync("/usr/bin/time", ["-v", CliCommand.Current.Program, .. CliCommand.Current.Arguments([
                     "copy", _kit.Src(prefix), $"{sink.Url}devstoreaccount1/{name}/", "--dest-sas", "sv=2025-01-05&sig=blackhole-ignores-it",
-                    "--s3-endpoint", endpoint, "--sts-endpoint", sandbox.StsEndpoint, "--mode", "stream", "--output", "json", "--progress", "none", .. extra], env,
+                    "--s3-endpoint", endpoint, "--sts-endpoint", sandbox.StsEndpoint, "--mode", "stream", "--output", "json", "--progress", "none", .. extra])], env,
                     TimeSpan.FromMinutes(6));
                 Assert.True(rc == 0, stdout + stderr);
                 Assert.Equal(1, Json(new CliResult(rc, stdout, stderr)).GetProperty("proofs").GetProperty(proof).GetInt32());

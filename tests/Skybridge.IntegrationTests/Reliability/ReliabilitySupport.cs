@@ -279,13 +279,10 @@ public sealed class CliProcess : IDisposable
 
     public CliProcess(IEnumerable<string> args, IDictionary<string, string?> env)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8, StandardErrorEncoding = Encoding.UTF8,
-        };
-        psi.ArgumentList.Add(SandboxFixture.CliDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = CliCommand.Current.StartInfo(args);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        psi.StandardOutputEncoding = psi.StandardErrorEncoding = Encoding.UTF8;
         foreach (var (k, v) in env)
         {
             if (v is null) psi.Environment.Remove(k);

@@ -99,13 +99,10 @@ public sealed class ResumeSandboxTests(SandboxFixture sandbox) : IAsyncLifetime
 
     private RunningCli StartCli(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
-            WorkingDirectory = sandbox.RepoRoot,
-        };
-        psi.ArgumentList.Add(SandboxFixture.CliDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = CliCommand.Current.StartInfo(args);
+        psi.RedirectStandardOutput = psi.RedirectStandardError = psi.RedirectStandardInput = true;
+        psi.UseShellExecute = false;
+        psi.WorkingDirectory = sandbox.RepoRoot;
         foreach (var (k, v) in sandbox.Env) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         p.StandardInput.Close();

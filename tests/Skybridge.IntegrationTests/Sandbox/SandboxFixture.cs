@@ -187,15 +187,12 @@ public sealed class SandboxFixture : IAsyncLifetime, IDisposable
 
     private sealed record EntraStats(int TokensIssued);
 
-    /// <summary>Path of the built CLI (copied next to the test assembly through the project reference).</summary>
-    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "Skybridge.Cli.dll");
-
-    /// <summary>Runs <c>dotnet Skybridge.Cli.dll args</c> with the sandbox environment (plus extraEnv; null removes).</summary>
+    /// <summary>Runs the CLI under test (<see cref="CliCommand.Current"/>) with the sandbox environment (plus extraEnv; null removes).</summary>
     public async Task<CliResult> RunCliAsync(IEnumerable<string> args, IDictionary<string, string?>? extraEnv = null,
         TimeSpan? timeout = null, string? stdin = null)
     {
-        if (!File.Exists(CliDll)) throw new FileNotFoundException("the Skybridge CLI is not next to the test assembly", CliDll);
-        var (rc, stdout, stderr) = await RunProcessAsync("dotnet", [CliDll, .. args], extraEnv, timeout, stdin);
+        var cli = CliCommand.Current;
+        var (rc, stdout, stderr) = await RunProcessAsync(cli.Program, cli.Arguments(args), extraEnv, timeout, stdin);
         return new CliResult(rc, stdout, stderr);
     }
 

@@ -42,6 +42,17 @@ public sealed class FailureMessageTests
     }
 
     [Fact]
+    public void A_failing_type_initializer_is_described_by_its_cause()
+    {
+        var cause = new RequestFailedException(503, "The server is currently unable to receive requests.", "ServerBusy", null);
+        var (code, message, fix) = CommandRunner.Describe(new TypeInitializationException("Some.Type", cause));
+        Assert.Equal(1, code);
+        Assert.Contains("Azure Storage answered 503 ServerBusy", message);
+        Assert.DoesNotContain("type initializer", message);
+        Assert.Contains("run the same command again", fix);
+    }
+
+    [Fact]
     public void A_network_failure_says_so_with_a_fix()
     {
         var (code, message, fix) = CommandRunner.Describe(new HttpRequestException("Connection refused (127.0.0.1:1)"));

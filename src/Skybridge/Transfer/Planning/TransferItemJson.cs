@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -22,7 +23,11 @@ public static class TransferItemJson
         // reflection serializer's metadata for it (bench/findings.md, issue 14). Every other type stays
         // with the reflection resolver: with source-generated metadata a bad enum value in an item's
         // JSON names the item's type instead of the enum's, a worse error for a damaged manifest.
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(WireJsonContext.Default, new DefaultJsonTypeInfoResolver())
+        // A Native AOT image has no reflection code for these types' value-typed members (a saved
+        // plan's header failed there), so it takes generated metadata for them too.
+        TypeInfoResolver = (RuntimeFeature.IsDynamicCodeSupported
+                ? JsonTypeInfoResolver.Combine(WireJsonContext.Default, new DefaultJsonTypeInfoResolver())
+                : JsonTypeInfoResolver.Combine(WireJsonContext.Default, WireItemJsonContext.Default, new DefaultJsonTypeInfoResolver()))
             .WithAddedModifier(OnlySettableProperties),
     };
 
@@ -65,3 +70,15 @@ public static class TransferItemJson
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Jobs.JobSpec))]
 internal sealed partial class WireJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// Generated metadata of the other wire types, for the Native AOT build only (the reflection
+/// resolver serves them elsewhere: see <see cref="TransferItemJson.Options"/>).
+/// </summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TransferItem))]
+[JsonSerializable(typeof(ItemOutcome))]
+[JsonSerializable(typeof(Jobs.PlanHeader))]
+[JsonSerializable(typeof(Jobs.PlanLine))]
+internal sealed partial class WireItemJsonContext : JsonSerializerContext;
