@@ -34,7 +34,9 @@ fi
 # compatible): the NativeAot category checks the refusal instead.
 aot_filter='Category=NativeAot|(Category!=Lifecycle&FullyQualifiedName!~.Distributed.&FullyQualifiedName!~.Contracts.&FullyQualifiedName!~.StandIns.&FullyQualifiedName!~.Broker.&FullyQualifiedName!~.CredentialRefreshOnSandboxTests.&FullyQualifiedName!~.PackageInstallTests.)'
 run_aot_tests() {
-  command -v clang >/dev/null || { echo "== installing clang (Native AOT links with it)" >&2; apt-get install -y -qq clang >/dev/null; }
+  # A new machine has no apt package lists until something updates them: update first.
+  command -v clang >/dev/null || { echo "== installing clang (Native AOT links with it)" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null; }
   echo "== building the Native AOT CLI" >&2
   if SKYBRIDGE_BUILD=aot ./skybridge --version >/dev/null; then
     SKYBRIDGE_TEST_CLI="$root/.artifacts/cli-aot/Skybridge.Cli" run_tests Skybridge.IntegrationTests NativeAot.IntegrationTests "$aot_filter"

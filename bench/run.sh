@@ -56,8 +56,10 @@ RUNS=$OUT/runs.jsonl
 rm -f "$OUT"/logs/*
 
 # ------------------------------------------------------------------ prerequisites
-[ -x /usr/bin/time ] || { log "installing GNU time"; apt-get install -y -qq time >/dev/null; }
-command -v rclone >/dev/null || { log "installing rclone"; apt-get install -y -qq rclone >/dev/null; }
+# A new machine has no apt package lists yet (seen: "Unable to locate package rclone"): update first.
+apt_install() { log "installing $*"; apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+[ -x /usr/bin/time ] || apt_install time
+command -v rclone >/dev/null || apt_install rclone
 # The sandbox is shared: a restart wipes RGW's memstore under everyone's tests. Under a heavy load one
 # status check can fail on a service that is up (it happened at load 90): start it only when three
 # checks 10 s apart all fail.
@@ -87,7 +89,7 @@ case $SKY_BUILD in
   readytorun) SKY_PUBLISH=(--self-contained false -p:PublishReadyToRun=true) ;;
   composite) SKY_PUBLISH=(--self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true) ;;
   # SKYBRIDGE_BUILD=aot as in ./skybridge: one Native AOT executable (links with clang).
-  aot) command -v clang >/dev/null || { log "installing clang (Native AOT links with it)"; apt-get install -y -qq clang >/dev/null; }
+  aot) command -v clang >/dev/null || apt_install clang  # Native AOT links with clang
        SKY_PUBLISH=(-p:PublishAot=true) ;;
   *) die "SKYBRIDGE_BUILD='$SKY_BUILD' is unknown: unset it (readytorun) or set SKYBRIDGE_BUILD=composite or aot" ;;
 esac
