@@ -206,8 +206,9 @@ public sealed class TransferEngine
 
     /// <summary>
     /// The worker pool of every run: one producer feeds a bounded channel, <see cref="TransferOptions.Concurrency"/>
-    /// workers execute what it queues. An authentication failure in a worker stops the producer and is
-    /// rethrown; a producer failure (the listing) stops the workers and is rethrown.
+    /// workers execute what it queues. A failure escaping a worker (an authentication failure, or a
+    /// subscriber that cannot record an outcome, e.g. a report the disk refuses) stops the producer
+    /// and is rethrown; a producer failure (the listing) stops the workers and is rethrown.
     /// </summary>
     private async Task PumpAsync(bool needsWorkers, Func<ChannelWriter<TransferItem>, CancellationToken, Task> produce,
         Func<TransferItem, CancellationToken, Task> execute, CancellationToken ct)
@@ -218,7 +219,7 @@ public sealed class TransferEngine
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        Exception? fatal = null;
+        Exception? workerFailure = null;
         var workers = Enumerable.Range(0, needsWorkers ? Math.Max(1, _options.Concurrency) : 0)
             .Select(_ => Task.Run(async () =>
             {
@@ -227,23 +228,26 @@ public sealed class TransferEngine
                     await foreach (var item in channel.Reader.ReadAllAsync(abort.Token).ConfigureAwait(false))
                         await execute(item, abort.Token).ConfigureAwait(false);
                 }
-                catch (Exception e) when (TransferErrors.IsFatal(e))
-                {
-                    Interlocked.CompareExchange(ref fatal, e, null);
-                    abort.Cancel();
-                }
                 catch (OperationCanceledException) when (abort.IsCancellationRequested)
                 {
                     // Interrupted, or the producer failed: the producer's exception is the one reported.
+                }
+                catch (Exception e)
+                {
+                    // Per-object failures never get here (the executor settles them as outcomes). What
+                    // does must stop the run: a worker that just ended would leave the producer
+                    // waiting forever on a full queue once every worker had (seen: a hung process).
+                    Interlocked.CompareExchange(ref workerFailure, e, null);
+                    abort.Cancel();
                 }
             }, CancellationToken.None)).ToArray();
         try
         {
             await produce(channel.Writer, abort.Token).ConfigureAwait(false);
         }
-        catch (Exception) when (fatal is not null)
+        catch (Exception) when (workerFailure is not null)
         {
-            // A worker hit an auth failure and cancelled the producer: report that instead (below).
+            // A worker failed and cancelled the producer: report the worker's failure instead (below).
         }
         catch
         {
@@ -256,7 +260,7 @@ public sealed class TransferEngine
             channel.Writer.TryComplete();
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
-        if (fatal is not null) ExceptionDispatchInfo.Throw(fatal);
+        if (workerFailure is not null) ExceptionDispatchInfo.Throw(workerFailure);
         ct.ThrowIfCancellationRequested();
     }
 

@@ -378,6 +378,33 @@ public class TransferEngineTests
         Assert.Contains("Azure 500 InternalError", report.For("a").Reason);
     }
 
+    /// <summary>A report sink that refuses every write, as a full disk or an unserialisable entry would.</summary>
+    private sealed class RefusingReport : IReportSink
+    {
+        public int Writes;
+        public void Write(ReportEntry entry)
+        {
+            Interlocked.Increment(ref Writes);
+            throw new IOException("No space left on device");
+        }
+    }
+
+    [Fact]
+    public async Task A_report_that_cannot_be_written_ends_the_run_with_its_error_instead_of_hanging()
+    {
+        // More objects than the workers plus the queue hold: when every worker had ended on its first
+        // report line, the listing waited forever on a full queue (a process seen alive for 20 min).
+        var src = new FakeSource();
+        for (int i = 0; i < 200; i++) src.Put($"o{i:D3}", [(byte)i]);
+        var report = new RefusingReport();
+        var engine = new TransferEngine(src, new FakeDestination(), Small(), new TransferStats(), report);
+
+        var run = engine.RunAsync(RunMode.Copy, CancellationToken.None);
+        var e = await Assert.ThrowsAsync<IOException>(() => run.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal("No space left on device", e.Message);
+        Assert.InRange(report.Writes, 1, Small().Concurrency); // stopped at once, not after the whole listing
+    }
+
     [Fact]
     public async Task Cancellation_stops_the_run()
     {
