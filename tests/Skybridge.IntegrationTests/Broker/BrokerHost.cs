@@ -63,10 +63,14 @@ public sealed class BrokerHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    /// <summary>A StringWriter whose reads and writes take the same lock (Kestrel logs from many threads).</summary>
+    /// <summary>
+    /// A StringWriter whose reads and writes take the same lock (Kestrel logs from many threads). The
+    /// logger writes each line as a StringBuilder, which bypasses WriteLine(string): both are locked.
+    /// </summary>
     private sealed class SynchronizedStringWriter : StringWriter
     {
         public override void WriteLine(string? value) { lock (this) base.WriteLine(value); }
+        public override void WriteLine(System.Text.StringBuilder? value) { lock (this) base.WriteLine(value); }
         public override string ToString() { lock (this) return base.ToString(); }
     }
 }
