@@ -271,7 +271,8 @@ dest_inventory() { # sink container
   if is_blackhole "$1"; then
     curl -fsS "http://127.0.0.1:${BH_PORT_OF[$1]}/_blackhole/stats?container=$ACCOUNT/$2" | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["blobs"], d["committedBytes"])'
   else
-    rclone size "$1:$2" --fast-list --json 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["count"], d["bytes"])' || echo "0 0"
+    # A container not there yet (a new machine's first no-op fill) prints nothing: "0 0", no traceback.
+    rclone size "$1:$2" --fast-list --json 2>/dev/null | $PY -c 'import json,sys; d=json.load(sys.stdin); print(d["count"], d["bytes"])' 2>/dev/null || echo "0 0"
   fi
 }
 drop_container() { # sink container
@@ -313,6 +314,17 @@ printf '{"kind":"meta","date":"%s","machine":"%s cores, %s","cpu":"%s","memory":
   "$(. /etc/os-release; echo "$PRETTY_NAME")" "$(dotnet --version)" "$COMMIT" "$SKY_BUILD" "$(rclone version 2>/dev/null | head -1)" \
   "$(radosgw --version 2>/dev/null | awk '{print $3, $5}')" "$(node -p 'require(process.argv[1]).version' "$REPO/sandbox/node_modules/azurite/package.json" 2>/dev/null)" \
   "$CONC" "$REPS" "$(cut -d' ' -f1-3 /proc/loadavg)" >"$OUT/meta.json"
+# The two copy commands as every run starts them (here: the small set into the blackhole), for
+# results.md's "How the numbers were reached"; the account SAS is left out, never written down.
+copy_cmd skybridge blackhole "$(bucket_of small)" CONTAINER; sky_cmd="${CMD[*]}"
+copy_cmd rclone blackhole "$(bucket_of small)" CONTAINER; rclone_cmd="${CMD[*]}"
+$PY - "$OUT/meta.json" "$sky_cmd" "$rclone_cmd" "$AZ_SAS" "$REPO/" <<'PY'
+import json, sys
+path, sky, rclone, sas, repo = sys.argv[1:]
+meta = json.load(open(path))
+meta["commands"] = {"skybridge": sky.replace(sas, "<account SAS>").replace(repo, ""), "rclone": rclone.replace(repo, "")}
+json.dump(meta, open(path, "w"))
+PY
 
 # ------------------------------------------------------------------ source ceiling
 if [ $CEILING = 1 ]; then
@@ -430,7 +442,7 @@ meta = json.load(open(sys.argv[1]))
 meta["total_seconds"] = round(float(sys.argv[2]), 1)
 meta["load_at_end"] = sys.argv[3]
 meta["note"] = (f"load average (1/5/15 min) at start {meta['load_at_start']}, at end {meta['load_at_end']}: "
-                "other builds and tests share these 2 cores")
+                "it counts this script's own build, sandbox, sinks and runs, and anything else on these 2 cores")
 lines = open(sys.argv[4]).read()
 open(sys.argv[4], "w").write(json.dumps(meta) + "\n" + lines)
 PY

@@ -242,6 +242,25 @@ def report(runs_path, out_md, out_json):
                  + "; ".join(f"{r['sink']}/{r['tool']} {fmt(r['wall'], 1)} s, CPU {fmt(r['user'] + r['sys'], 1)} s, "
                              f"RSS {fmt(r['rss_kb'] / 1024, 0)} MB" + ("" if r["exit"] == 0 and r.get("verified", True) else " (FAILED)")
                              for r in fills if r.get("wall") is not None) + ".")
+    L.append("")
+    L.append("## How the numbers were reached")
+    L.append("")
+    L.append(f"- **Builds**: Skybridge {meta.get('skybridge_commit', '?')} published by `bench/run.sh` as `{meta.get('skybridge_build', '?')}` "
+             "(`aot`: one Native AOT executable; `composite`/`readytorun`: ReadyToRun under `dotnet`), from `git archive` of that "
+             "commit; rclone as Debian packages it. Both take temporary AWS credentials from the same keyless chain "
+             "(`skybridge auth aws-credentials`) and one account SAS for the sink.")
+    L.append(f"- **Runs**: {meta.get('reps', '?')} per scenario, sink and tool, interleaved (odd reps Skybridge first, even reps "
+             "rclone first), each into a fresh container, both streaming through this host with the same concurrency "
+             f"({meta.get('concurrency', '?')}), 8 MiB blocks and no transactional checksums sent (Skybridge still proves every "
+             "copy against the source ETag). Wall, CPU (user+sys) and peak RSS come from GNU `time` around the tool's "
+             "process; sink and RGW CPU from their `/proc/PID/stat` before and after.")
+    L.append("- **Checked**: after each run the destination's blob count and bytes (the blackhole's counters, or a listing of "
+             "Azurite) must equal the source set's, else the run is listed below as failed and left out of the medians.")
+    L.append("- **Figures**: medians of the runs that passed; MB/s = bytes of the set / median wall; CPU s/GB = median CPU / "
+             "GB moved; ratios are Skybridge / rclone. The no-op scenario first fills each tool's own container (not "
+             "measured), then times a re-run that must copy nothing.")
+    for tool, cmd in (meta.get("commands") or {}).items():
+        L.append(f"- **{tool}**: `{cmd}`")
     failures = [(s, f) for s in summary for f in s["failures"] if f]
     if failures:
         L.append("")
