@@ -251,8 +251,10 @@ def report(runs_path, out_md, out_json):
              "(`skybridge auth aws-credentials`) and one account SAS for the sink.")
     L.append(f"- **Runs**: {meta.get('reps', '?')} per scenario, sink and tool, interleaved (odd reps Skybridge first, even reps "
              "rclone first), each into a fresh container, both streaming through this host with the same concurrency "
-             f"({meta.get('concurrency', '?')}), 8 MiB blocks and no transactional checksums sent (Skybridge still proves every "
-             "copy against the source ETag). Wall, CPU (user+sys) and peak RSS come from GNU `time` around the tool's "
+             f"({meta.get('concurrency', '?')}). rclone sends 8 MiB blocks and no checksum; Skybridge sends each object of up to "
+             "1 GiB as one streamed Put Blob whose transactional Content-MD5 is the source's ETag (the destination's check is "
+             "the proof: no hashing on this host) and larger ones in blocks, with no extra MD5 computed here "
+             "(`--upload-checksum none`). Wall, CPU (user+sys) and peak RSS come from GNU `time` around the tool's "
              "process; sink and RGW CPU from their `/proc/PID/stat` before and after.")
     L.append("- **Checked**: after each run the destination's blob count and bytes (the blackhole's counters, or a listing of "
              "Azurite) must equal the source set's, else the run is listed below as failed and left out of the medians.")
