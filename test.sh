@@ -32,8 +32,8 @@ run_tests() { # project trx-name [filter]
 aot_filter='Category=NativeAot|(Category!=Lifecycle&FullyQualifiedName!~.Distributed.&FullyQualifiedName!~.Contracts.&FullyQualifiedName!~.StandIns.&FullyQualifiedName!~.Broker.&FullyQualifiedName!~.CredentialRefreshOnSandboxTests.&FullyQualifiedName!~.PackageInstallTests.)'
 # The Native AOT build is 4-8 minutes of CPU. In "all" it starts first, at the lowest priority, in
 # its own artifacts folders: the integration pass mostly waits on the sandbox, so the build
-# takes the idle CPU instead of adding its minutes to the run (CI's 34 min were unit 0.5 + integration
-# 14.5 + this build 8 + its pass 6.3), and the pass below waits for it.
+# takes the idle CPU instead of adding its minutes to the run, and the pass below waits for it. CI
+# took 34 min with it in series (8 of them this build), 20 min so (built 7 min into the run).
 aot_build_log="$root/.artifacts/aot-build.log"
 aot_build_pid=
 start_aot_build() {
