@@ -151,7 +151,7 @@ public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestO
         var prefix = NewPrefix("crc64cpu");
         var mib = int.TryParse(Environment.GetEnvironmentVariable("SKYBRIDGE_CRC64_MEASURE_MIB"), out var m) && m >= 16 ? m : 128;
         int[] layout = [.. Enumerable.Repeat(8 * MiB, mib / 8)];
-        using var sink = await StartBlackholeAsync();
+        using var sink = await BlackholeSink.StartAsync(sandbox);
         try
         {
             var env = await _kit.IsolatedEnvAsync();
@@ -189,43 +189,5 @@ public sealed class Crc64Tests(SandboxFixture sandbox, Xunit.Abstractions.ITestO
             _kit.Figures($"crc64-cpu-{mib}mib", figures);
         }
         finally { await _kit.CleanupAsync(prefix); }
-    }
-
-    /// <summary>The benchmark's blackhole sink as a process of this test (verification on), on a free port; built first if needed.</summary>
-    private async Task<Blackhole> StartBlackholeAsync()
-    {
-        var project = Path.Combine(sandbox.RepoRoot, "bench", "Skybridge.Bench.Blackhole");
-        var dll = Path.Combine(project, "bin", "Release", "net10.0", "Skybridge.Bench.Blackhole.dll");
-        if (!File.Exists(dll))
-        {
-            var (rc, o, e) = await sandbox.RunProcessAsync("dotnet", ["build", project, "-c", "Release", "-nologo", "-v", "q"], timeout: TimeSpan.FromMinutes(5));
-            Assert.True(rc == 0, o + e);
-        }
-        var port = FreePort();
-        var process = Process.Start(new ProcessStartInfo("dotnet", [dll, "--port", port.ToString(CultureInfo.InvariantCulture)])
-            { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var sink = new Blackhole(process, new Uri($"http://127.0.0.1:{port}/"));
-        for (int i = 0; i < 100; i++)
-        {
-            try { if ((await sink.Http.GetAsync($"{sink.Url}healthz")).IsSuccessStatusCode) return sink; }
-            catch (HttpRequestException) { }
-            await Task.Delay(100);
-        }
-        sink.Dispose();
-        throw new InvalidOperationException("the blackhole sink did not start");
-    }
-
-    private sealed class Blackhole(Process process, Uri url) : IDisposable
-    {
-        public Uri Url => url;
-        public HttpClient Http { get; } = new();
-
-        public void Dispose()
-        {
-            Http.Dispose();
-            if (!process.HasExited) process.Kill();
-            process.WaitForExit(5000);
-            process.Dispose();
-        }
     }
 }
