@@ -53,11 +53,11 @@ internal static class TransferCommands
     private static readonly Option<string?> BlockSize = S("--block-size", "Block size (default 8MiB, doubled as needed for 50,000 blocks, max 1024MiB: a block is held in memory); objects up to one block go in one Put Blob.");
     internal static readonly Option<string?> MaxMemory = S("--max-memory", "Cap on block buffers in memory (default 128MiB).");
     private static readonly Option<string?> UploadChecksumOption = S("--upload-checksum",
-        "auto (default: md5 over http, none over https, where TLS protects the bytes) | md5 | none: a transactional MD5 on every Put Block / Put Blob. " +
-        "Every copy is still proved against the source ETag by its whole-object MD5.");
+        "auto (default: each block's CRC64 where the destination checks one, as Azure does; else md5 over http, none over https, where TLS protects the bytes) | md5 | none: " +
+        "a transactional checksum on every Put Block / Put Blob. Every copy is still proved against the source.");
     private static readonly Option<string?> DestCrc64Option = S("--dest-crc64",
         "auto (default: on for Azure Storage's endpoints, *.blob.core.windows.net and the other clouds', off elsewhere, e.g. Azurite, which refuses it) | on | off: " +
-        "Put Block carries the block's CRC64 for the destination to check, instead of an MD5, in crc64-proved copies.");
+        "Put Block carries the block's CRC64 for the destination to check, instead of an MD5 (crc64-proved copies; others with --upload-checksum auto).");
     internal static readonly Option<string?> MaxBandwidth = S("--max-bandwidth", "Cap on bytes per second read from S3 (e.g. 50MiB).");
 
     // Output.
@@ -299,6 +299,7 @@ internal static class TransferCommands
                 AccessTier = AzureBlobDestination.ParseTier(s.Get("access-tier")),
                 CopyTags = !GetBool(parse, NoTags),
                 UploadMd5 = UploadChecksum.Resolve(s.Get("upload-checksum"), new Uri(parse.GetValue(Destination)!)),
+                BlockCrc64 = UploadChecksum.BlockCrc64(s.Get("upload-checksum")),
             },
             MaxMemory = maxMemory,
             MaxBandwidth = Size(s.Get("max-bandwidth"), "max-bandwidth"),

@@ -191,10 +191,22 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
     public bool ChecksCrc64 { get; set; }
     public int StagedWithCrc64;
 
+    /// <summary>Set to change a byte of every staged block on the way (a Put Block body flipped after this host hashed it).</summary>
+    public bool FlipInTransit { get; set; }
+
+    /// <summary>What arrives for <paramref name="sent"/>: the same bytes, or (<see cref="FlipInTransit"/>) its first byte flipped, the same way each time.</summary>
+    private ReadOnlyMemory<byte> Received(ReadOnlyMemory<byte> sent)
+    {
+        if (!FlipInTransit || sent.Length == 0) return sent;
+        var bytes = sent.ToArray();
+        bytes[0] ^= 0xFF;
+        return bytes;
+    }
+
     /// <summary>Like Azure: refuses a block whose bytes do not have the CRC64 sent with them (400 Crc64Mismatch).</summary>
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, Crc64 crc, CancellationToken ct)
     {
-        if (Crc64.Of(content.Span) != crc) throw new InvalidOperationException("Crc64Mismatch");
+        if (Crc64.Of(Received(content).Span) != crc) throw new InvalidOperationException("Crc64Mismatch");
         await StageBlockAsync(name, blockId, content, (byte[]?)null, ct);
         Interlocked.Decrement(ref StagedWithoutMd5);
         Interlocked.Increment(ref StagedWithCrc64);
@@ -296,6 +308,7 @@ internal sealed class FakeDestination(string prefix = "", FakeDestination? sameC
 
     public async Task StageBlockAsync(string name, string blockId, ReadOnlyMemory<byte> content, byte[]? blockMd5, CancellationToken ct)
     {
+        content = Received(content);
         await Task.Yield();
         if (FailWrite?.Invoke(name) is { } e) throw Mapped(e);
         if (blockMd5 is not null && !MD5.HashData(content.Span).AsSpan().SequenceEqual(blockMd5)) throw new InvalidOperationException("Md5Mismatch");
