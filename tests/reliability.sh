@@ -151,6 +151,9 @@ if ch:
     P(f"A {ch['copy_seconds']} s copy ({ch['objects']} objects, {ch['bytes']/1e6:.1f} MB, `--max-bandwidth 200KiB`) with Entra tokens that live")
     P(f"{ch['entra_token_lifetime_seconds']} s and `--max-credential-age {ch['max_credential_age_seconds']}`: {ch['sts_sessions']} STS sessions (median gap")
     P(f"{ch['sts_gap_seconds_median']} s, longest {ch['sts_gap_seconds_max']} s), {ch['entra_tokens_issued']} Entra tokens issued, {ch['failed']} failed objects, exit {ch['exit_code']}.")
+    if 's3_requests' in ch:
+        P(f"Each of the {ch['s3_requests']} S3 requests was signed with a session at most {ch['session_age_at_signing_seconds_max']} s old "
+          "(sessions are renewed when a request needs credentials: the gaps follow the requests).")
     P("Every blob was then compared with the source.")
     if ch['entra_tokens_issued'] > 2 * ch['copy_seconds'] / ch['entra_token_lifetime_seconds'] + ch['sts_sessions']:
         P(f"Note: {ch['entra_tokens_issued']} tokens for {ch['copy_seconds']} s: with tokens shorter than the 5 min that MSAL and Azure.Core keep in")
