@@ -12,7 +12,8 @@ namespace Skybridge.Identity;
 /// AssumeRoleWithWebIdentity. The SDK's <see cref="RefreshingAWSCredentials"/> serialises refreshes
 /// behind one semaphore, so however many requests run concurrently there is exactly one Entra + STS
 /// round trip per refresh; while a refresh runs in the background the current credentials are still
-/// served. Refreshes happen well before the session ends, so long jobs never see an expired key.
+/// served (<see cref="RefreshSchedule.WaitFrom"/>). Refreshes happen well before the session ends, so
+/// long jobs never see an expired key.
 /// </summary>
 public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
 {
@@ -115,20 +116,29 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
             // keep serving the valid credentials and try again shortly; fail only near the end.
             _logger.LogWarning("Could not renew the AWS session ({Reason}); the current one stays in use until {Expiration:u}, next attempt in {RetryIn:0.0} s",
                 SecretRedactor.Redact(e.Message.Split('\n', 2)[0]), last.Expiration, retryIn.TotalSeconds);
-            PreemptExpiryTime = TimeSpan.FromTicks(retryIn.Ticks / 4);
-            return new CredentialsRefreshState(last.Credentials, DateTime.UtcNow + retryIn + PreemptExpiryTime);
+            var failedAt = _clock.GetUtcNow();
+            return Serve(last, failedAt, failedAt + retryIn,
+                RefreshSchedule.WaitFrom(failedAt, failedAt + retryIn, last.Expiration, last.Expiration - (Current?.ObtainedAt ?? failedAt), forced: false));
         }
         _last = session;
         var now = _clock.GetUtcNow();
         var refreshAt = RefreshSchedule.RefreshAt(now, session.Expiration, _options.MaxCredentialAge);
-        var untilRefresh = refreshAt - now;
-        // From refreshAt, one background refresh runs while callers keep using the still-valid
-        // credentials; only if it has not finished within the preempt window (a quarter of the
-        // interval, at most a minute) do callers wait for it.
-        PreemptExpiryTime = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, untilRefresh.Ticks / 4));
-        // The base class measures time with the real UTC clock; translate our (injectable)
-        // clock's "refresh in X" into that clock so both agree on when to refresh.
-        return new CredentialsRefreshState(session.Credentials, DateTime.UtcNow + untilRefresh + PreemptExpiryTime);
+        var forced = refreshAt < RefreshSchedule.RefreshAt(now, session.Expiration, null);
+        return Serve(session, now, refreshAt, RefreshSchedule.WaitFrom(now, refreshAt, session.Expiration, session.Expiration - now, forced));
+    }
+
+    /// <summary>
+    /// Serves <paramref name="session"/> until <paramref name="refreshAt"/>; from then on one
+    /// background refresh runs while callers keep using it, and from <paramref name="waitFrom"/> on
+    /// they wait for that refresh (<see cref="RefreshSchedule.WaitFrom"/>).
+    /// </summary>
+    private CredentialsRefreshState Serve(FederatedSession session, DateTimeOffset now, DateTimeOffset refreshAt, DateTimeOffset waitFrom)
+    {
+        // The base class subtracts PreemptExpiryTime from the expiry returned and refreshes in the
+        // background between the two; it measures with the real UTC clock, so our (injectable)
+        // clock's "in X" is translated into that clock.
+        PreemptExpiryTime = waitFrom - refreshAt;
+        return new CredentialsRefreshState(session.Credentials, DateTime.UtcNow + (waitFrom - now));
     }
 
     /// <summary>
@@ -140,8 +150,7 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
     {
         var now = _clock.GetUtcNow();
         var obtained = Current?.ObtainedAt ?? now;
-        var safety = TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, Math.Max(0, (last.Expiration - obtained).Ticks / 20)));
-        var usable = last.Expiration - now - safety;
+        var usable = last.Expiration - now - RefreshSchedule.SafetyMargin(last.Expiration - obtained);
         if (usable < TimeSpan.FromSeconds(1)) return null;
         return TimeSpan.FromTicks(Math.Clamp(usable.Ticks / 2, TimeSpan.FromMilliseconds(500).Ticks, TimeSpan.FromSeconds(15).Ticks));
     }
@@ -164,4 +173,24 @@ internal static class RefreshSchedule
         if (maxAge is { } age && now + age < refreshAt) refreshAt = now + age;
         return refreshAt <= now ? now + TimeSpan.FromSeconds(1) : refreshAt;
     }
+
+    /// <summary>
+    /// From when callers stop using a session and wait for the refresh that began at
+    /// <paramref name="refreshAt"/>. A forced one (--max-credential-age) keeps its promise: a
+    /// quarter of the interval later, at most a minute. A scheduled one only in the session's
+    /// safety margin: a slow answer (a managed-identity endpoint retrying, STS far away) then holds
+    /// up nothing while the session is good, where waiting a minute after the refresh point held
+    /// every request of a copy for the rest of a slow refresh, 4 minutes before the 1 h session ended.
+    /// </summary>
+    public static DateTimeOffset WaitFrom(DateTimeOffset now, DateTimeOffset refreshAt, DateTimeOffset expiration, TimeSpan lifetime, bool forced)
+    {
+        var endOfUse = expiration - SafetyMargin(lifetime);
+        var wait = forced ? refreshAt + TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(1).Ticks, (refreshAt - now).Ticks / 4)) : endOfUse;
+        if (wait > endOfUse) wait = endOfUse;
+        return wait < refreshAt ? refreshAt : wait;
+    }
+
+    /// <summary>How long before its end a session is no longer handed out: in-flight requests signed with it still finish (1/20 of its life, at most 30 s).</summary>
+    public static TimeSpan SafetyMargin(TimeSpan lifetime)
+        => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(30).Ticks, Math.Max(0, lifetime.Ticks / 20)));
 }

@@ -105,6 +105,26 @@ public class RefreshScheduleTests
     public void Max_age_forces_earlier_refresh()
         => Assert.Equal(Now.AddSeconds(10), RefreshSchedule.RefreshAt(Now, Now.AddHours(1), TimeSpan.FromSeconds(10)));
 
+    [Theory]
+    // 1 h session, scheduled refresh at 55 min: requests keep the session while it runs, until its last 30 s.
+    [InlineData(3600, null, 3300, 3570)]
+    // 2 s session: refresh at 1.6 s, used until its last 1/20 (0.1 s).
+    [InlineData(2, null, 1.6, 1.9)]
+    // --max-credential-age 5 on a 1 h session: the promise holds, a quarter of the interval later callers wait.
+    [InlineData(3600, 5.0, 5, 6.25)]
+    // --max-credential-age 10 min: at most a minute later.
+    [InlineData(3600, 600.0, 600, 660)]
+    public void Callers_wait_for_a_refresh_only_when_the_session_is_nearly_over_or_a_max_age_is_due(double lifetime, double? maxAge, double refreshAfter, double waitAfter)
+    {
+        var expiration = Now.AddSeconds(lifetime);
+        var age = maxAge is { } m ? TimeSpan.FromSeconds(m) : (TimeSpan?)null;
+        var refreshAt = RefreshSchedule.RefreshAt(Now, expiration, age);
+        Assert.Equal(Now.AddSeconds(refreshAfter), refreshAt);
+        var forced = refreshAt < RefreshSchedule.RefreshAt(Now, expiration, null);
+        Assert.Equal(maxAge is not null, forced);
+        Assert.Equal(Now.AddSeconds(waitAfter), RefreshSchedule.WaitFrom(Now, refreshAt, expiration, expiration - Now, forced));
+    }
+
     [Fact]
     public void Already_expired_session_still_schedules_in_the_future()
         => Assert.True(RefreshSchedule.RefreshAt(Now, Now.AddSeconds(-5), null) > Now);
