@@ -122,9 +122,8 @@ public sealed class FederatedAwsCredentials : RefreshingAWSCredentials
         }
         _last = session;
         var now = _clock.GetUtcNow();
-        var refreshAt = RefreshSchedule.RefreshAt(now, session.Expiration, _options.MaxCredentialAge);
-        var forced = refreshAt < RefreshSchedule.RefreshAt(now, session.Expiration, null);
-        return Serve(session, now, refreshAt, RefreshSchedule.WaitFrom(now, refreshAt, session.Expiration, session.Expiration - now, forced));
+        var (refreshAt, waitFrom) = RefreshSchedule.For(now, session.Expiration, _options.MaxCredentialAge);
+        return Serve(session, now, refreshAt, waitFrom);
     }
 
     /// <summary>
@@ -172,6 +171,14 @@ internal static class RefreshSchedule
         var refreshAt = expiration - margin;
         if (maxAge is { } age && now + age < refreshAt) refreshAt = now + age;
         return refreshAt <= now ? now + TimeSpan.FromSeconds(1) : refreshAt;
+    }
+
+    /// <summary>When a fresh session is refreshed (<see cref="RefreshAt"/>) and from when callers wait for that refresh (<see cref="WaitFrom"/>).</summary>
+    public static (DateTimeOffset RefreshAt, DateTimeOffset WaitFrom) For(DateTimeOffset now, DateTimeOffset expiration, TimeSpan? maxAge)
+    {
+        var refreshAt = RefreshAt(now, expiration, maxAge);
+        var forced = refreshAt < RefreshAt(now, expiration, null);
+        return (refreshAt, WaitFrom(now, refreshAt, expiration, expiration - now, forced));
     }
 
     /// <summary>

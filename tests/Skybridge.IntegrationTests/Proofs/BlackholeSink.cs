@@ -39,6 +39,13 @@ internal sealed class BlackholeSink(Process process, Uri url) : IDisposable
     public Uri Url => url;
     public HttpClient Http { get; } = new();
 
+    /// <summary>Creates <paramref name="container"/> in the sink's account (Put Container).</summary>
+    public async Task CreateContainerAsync(string container)
+    {
+        using var create = new HttpRequestMessage(HttpMethod.Put, $"{Url}devstoreaccount1/{container}?restype=container");
+        Assert.True((await Http.SendAsync(create)).IsSuccessStatusCode);
+    }
+
     /// <summary>Blobs committed in <paramref name="container"/> and what the sink checked: its /_blackhole/stats.</summary>
     public async Task<System.Text.Json.JsonElement> StatsAsync(string? container = null)
         => System.Text.Json.JsonDocument.Parse(await Http.GetStringAsync($"{Url}_blackhole/stats" + (container is null ? "" : "?container=devstoreaccount1/" + container))).RootElement.Clone();

@@ -118,11 +118,9 @@ public class RefreshScheduleTests
     {
         var expiration = Now.AddSeconds(lifetime);
         var age = maxAge is { } m ? TimeSpan.FromSeconds(m) : (TimeSpan?)null;
-        var refreshAt = RefreshSchedule.RefreshAt(Now, expiration, age);
+        var (refreshAt, waitFrom) = RefreshSchedule.For(Now, expiration, age);
         Assert.Equal(Now.AddSeconds(refreshAfter), refreshAt);
-        var forced = refreshAt < RefreshSchedule.RefreshAt(Now, expiration, null);
-        Assert.Equal(maxAge is not null, forced);
-        Assert.Equal(Now.AddSeconds(waitAfter), RefreshSchedule.WaitFrom(Now, refreshAt, expiration, expiration - Now, forced));
+        Assert.Equal(Now.AddSeconds(waitAfter), waitFrom);
     }
 
     [Fact]
